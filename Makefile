@@ -1,0 +1,61 @@
+# Proativo — every command a developer or CI needs. Each target builds .venv itself when it is missing.
+SHELL := /bin/bash
+# The first Python 3.13 that really runs (a pyenv shim may exist without the version being active).
+PYTHON_313 := $(shell for c in python3.13 $$(ls -d /root/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13 2>/dev/null); do "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_ACCESS_KEY_ID ?= local
+export AWS_SECRET_ACCESS_KEY ?= local
+export SAM_CLI_TELEMETRY := 0
+# sam build looks for python3.13 on PATH; give it ours.
+export PATH := $(abspath $(BIN)):$(dir $(PYTHON_313)):$(PATH)
+
+.PHONY: help venv test lint unit demo serve invoke bench validate build events clean
+
+help:
+	@echo "make demo | test | serve [PORT=3000] | invoke FN=<function> EVENT=<events/...json> | bench | validate | build"
+
+$(BIN)/.installed: pyproject.toml layers/shared/requirements.txt
+	@test -n "$(PYTHON_313)" || { echo "Python 3.13 not found: install it (e.g. pyenv install 3.13) and retry" >&2; exit 1; }
+	$(PYTHON_313) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/.installed
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	$(BIN)/pytest
+
+demo: venv
+	$(BIN)/python -m infra.local demo --out demo-output
+
+serve: venv
+	$(BIN)/python -m infra.local serve --port $(PORT)
+
+invoke: venv
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file in events/>" >&2; exit 2; }
+	$(BIN)/python -m infra.local invoke $(FN) $(EVENT)
+
+bench: venv
+	$(BIN)/python -m bench
+
+events: venv
+	$(BIN)/python -m infra.local sign-events
+
+validate: venv
+	$(BIN)/sam validate --lint
+
+build: venv
+	$(BIN)/sam build
+
+clean:
+	rm -rf $(VENV) .aws-sam demo-output .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""Events queue → apply each canonical event to state and sequences. Partial batch failures: one bad record never
+makes the good ones run twice; a repeated event is a no-op (idempotent on its event id)."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import clock, wiring
+from proativo.events import parse_event
+from proativo.idempotency import once
+from proativo.settings import EventsSettings
+
+settings = EventsSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Proativo")
+processor = BatchProcessor(event_type=EventType.SQS)
+idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=14 * 24 * 3600)
+
+
+@once(lambda: settings.idempotency_table_name, idempotency, data_keyword="event")
+def apply_once(event: dict[str, Any]) -> dict[str, Any]:
+    applied = wiring.event_processor(settings).apply(parse_event(event["json"]), clock.now())
+    return {"type": applied.event_type, "decisions": [type(d).__name__ for d in applied.decisions]}
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    event = parse_event(record.body)
+    tracer.put_annotation("store_id", event.store_id)
+    tracer.put_annotation("event_id", event.event_id)
+    result = apply_once(event={"event_id": event.event_id, "json": record.body})
+    metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
+    logger.info("event applied", extra={"store_id": event.store_id, "event_type": event.type, **result})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

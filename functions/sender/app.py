@@ -1,0 +1,43 @@
+"""Send queue → check consent and exits, render, send once, record. Throttling goes back to the queue."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import clock, wiring
+from proativo.messaging.sender import SendRequest
+from proativo.settings import SenderSettings
+
+settings = SenderSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Proativo")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    request = SendRequest.model_validate_json(record.body)
+    tracer.put_annotation("store_id", request.store_id)
+    outcome = wiring.sender(settings).deliver(request, clock.now())
+    metrics.add_metric(name=f"Messages{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "message " + outcome.status,
+        extra={
+            "store_id": request.store_id,
+            "message_id": request.message_id,
+            "channel": request.channel,
+            "template": request.template,
+            "reason": outcome.reason,
+        },
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

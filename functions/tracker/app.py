@@ -1,0 +1,33 @@
+"""Tracking queue → ask each parcel's carrier for new scans, in batches per carrier."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import clock, wiring
+from proativo.settings import TrackingSettings
+from proativo.tracking import ParcelRef
+
+settings = TrackingSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Proativo")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    ref = ParcelRef.model_validate_json(record.body)
+    scans = wiring.tracker(settings).check([ref], clock.now())
+    metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
+    logger.info("parcel checked", extra={"store_id": ref.store_id, "carrier": ref.carrier, "scans": len(scans)})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

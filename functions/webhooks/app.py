@@ -1,0 +1,92 @@
+"""POST /webhooks/{platform}/{store_id}: verify the store's signature, parse, enqueue, answer fast."""
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import aws, clock, stores, webhooks
+from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, Unauthorized
+from proativo.idempotency import REPLAYED, mark_replayed, once
+from proativo.settings import WebhookSettings
+
+settings = WebhookSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Proativo")
+app = APIGatewayHttpResolver(enable_validation=True)
+idempotency = IdempotencyConfig(
+    event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600, response_hook=mark_replayed
+)
+
+
+@once(lambda: settings.idempotency_table_name, idempotency, data_keyword="delivery")
+def enqueue_once(delivery: dict[str, Any]) -> dict[str, Any]:
+    count = webhooks.enqueue(aws.sqs(), settings.events_queue_url, tuple(delivery["events"]), delivery["store_id"])
+    return {"status": "accepted", "events": count}
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _secret(store_id: str, platform: str) -> str:
+    return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
+
+
+@app.post("/webhooks/<platform>/<store_id>")
+def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
+    event = app.current_event
+    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+    logger.append_keys(store_id=store_id, platform=platform)
+    delivery = webhooks.receive(
+        platform,
+        store_id,
+        event.headers,
+        body,
+        clock.now(),
+        _secret,
+        settings.max_body_bytes,
+        settings.signature_tolerance_seconds,
+    )
+    if delivery is None:
+        metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
+        return _json(200, {"status": "ignored", "reason": "topic not handled"})
+    result = enqueue_once(delivery={"key": delivery.key, "store_id": store_id, "events": list(delivery.events)})
+    if result.get(REPLAYED):
+        return _json(200, {"status": "duplicate", "events": 0})
+    metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=len(delivery.events))
+    logger.info("webhook accepted", extra={"event_types": delivery.event_types})
+    return _json(202, result)
+
+
+@app.exception_handler(NotFound)
+def not_found(exc: NotFound) -> Response[dict[str, Any]]:
+    return _json(404, {"error": "not_found", "reason": str(exc)})
+
+
+@app.exception_handler(Unauthorized)
+def unauthorized(exc: Unauthorized) -> Response[dict[str, Any]]:
+    logger.warning("webhook signature rejected", extra={"reason": str(exc)})
+    return _json(401, {"error": "unauthorized", "reason": str(exc)})
+
+
+@app.exception_handler(InvalidPayload)
+def invalid(exc: InvalidPayload) -> Response[dict[str, Any]]:
+    return _json(400, {"error": "invalid_payload", "field": exc.field, "reason": exc.reason})
+
+
+@app.exception_handler(PayloadTooLarge)
+def too_large(exc: PayloadTooLarge) -> Response[dict[str, Any]]:
+    return _json(413, {"error": "payload_too_large", "reason": str(exc)})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return app.resolve(event, context)

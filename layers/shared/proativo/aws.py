@@ -1,0 +1,60 @@
+"""AWS clients and resources: created once per container, lazily, never at import time."""
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+
+
+@cache
+def _session() -> boto3.Session:
+    return boto3.Session()
+
+
+@cache
+def table(name: str) -> "Table":
+    """The DynamoDB table `name` (high-level resource: native Python types in and out)."""
+    return _session().resource("dynamodb").Table(name)
+
+
+@cache
+def sqs() -> "SQSClient":
+    """The SQS client."""
+    return _session().client("sqs")
+
+
+@cache
+def sesv2() -> "SESV2Client":
+    """The SES v2 client."""
+    return _session().client("sesv2")
+
+
+@cache
+def sns() -> "SNSClient":
+    """The SNS client."""
+    return _session().client("sns")
+
+
+@cache
+def ssm() -> "SSMClient":
+    """The SSM client."""
+    return _session().client("ssm")
+
+
+def reset() -> None:
+    """Forget every client (the local stack and tests call this after pointing AWS elsewhere)."""
+    for fn in (_session, table, sqs, sesv2, sns, ssm):
+        fn.cache_clear()
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ClientError ('' for anything else)."""
+    response: Any = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))

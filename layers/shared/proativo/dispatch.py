@@ -1,0 +1,163 @@
+"""The dispatcher: read only what is due (sparse index, one Query per shard, never a Scan) and hand it to the
+queue of the worker that does it.
+
+A step is enqueued first and advanced second: if we die in between, the step is still pending and goes again next
+minute with the same message id, which the sender drops as a duplicate. Nothing is lost, nothing is sent twice.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from proativo.aws import error_code
+from proativo.events import as_utc
+from proativo.sequences.store import SequenceStore, enrolment_sk, next_step_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_sqs import SQSClient
+
+SQS_BATCH = 10
+
+
+@dataclass
+class DueRead:
+    """Items found due, and how many items DynamoDB read to find them."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    read: int = 0
+
+
+def query_due(table: "Table", kind: str, shards: int, now: datetime, limit: int) -> DueRead:
+    """Every item of `kind` due at or before `now`, oldest first per shard, at most `limit` in all."""
+    found = DueRead()
+    for shard in range(shards):
+        kwargs: dict[str, Any] = {
+            "IndexName": "due",
+            "KeyConditionExpression": "due_shard = :s AND due_at <= :now",
+            "ExpressionAttributeValues": {":s": f"DUE#{kind}#{shard}", ":now": as_utc(now)},
+        }
+        while len(found.items) < limit:
+            kwargs["Limit"] = limit - len(found.items)
+            page = table.query(**kwargs)
+            found.read += int(page.get("ScannedCount", 0))
+            found.items.extend(dict(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return found
+
+
+def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def send_request_of(step: dict[str, Any]) -> dict[str, Any]:
+    """The send queue's message for a due step item."""
+    return {
+        "message_id": step["message_id"],
+        "store_id": step["store_id"],
+        "customer_id": step["customer_id"],
+        "flow_id": step["flow_id"],
+        "key": step["key"],
+        "index": int(step["index"]),
+        "step_id": step["step_id"],
+        "channel": step["channel"],
+        "template": step["template"],
+        "purpose": step["purpose"],
+    }
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatcher run did."""
+
+    due: int = 0
+    read: int = 0
+    enqueued: int = 0
+    canceled: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """Moves due steps to the send queue and schedules the step after each."""
+
+    table: "Table"
+    sqs: "SQSClient"
+    send_queue_url: str
+    shards: int
+
+    def run(self, now: datetime, limit: int) -> DispatchReport:
+        """One pass over everything due now."""
+        due = query_due(self.table, "send", self.shards, now, limit)
+        report = DispatchReport(due=len(due.items), read=due.read)
+        for batch in _chunks(due.items, SQS_BATCH):
+            answer = self.sqs.send_message_batch(
+                QueueUrl=self.send_queue_url,
+                Entries=[
+                    {
+                        "Id": str(n),
+                        "MessageBody": json.dumps(send_request_of(step)),
+                        "MessageAttributes": {"store_id": {"DataType": "String", "StringValue": str(step["store_id"])}},
+                    }
+                    for n, step in enumerate(batch)
+                ],
+            )
+            report.failed += len(answer.get("Failed", []))
+            for ok in answer.get("Successful", []):
+                if self._advance(batch[int(ok["Id"])]):
+                    report.enqueued += 1
+                else:
+                    report.canceled += 1
+        return report
+
+    def _advance(self, step: dict[str, Any]) -> bool:
+        """Mark the step queued and schedule the next; False when the enrolment had ended (step canceled)."""
+        nxt = next_step_item(step, self.shards)
+        index = int(step["index"])
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table.name,
+                    "Key": {"pk": step["pk"], "sk": step["sk"]},
+                    "UpdateExpression": "SET #s = :queued REMOVE due_shard, due_at",
+                    "ConditionExpression": "#s = :pending",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":queued": "queued", ":pending": "pending"},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table.name,
+                    "Key": {"pk": step["pk"], "sk": enrolment_sk(str(step["flow_id"]), str(step["key"]))},
+                    "UpdateExpression": "SET next_index = :n" + ("" if nxt else ", #s = :completed"),
+                    "ConditionExpression": "#s = :active AND next_index = :i",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {
+                        ":n": index + 1,
+                        ":i": index,
+                        ":active": "active",
+                        **({} if nxt else {":completed": "completed"}),
+                    },
+                }
+            },
+        ]
+        if nxt:
+            items.append(
+                {"Put": {"TableName": self.table.name, "Item": nxt, "ConditionExpression": "attribute_not_exists(pk)"}}
+            )
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            # The enrolment ended (or another run advanced it): take the step off the index for good.
+            SequenceStore(self.table, self.shards).cancel_step(str(step["pk"]), str(step["sk"]))
+            return False
+        return True

@@ -1,0 +1,30 @@
+"""Typed errors raised by domain code; only the edges map them to HTTP answers or batch failures."""
+
+
+class ProativoError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFound(ProativoError):
+    """The store, platform or item named does not exist."""
+
+
+class Unauthorized(ProativoError):
+    """A signature or credential did not verify."""
+
+
+class InvalidPayload(ProativoError):
+    """The input was readable but not acceptable; `field` names where."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+class PayloadTooLarge(ProativoError):
+    """The body exceeds what we accept."""
+
+
+class RetryableSendError(ProativoError):
+    """The channel refused for now (throttling, 5xx): nothing was sent, try again later."""

@@ -1,0 +1,237 @@
+"""The canonical events: the one vocabulary every platform adapter speaks and every reducer understands.
+
+Every event carries the store, the customer, when it happened and a deterministic `event_id` (the platform's id or
+a hash of the payload), which is what makes a redelivered event a no-op.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+_ID = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Customer(BaseModel):
+    """Who the event is about. `id` is stable per store (platform id, or derived from the e-mail)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: _ID
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    locale: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    accepts_marketing: bool | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value else value
+
+    @property
+    def first_name(self) -> str | None:
+        """The first word of the name, for greetings."""
+        return self.name.split()[0] if self.name else None
+
+
+class LineItem(BaseModel):
+    """One product line of a cart or an order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku: str | None = None
+    name: str = Field(min_length=1, max_length=300)
+    quantity: int = Field(ge=1)
+    unit_price: Decimal = Field(ge=0)
+    url: str | None = None
+    image_url: str | None = None
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: _ID
+    store_id: _ID
+    source: str = Field(min_length=1, max_length=40, description="the platform or carrier that reported it")
+    customer: Customer
+    occurred_at: AwareDatetime
+
+
+class CartUpdated(_Event):
+    """A cart (or checkout) was created or changed; the clock of abandonment restarts."""
+
+    type: Literal["CartUpdated"] = "CartUpdated"
+    cart_id: _ID
+    currency: str = Field(min_length=3, max_length=3)
+    total: Decimal = Field(ge=0)
+    items: tuple[LineItem, ...] = ()
+    recovery_url: str | None = None
+
+
+class CheckoutStarted(CartUpdated):
+    """The customer reached the checkout (contact details known)."""
+
+    type: Literal["CheckoutStarted"] = "CheckoutStarted"  # type: ignore[assignment]
+
+
+class OrderPlaced(_Event):
+    """An order exists; it may still be unpaid."""
+
+    type: Literal["OrderPlaced"] = "OrderPlaced"
+    order_id: _ID
+    cart_id: str | None = None
+    currency: str = Field(min_length=3, max_length=3)
+    total: Decimal = Field(ge=0)
+    items: tuple[LineItem, ...] = ()
+
+
+class OrderPaid(_Event):
+    """The order's payment was confirmed."""
+
+    type: Literal["OrderPaid"] = "OrderPaid"
+    order_id: _ID
+    total: Decimal | None = Field(default=None, ge=0)
+
+
+class PaymentFailed(_Event):
+    """A payment attempt was refused; `reason` separates fraud suspicion from the issuer's refusal."""
+
+    type: Literal["PaymentFailed"] = "PaymentFailed"
+    order_id: _ID
+    reason: Literal["fraud", "issuer_declined", "insufficient_funds", "other"]
+    method: str | None = None
+
+
+class PaymentPending(_Event):
+    """A boleto or PIX was issued and waits to be paid before `expires_at`."""
+
+    type: Literal["PaymentPending"] = "PaymentPending"
+    order_id: _ID
+    method: Literal["boleto", "pix"]
+    expires_at: AwareDatetime
+    payment_url: str | None = None
+
+
+class OrderShipped(_Event):
+    """A parcel left with a carrier."""
+
+    type: Literal["OrderShipped"] = "OrderShipped"
+    order_id: _ID
+    carrier: str = Field(min_length=1, max_length=40)
+    tracking_code: str = Field(min_length=1, max_length=64)
+    tracking_url: str | None = None
+    promised_at: AwareDatetime | None = None
+
+
+class ParcelScanned(_Event):
+    """A carrier scan, normalised."""
+
+    type: Literal["ParcelScanned"] = "ParcelScanned"
+    order_id: _ID
+    carrier: str
+    tracking_code: str
+    status: str
+    location: str | None = None
+    at: AwareDatetime
+
+
+class ParcelException(_Event):
+    """A parcel needs attention; emitted once per episode."""
+
+    type: Literal["ParcelException"] = "ParcelException"
+    order_id: _ID
+    carrier: str
+    tracking_code: str
+    kind: Literal["late", "stalled", "lost", "damaged", "returned", "awaiting_pickup", "address_problem"]
+
+
+class OrderDelivered(_Event):
+    """The parcel reached the customer."""
+
+    type: Literal["OrderDelivered"] = "OrderDelivered"
+    order_id: _ID
+
+
+class OrderCanceled(_Event):
+    """The order was cancelled."""
+
+    type: Literal["OrderCanceled"] = "OrderCanceled"
+    order_id: _ID
+
+
+class ConsentChanged(_Event):
+    """The customer granted or withdrew consent for a channel and purpose."""
+
+    type: Literal["ConsentChanged"] = "ConsentChanged"
+    channel: Literal["email", "sms", "whatsapp"]
+    purpose: Literal["marketing", "transactional"] = "marketing"
+    granted: bool
+
+
+class MessageBounced(_Event):
+    """A message bounced (hard bounces suppress the address)."""
+
+    type: Literal["MessageBounced"] = "MessageBounced"
+    message_id: str
+    permanent: bool
+
+
+class MessageComplained(_Event):
+    """The recipient marked a message as spam."""
+
+    type: Literal["MessageComplained"] = "MessageComplained"
+    message_id: str
+
+
+type Event = Annotated[
+    CartUpdated
+    | CheckoutStarted
+    | OrderPlaced
+    | OrderPaid
+    | PaymentFailed
+    | PaymentPending
+    | OrderShipped
+    | ParcelScanned
+    | ParcelException
+    | OrderDelivered
+    | OrderCanceled
+    | ConsentChanged
+    | MessageBounced
+    | MessageComplained,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(raw: str | bytes) -> Event:
+    """Validate one canonical event from its JSON form (as carried on the events queue)."""
+    return EVENT_ADAPTER.validate_json(raw)
+
+
+def dump_event(event: Event) -> str:
+    """The JSON form of an event, as carried on the events queue."""
+    return event.model_dump_json()
+
+
+def content_id(*parts: Any) -> str:
+    """A deterministic id from the given parts: the same payload always yields the same id."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def customer_id_for_email(email: str) -> str:
+    """A stable customer id for a guest known only by e-mail (never the e-mail itself: ids end up in logs)."""
+    return "e-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+
+
+def as_utc(value: datetime) -> str:
+    """ISO-8601 in UTC with seconds, sortable as a string."""
+    from datetime import UTC
+
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,28 @@
+"""The single-table key scheme. Every partition starts with the store, so one store's data is isolated by key
+(and IAM's `dynamodb:LeadingKeys` can enforce it); everything about a customer shares one partition, so erasing or
+exporting a customer is one Query."""
+
+import zlib
+from datetime import datetime
+
+from proativo.events import as_utc
+
+
+def store_pk(store_id: str) -> str:
+    """Partition of a store's own settings."""
+    return f"STORE#{store_id}"
+
+
+def customer_pk(store_id: str, customer_id: str) -> str:
+    """Partition holding everything about one customer of one store."""
+    return f"STORE#{store_id}#CUST#{customer_id}"
+
+
+def due_keys(kind: str, item_id: str, due_at: datetime, shards: int) -> dict[str, str]:
+    """Attributes that put an item on the sparse `due` index: shard partition, due time as sort key.
+
+    The dispatcher queries `due_shard = DUE#<kind>#<n> AND due_at <= now` on each shard, so it reads only what is due;
+    removing these attributes takes the item off the index.
+    """
+    shard = zlib.crc32(item_id.encode()) % shards
+    return {"due_shard": f"DUE#{kind}#{shard}", "due_at": as_utc(due_at)}

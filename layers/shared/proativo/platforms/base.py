@@ -1,0 +1,48 @@
+"""The one small interface every platform adapter implements, and the helpers they share."""
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from proativo.errors import InvalidPayload
+from proativo.events import Event
+
+
+class Platform(Protocol):
+    """Verifies and parses one platform's webhooks. Headers arrive lower-cased; the body is the raw bytes."""
+
+    name: str
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
+        """Raise `Unauthorized` unless the request was signed with `secret` (and, where dated, is recent)."""
+        ...
+
+    def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
+        """The platform's id for this delivery (stable across its retries)."""
+        ...
+
+    def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
+        """Canonical events in the payload; None when the topic is not one we handle."""
+        ...
+
+
+def hmac_sha256(secret: str, message: bytes) -> bytes:
+    """HMAC-SHA256 digest of `message` under `secret`."""
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time comparison of two signatures."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidPayload:
+    """The first validation problem as an `InvalidPayload` naming its field."""
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper())]
+    field = ".".join([prefix, *loc] if prefix else loc) or None
+    return InvalidPayload(str(err["msg"]), field=field)

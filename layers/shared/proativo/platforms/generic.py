@@ -1,0 +1,112 @@
+"""The generic JSON platform: any store can post our canonical format, signed like Stripe-style webhooks.
+
+Headers: `X-Proativo-Timestamp` (Unix seconds), `X-Proativo-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw
+body>" with the store's secret>`, optional `X-Proativo-Delivery` (else the body's `id`). The timestamp must be
+within the tolerance window, so a captured request cannot be replayed later.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from proativo.errors import InvalidPayload, Unauthorized
+from proativo.events import EVENT_ADAPTER, Event, customer_id_for_email
+from proativo.platforms.base import hmac_sha256, invalid_from, same
+
+TOPICS = {
+    "cart.updated": "CartUpdated",
+    "checkout.started": "CheckoutStarted",
+    "order.placed": "OrderPlaced",
+    "order.paid": "OrderPaid",
+    "order.canceled": "OrderCanceled",
+    "order.shipped": "OrderShipped",
+    "order.delivered": "OrderDelivered",
+    "payment.failed": "PaymentFailed",
+    "payment.pending": "PaymentPending",
+    "consent.changed": "ConsentChanged",
+}
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The `X-Proativo-Signature` value for a body sent at `timestamp`."""
+    return "v1=" + hmac_sha256(secret, f"{timestamp}.".encode() + body).hex()
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidPayload(f"body is not valid JSON: {exc}", field="body") from None
+    if not isinstance(data, dict):
+        raise InvalidPayload("body must be a JSON object", field="body")
+    return data
+
+
+class GenericPlatform:
+    """Our own documented JSON format (see README: "Generic JSON platform")."""
+
+    name = "generic"
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
+        """Check the v1 signature over timestamp and body, and that the timestamp is recent."""
+        stamp = headers.get("x-proativo-timestamp", "")
+        given = headers.get("x-proativo-signature", "")
+        if not stamp or not given:
+            raise Unauthorized("missing X-Proativo-Timestamp or X-Proativo-Signature")
+        if not stamp.isdigit():
+            raise Unauthorized("X-Proativo-Timestamp must be Unix seconds")
+        if abs(now.timestamp() - int(stamp)) > tolerance:
+            raise Unauthorized("timestamp outside the tolerance window (replayed or clock skew)")
+        candidates = [part.strip() for part in given.split(",")]
+        expected = sign(secret, int(stamp), body)
+        if not any(same(candidate, expected) for candidate in candidates):
+            raise Unauthorized("signature does not match")
+
+    def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
+        """`X-Proativo-Delivery`, else the event's own id."""
+        given = headers.get("x-proativo-delivery")
+        if given:
+            return given
+        return str(_json_object(body).get("id", ""))
+
+    def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
+        """One canonical event per delivery, from `topic`, `id`, `occurred_at`, `customer` and `data`."""
+        data = _json_object(body)
+        topic = data.get("topic")
+        if not isinstance(topic, str) or not topic:
+            raise InvalidPayload("field required", field="topic")
+        event_type = TOPICS.get(topic)
+        if event_type is None:
+            return None
+        for name in ("id", "occurred_at", "customer", "data"):
+            if name not in data:
+                raise InvalidPayload("field required", field=name)
+        customer = data["customer"]
+        if not isinstance(customer, dict):
+            raise InvalidPayload("must be an object", field="customer")
+        if not customer.get("id"):
+            if not customer.get("email"):
+                raise InvalidPayload("a customer needs an id or an e-mail", field="customer.id")
+            customer = {**customer, "id": customer_id_for_email(str(customer["email"]))}
+        payload = data["data"]
+        if not isinstance(payload, dict):
+            raise InvalidPayload("must be an object", field="data")
+        envelope = {
+            "type": event_type,
+            "event_id": f"generic:{data['id']}",
+            "store_id": store_id,
+            "source": self.name,
+            "customer": customer,
+            "occurred_at": data["occurred_at"],
+        }
+        try:
+            event = EVENT_ADAPTER.validate_python({**payload, **envelope})
+        except ValidationError as exc:
+            problem = invalid_from(exc)
+            if problem.field and problem.field.split(".")[0] not in envelope:
+                problem.field = f"data.{problem.field}"
+            raise problem from None
+        return [event]

@@ -1,0 +1,144 @@
+"""The sequence engine: pure decisions from (enrolments, customer facts, event, now). No I/O here.
+
+Persistence (`sequences.store`) applies the decisions with conditional writes, so concurrent duplicates never
+enrol a customer twice and an exit always wins over a late restart.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from proativo.events import Event
+from proativo.sequences.flows import Flow, Step
+
+Status = Literal["active", "exited", "completed"]
+_ENVELOPE = {"type", "event_id", "store_id", "source", "customer", "occurred_at"}
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """One customer's passage through one flow, keyed by cart, order or the customer itself.
+
+    The flow's steps and exits are snapshotted at entry: editing a flow never changes a journey already under way.
+    """
+
+    flow_id: str
+    key: str
+    version: int
+    purpose: str
+    priority: int
+    status: Status
+    anchor_at: datetime
+    next_index: int
+    steps: tuple[Step, ...]
+    exit_on: tuple[str, ...]
+    context: dict[str, Any] = field(default_factory=dict)
+    exit_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What the engine needs to know about the customer beyond their enrolments."""
+
+    last_order_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Enrol:
+    """Start `enrolment`; its first step falls due at `due_at`."""
+
+    enrolment: Enrolment
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Restart:
+    """The trigger happened again before the first step: wait again from the new anchor."""
+
+    enrolment: Enrolment
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Exit:
+    """Leave the flow; nothing more of it is sent."""
+
+    enrolment: Enrolment
+    reason: str
+
+
+type Decision = Enrol | Restart | Exit
+
+
+def context_of(event: Event) -> dict[str, Any]:
+    """What templates may use from the trigger event (JSON-safe), without the envelope."""
+    return event.model_dump(mode="json", exclude=_ENVELOPE)
+
+
+def enrolment_key(flow: Flow, event: Event) -> str | None:
+    """The value keying this flow's enrolment for the event (None when the event lacks it)."""
+    if flow.key == "customer":
+        return "customer"
+    value = getattr(event, flow.key, None)
+    return str(value) if value else None
+
+
+def decide(
+    flows: tuple[Flow, ...],
+    enrolments: dict[tuple[str, str], Enrolment],
+    facts: CustomerFacts,
+    event: Event,
+    now: datetime,
+) -> list[Decision]:
+    """Decide exits, entries and restarts caused by `event` for one customer.
+
+    `enrolments` maps (flow id, key) to the customer's current enrolments of any status.
+    """
+    decisions: list[Decision] = []
+    for enrolment in enrolments.values():
+        if enrolment.status == "active" and event.type in enrolment.exit_on:
+            decisions.append(Exit(enrolment, reason=event.type))
+    exiting = {(d.enrolment.flow_id, d.enrolment.key) for d in decisions}
+
+    for flow in sorted(flows, key=lambda f: -f.priority):
+        if event.type not in flow.trigger:
+            continue
+        key = enrolment_key(flow, event)
+        if key is None or (flow.id, key) in exiting:
+            continue
+        if flow.skip_if_ordered_since_trigger and facts.last_order_at and facts.last_order_at >= event.occurred_at:
+            continue
+        current = enrolments.get((flow.id, key))
+        first = flow.steps[0]
+        if current is None:
+            enrolment = Enrolment(
+                flow_id=flow.id,
+                key=key,
+                version=flow.version,
+                purpose=flow.purpose,
+                priority=flow.priority,
+                status="active",
+                anchor_at=event.occurred_at,
+                next_index=0,
+                steps=flow.steps,
+                exit_on=flow.exit_on,
+                context=context_of(event),
+            )
+            decisions.append(Enrol(enrolment, due_at=event.occurred_at + first.delay))
+        elif (
+            flow.restart_on_trigger
+            and current.status == "active"
+            and current.next_index == 0
+            and event.occurred_at > current.anchor_at
+        ):
+            moved = replace(current, anchor_at=event.occurred_at, context=context_of(event))
+            decisions.append(Restart(moved, due_at=event.occurred_at + current.steps[0].delay))
+    return decisions
+
+
+def following_due(enrolment: Enrolment, index: int, due_at: datetime) -> tuple[int, datetime] | None:
+    """The step after `index` and when it falls due, or None when the flow is complete."""
+    nxt = index + 1
+    if nxt >= len(enrolment.steps):
+        return None
+    return nxt, due_at + enrolment.steps[nxt].delay

@@ -1,0 +1,98 @@
+"""Flow definitions are data: YAML files validated here, so a bad flow is refused with its file, step and field."""
+
+from datetime import timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Channel = Literal["email", "sms", "whatsapp"]
+Purpose = Literal["marketing", "transactional"]
+
+
+class FlowError(ValueError):
+    """A flow file that cannot be used, with where and why."""
+
+
+class Step(BaseModel):
+    """One message of a flow, sent `delay` after the enrolment's anchor (its trigger) or the previous step."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    delay: timedelta = Field(ge=timedelta(0))
+    channel: Channel
+    template: str = Field(pattern=r"^[a-z0-9_]+$")
+
+
+class Flow(BaseModel):
+    """A journey: which event starts it, what ends it, and its steps."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    version: int = Field(ge=1)
+    purpose: Purpose
+    trigger: tuple[str, ...] = Field(min_length=1)
+    key: Literal["cart_id", "order_id", "customer"]
+    restart_on_trigger: bool = False
+    skip_if_ordered_since_trigger: bool = False
+    exit_on: tuple[str, ...] = ()
+    attribution_window: timedelta = timedelta(days=5)
+    priority: int = 0
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> "Flow":
+        ids = [s.id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"step ids must be unique, got {ids}")
+        return self
+
+
+class FlowFile(BaseModel):
+    """The top of a flows YAML file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    flows: tuple[Flow, ...]
+
+
+def parse_flows(text: str, source: str) -> tuple[Flow, ...]:
+    """Validate the flows in a YAML document; errors name the source, the flow and step, and the field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FlowError(f"{source}: not valid YAML: {exc}") from None
+    try:
+        return FlowFile.model_validate(data).flows
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = list(err["loc"])
+            where = []
+            if len(loc) >= 2 and loc[0] == "flows":
+                flow_data = (data or {}).get("flows", [])[loc[1]] if isinstance(loc[1], int) else {}
+                where.append(f"flow {flow_data.get('id', loc[1]) if isinstance(flow_data, dict) else loc[1]}")
+                loc = loc[2:]
+                if len(loc) >= 2 and loc[0] == "steps":
+                    where.append(f"step {loc[1]}")
+                    loc = loc[2:]
+            field = ".".join(str(p) for p in loc) or "(whole)"
+            problems.append(f"{', '.join(where) or 'file'}: field {field}: {err['msg']}")
+        raise FlowError(f"{source}: " + "; ".join(problems)) from None
+
+
+@cache
+def default_flows() -> tuple[Flow, ...]:
+    """The built-in flows shipped with the package."""
+    text = resources.files("proativo.sequences").joinpath("defaults.yaml").read_text(encoding="utf-8")
+    return parse_flows(text, "proativo/sequences/defaults.yaml")
+
+
+def load_flows_file(path: Path) -> tuple[Flow, ...]:
+    """Validate a store's flows file."""
+    return parse_flows(path.read_text(encoding="utf-8"), str(path))

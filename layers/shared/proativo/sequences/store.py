@@ -1,0 +1,304 @@
+"""Enrolments and scheduled steps in DynamoDB. Every write is conditional: duplicates and races change nothing."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from proativo import keys
+from proativo.aws import error_code
+from proativo.events import as_utc, content_id
+from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart
+from proativo.sequences.flows import Step
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+_CONFLICTS = {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def enrolment_sk(flow_id: str, key: str) -> str:
+    """Sort key of an enrolment inside the customer's partition."""
+    return f"ENROL#{flow_id}#{key}"
+
+
+def step_sk(flow_id: str, key: str, index: int) -> str:
+    """Sort key of one scheduled step inside the customer's partition."""
+    return f"STEP#{flow_id}#{key}#{index:03d}"
+
+
+def message_id_for(store_id: str, customer_id: str, flow_id: str, key: str, index: int) -> str:
+    """The deterministic id of the message a step produces: the sender's idempotency key."""
+    return content_id(store_id, customer_id, flow_id, key, index)
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
+    """Rebuild an enrolment from its DynamoDB item."""
+    return Enrolment(
+        flow_id=str(item["flow_id"]),
+        key=str(item["key"]),
+        version=int(item["version"]),
+        purpose=str(item["purpose"]),
+        priority=int(item.get("priority", 0)),
+        status=item["status"],
+        anchor_at=_parse_time(str(item["anchor_at"])),
+        next_index=int(item["next_index"]),
+        steps=tuple(
+            Step(
+                id=s["id"],
+                delay=timedelta(seconds=int(s["delay_seconds"])),
+                channel=s["channel"],
+                template=s["template"],
+            )
+            for s in item["steps"]
+        ),
+        exit_on=tuple(item.get("exit_on", ())),
+        context=dict(item.get("context", {})),
+        exit_reason=item.get("exit_reason"),
+    )
+
+
+def _step_dict(step: Step) -> dict[str, Any]:
+    return {
+        "id": step.id,
+        "delay_seconds": int(step.delay.total_seconds()),
+        "channel": step.channel,
+        "template": step.template,
+    }
+
+
+def step_item(
+    *,
+    store_id: str,
+    customer_id: str,
+    flow_id: str,
+    key: str,
+    purpose: str,
+    priority: int,
+    index: int,
+    step: dict[str, Any],
+    following: list[dict[str, Any]],
+    due_at: datetime,
+    due_shards: int,
+) -> dict[str, Any]:
+    """A pending step item, on the due index. It carries the steps that follow, so the dispatcher can schedule the
+    next one without reading the enrolment."""
+    pk = keys.customer_pk(store_id, customer_id)
+    sk = step_sk(flow_id, key, index)
+    return {
+        "pk": pk,
+        "sk": sk,
+        "kind": "step",
+        "store_id": store_id,
+        "customer_id": customer_id,
+        "flow_id": flow_id,
+        "key": key,
+        "index": index,
+        "step_id": step["id"],
+        "channel": step["channel"],
+        "template": step["template"],
+        "purpose": purpose,
+        "priority": priority,
+        "following": following,
+        "status": "pending",
+        "scheduled_for": as_utc(due_at),
+        "message_id": message_id_for(store_id, customer_id, flow_id, key, index),
+        **keys.due_keys("send", f"{pk}|{sk}", due_at, due_shards),
+    }
+
+
+def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] | None:
+    """The item of the step after `current` (a step item), due its delay after `current` was due; None at the end."""
+    following = list(current.get("following", []))
+    if not following:
+        return None
+    step = following[0]
+    due = datetime.fromisoformat(str(current["scheduled_for"]).replace("Z", "+00:00"))
+    return step_item(
+        store_id=str(current["store_id"]),
+        customer_id=str(current["customer_id"]),
+        flow_id=str(current["flow_id"]),
+        key=str(current["key"]),
+        purpose=str(current["purpose"]),
+        priority=int(current.get("priority", 0)),
+        index=int(current["index"]) + 1,
+        step=step,
+        following=following[1:],
+        due_at=due + timedelta(seconds=int(step["delay_seconds"])),
+        due_shards=due_shards,
+    )
+
+
+@dataclass(frozen=True)
+class SequenceStore:
+    """Persistence of enrolments and steps for one table."""
+
+    table: "Table"
+    due_shards: int
+
+    def enrolments(self, store_id: str, customer_id: str) -> dict[tuple[str, str], Enrolment]:
+        """Every enrolment of a customer (one Query on their partition)."""
+        found: dict[tuple[str, str], Enrolment] = {}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":pk": keys.customer_pk(store_id, customer_id), ":p": "ENROL#"},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                enrolment = enrolment_from_item(item)
+                found[(enrolment.flow_id, enrolment.key)] = enrolment
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def apply(self, store_id: str, customer_id: str, decisions: list[Decision], now: datetime) -> list[Decision]:
+        """Persist the engine's decisions; returns those that took effect (a lost race is not an error)."""
+        applied: list[Decision] = []
+        for decision in decisions:
+            try:
+                match decision:
+                    case Enrol():
+                        self._enrol(store_id, customer_id, decision, now)
+                    case Restart():
+                        self._restart(store_id, customer_id, decision)
+                    case Exit():
+                        self._exit(store_id, customer_id, decision, now)
+            except ClientError as exc:
+                if error_code(exc) not in _CONFLICTS:
+                    raise
+                continue
+            applied.append(decision)
+        return applied
+
+    def _enrol(self, store_id: str, customer_id: str, decision: Enrol, now: datetime) -> None:
+        e = decision.enrolment
+        steps = [_step_dict(s) for s in e.steps]
+        item: dict[str, Any] = {
+            "pk": keys.customer_pk(store_id, customer_id),
+            "sk": enrolment_sk(e.flow_id, e.key),
+            "kind": "enrolment",
+            "store_id": store_id,
+            "customer_id": customer_id,
+            "flow_id": e.flow_id,
+            "key": e.key,
+            "version": e.version,
+            "purpose": e.purpose,
+            "priority": e.priority,
+            "status": e.status,
+            "anchor_at": as_utc(e.anchor_at),
+            "entered_at": as_utc(now),
+            "next_index": 0,
+            "steps": steps,
+            "exit_on": list(e.exit_on),
+            "context": e.context,
+        }
+        client = self.table.meta.client
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": step_item(
+                            store_id=store_id,
+                            customer_id=customer_id,
+                            flow_id=e.flow_id,
+                            key=e.key,
+                            purpose=e.purpose,
+                            priority=e.priority,
+                            index=0,
+                            step=steps[0],
+                            following=steps[1:],
+                            due_at=decision.due_at,
+                            due_shards=self.due_shards,
+                        ),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+    def _restart(self, store_id: str, customer_id: str, decision: Restart) -> None:
+        e = decision.enrolment
+        pk = keys.customer_pk(store_id, customer_id)
+        sk = step_sk(e.flow_id, e.key, 0)
+        due = keys.due_keys("send", f"{pk}|{sk}", decision.due_at, self.due_shards)
+        client = self.table.meta.client
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)},
+                        "UpdateExpression": "SET anchor_at = :a, context = :c",
+                        "ConditionExpression": "#s = :active AND next_index = :zero AND anchor_at < :a",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":a": as_utc(e.anchor_at),
+                            ":c": e.context,
+                            ":active": "active",
+                            ":zero": 0,
+                        },
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": pk, "sk": sk},
+                        "UpdateExpression": "SET due_shard = :shard, due_at = :due, scheduled_for = :due",
+                        "ConditionExpression": "#s = :pending",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":shard": due["due_shard"],
+                            ":due": due["due_at"],
+                            ":pending": "pending",
+                        },
+                    }
+                },
+            ]
+        )
+
+    def _exit(self, store_id: str, customer_id: str, decision: Exit, now: datetime) -> None:
+        e = decision.enrolment
+        pk = keys.customer_pk(store_id, customer_id)
+        # The exit itself is the truth the sender checks; cancelling the pending step only saves work later.
+        self.table.update_item(
+            Key={"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)},
+            UpdateExpression="SET #s = :exited, exit_reason = :r, exited_at = :t",
+            ConditionExpression="#s = :active",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":exited": "exited",
+                ":r": decision.reason,
+                ":t": as_utc(now),
+                ":active": "active",
+            },
+        )
+        self.cancel_step(pk, step_sk(e.flow_id, e.key, e.next_index))
+
+    def cancel_step(self, pk: str, sk: str) -> None:
+        """Take a pending step off the due index for good (no-op if it already left)."""
+        try:
+            self.table.update_item(
+                Key={"pk": pk, "sk": sk},
+                UpdateExpression="SET #s = :canceled REMOVE due_shard, due_at",
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":canceled": "canceled", ":pending": "pending"},
+            )
+        except ClientError as exc:
+            if error_code(exc) not in _CONFLICTS:
+                raise

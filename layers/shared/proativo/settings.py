@@ -1,0 +1,81 @@
+"""Settings read once from the environment at cold start. A missing or bad variable fails loudly, naming itself."""
+
+import os
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(RuntimeError):
+    """Raised at cold start when the environment does not configure the function."""
+
+
+class _FromEnv(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Self:
+        """Build the settings from environment variables named by each field's alias."""
+        env = dict(os.environ if environ is None else environ)
+        try:
+            return cls.model_validate(env)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+            )
+            raise SettingsError(f"{cls.__name__} cannot start: {problems}") from None
+
+
+class CoreSettings(_FromEnv):
+    """What every function needs."""
+
+    stage: str = Field(alias="STAGE", min_length=1)
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    due_shards: int = Field(default=4, alias="DUE_SHARDS", ge=1, le=256)
+
+
+class WebhookSettings(CoreSettings):
+    """The webhook receiver: where to enqueue, where secrets live, what it accepts."""
+
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
+    max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    signature_tolerance_seconds: int = Field(default=300, alias="SIGNATURE_TOLERANCE_SECONDS", gt=0)
+    secret_cache_seconds: int = Field(default=300, alias="SECRET_CACHE_SECONDS", ge=0)
+
+
+class EventsSettings(CoreSettings):
+    """The event processor."""
+
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+
+
+class DispatcherSettings(CoreSettings):
+    """The dispatcher: reads due work and routes it to the queues."""
+
+    send_queue_url: str = Field(alias="SEND_QUEUE_URL", min_length=1)
+    tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
+    max_items_per_run: int = Field(default=5000, alias="MAX_ITEMS_PER_RUN", gt=0)
+
+
+class SenderSettings(CoreSettings):
+    """The sender: channels and their configuration."""
+
+    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
+    default_sender: str = Field(alias="DEFAULT_SENDER", min_length=3)
+
+
+class TrackingSettings(CoreSettings):
+    """The parcel tracking schedule and worker."""
+
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
+    tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
+    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
+    max_items_per_run: int = Field(default=5000, alias="MAX_ITEMS_PER_RUN", gt=0)
+
+
+class FeedbackSettings(CoreSettings):
+    """The SES feedback receiver."""
+
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)

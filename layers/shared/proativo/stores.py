@@ -1,0 +1,75 @@
+"""Stores: their profile (name, sender, locale) in DynamoDB, their webhook secrets in SSM SecureString.
+
+Secrets are read through Powertools Parameters with a cache, and are only ever looked up under the store's own
+path, so one store's credentials can never verify another store's traffic.
+"""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities import parameters
+from pydantic import BaseModel, ConfigDict, Field
+
+from proativo import keys
+from proativo.errors import NotFound
+from proativo.events import as_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_ssm import SSMClient
+
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+
+
+class StoreProfile(BaseModel):
+    """What messages need to know about a store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_id: str = Field(pattern=STORE_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    sender_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    site_url: str | None = None
+    locale: str = "pt-BR"
+    timezone: str = "America/Sao_Paulo"
+    currency: str = Field(default="BRL", min_length=3, max_length=3)
+
+
+def secret_name(prefix: str, store_id: str, platform: str) -> str:
+    """The SSM parameter holding a store's webhook secret for one platform."""
+    return f"{prefix.rstrip('/')}/stores/{store_id}/webhook-secrets/{platform}"
+
+
+def webhook_secret(prefix: str, store_id: str, platform: str, max_age: int) -> str:
+    """The store's secret for `platform` (cached `max_age` seconds); NotFound when the store or platform is unknown."""
+    try:
+        value = parameters.get_parameter(secret_name(prefix, store_id, platform), decrypt=True, max_age=max_age)
+    except parameters.exceptions.GetParameterError as exc:
+        raise NotFound(f"no store '{store_id}' connected for platform '{platform}'") from exc
+    return str(value)
+
+
+def put_webhook_secret(ssm: "SSMClient", prefix: str, store_id: str, platform: str, secret: str) -> None:
+    """Create or replace a store's webhook secret (SecureString)."""
+    ssm.put_parameter(Name=secret_name(prefix, store_id, platform), Value=secret, Type="SecureString", Overwrite=True)
+
+
+def put_profile(table: "Table", profile: StoreProfile, now: datetime) -> None:
+    """Create or replace a store's profile."""
+    table.put_item(
+        Item={
+            "pk": keys.store_pk(profile.store_id),
+            "sk": "PROFILE",
+            "kind": "store",
+            **profile.model_dump(exclude_none=True),
+            "updated_at": as_utc(now),
+        }
+    )
+
+
+def get_profile(table: "Table", store_id: str) -> StoreProfile:
+    """A store's profile; NotFound when the store is not registered."""
+    item: dict[str, Any] | None = table.get_item(Key={"pk": keys.store_pk(store_id), "sk": "PROFILE"}).get("Item")
+    if not item:
+        raise NotFound(f"store '{store_id}' is not registered")
+    return StoreProfile.model_validate({k: v for k, v in item.items() if k in StoreProfile.model_fields})

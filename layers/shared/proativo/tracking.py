@@ -1,0 +1,179 @@
+"""Parcel tracking: every shipped parcel gets a next-check time on the due index; the tracking schedule fans due
+parcels out to the tracking queue and the worker asks the parcel's carrier adapter for new scans.
+
+Carrier adapters plug in behind `Carrier`; a carrier without an adapter is checked again later (its parcels are
+kept, not dropped), so adding an adapter starts tracking the parcels already waiting.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
+
+from proativo import keys
+from proativo.aws import error_code
+from proativo.dispatch import SQS_BATCH, query_due
+from proativo.events import OrderShipped, as_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_sqs import SQSClient
+
+FIRST_CHECK_AFTER = timedelta(hours=2)
+RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
+
+
+class Scan(BaseModel):
+    """One carrier scan, normalised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tracking_code: str
+    status: str
+    raw_code: str
+    description: str
+    location: str | None
+    at: datetime
+
+
+class Carrier(Protocol):
+    """A carrier adapter: the scans it knows for each tracking code."""
+
+    def track(self, codes: list[str]) -> dict[str, list[Scan]]: ...
+
+
+def parcel_sk(carrier: str, tracking_code: str) -> str:
+    """Sort key of a parcel inside the customer's partition."""
+    return f"PARCEL#{carrier}#{tracking_code}"
+
+
+class ParcelRef(BaseModel):
+    """The tracking queue's message: which parcel to check."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store_id: str
+    customer_id: str
+    order_id: str
+    carrier: str
+    tracking_code: str
+
+
+@dataclass(frozen=True)
+class ParcelRegistry:
+    """Parcels under watch."""
+
+    table: "Table"
+    due_shards: int
+
+    def register(self, event: OrderShipped, now: datetime) -> bool:
+        """Start watching a shipped parcel (once; a repeated shipment event changes nothing)."""
+        pk = keys.customer_pk(event.store_id, event.customer.id)
+        sk = parcel_sk(event.carrier, event.tracking_code)
+        first = max(now, event.occurred_at) + FIRST_CHECK_AFTER
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": pk,
+                    "sk": sk,
+                    "kind": "parcel",
+                    "store_id": event.store_id,
+                    "customer_id": event.customer.id,
+                    "order_id": event.order_id,
+                    "carrier": event.carrier,
+                    "tracking_code": event.tracking_code,
+                    "shipped_at": as_utc(event.occurred_at),
+                    **({"promised_at": as_utc(event.promised_at)} if event.promised_at else {}),
+                    "status": "info_received",
+                    "next_check_at": as_utc(first),
+                    **keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def reschedule(self, ref: ParcelRef, at: datetime) -> None:
+        """Put the parcel back on the due index for a check at `at`."""
+        pk = keys.customer_pk(ref.store_id, ref.customer_id)
+        sk = parcel_sk(ref.carrier, ref.tracking_code)
+        due = keys.due_keys("track", f"{pk}|{sk}", at, self.due_shards)
+        self.table.update_item(
+            Key={"pk": pk, "sk": sk},
+            UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
+        )
+
+
+@dataclass
+class FanOutReport:
+    """What one tracking schedule run did."""
+
+    due: int = 0
+    read: int = 0
+    enqueued: int = 0
+
+
+@dataclass(frozen=True)
+class TrackingFanOut:
+    """Sends every parcel due for a check to the tracking queue, then takes it off the due index."""
+
+    table: "Table"
+    sqs: "SQSClient"
+    queue_url: str
+    shards: int
+
+    def run(self, now: datetime, limit: int) -> FanOutReport:
+        """One pass over the parcels due now."""
+        due = query_due(self.table, "track", self.shards, now, limit)
+        report = FanOutReport(due=len(due.items), read=due.read)
+        for start in range(0, len(due.items), SQS_BATCH):
+            batch = due.items[start : start + SQS_BATCH]
+            answer = self.sqs.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(n), "MessageBody": json.dumps(_ref_of(p))} for n, p in enumerate(batch)],
+            )
+            for ok in answer.get("Successful", []):
+                parcel = batch[int(ok["Id"])]
+                self.table.update_item(
+                    Key={"pk": parcel["pk"], "sk": parcel["sk"]},
+                    UpdateExpression="REMOVE due_shard, due_at",
+                    ConditionExpression="due_at = :d",
+                    ExpressionAttributeValues={":d": parcel["due_at"]},
+                )
+                report.enqueued += 1
+        return report
+
+
+def _ref_of(parcel: dict[str, Any]) -> dict[str, str]:
+    return {f: str(parcel[f]) for f in ParcelRef.model_fields}
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """Checks parcels with their carriers."""
+
+    registry: ParcelRegistry
+    carriers: dict[str, Carrier]
+
+    def check(self, refs: list[ParcelRef], now: datetime) -> dict[str, list[Scan]]:
+        """Ask each parcel's carrier for scans; parcels of carriers without an adapter are checked again later."""
+        found: dict[str, list[Scan]] = {}
+        by_carrier: dict[str, list[ParcelRef]] = {}
+        for ref in refs:
+            by_carrier.setdefault(ref.carrier, []).append(ref)
+        for carrier, group in by_carrier.items():
+            adapter = self.carriers.get(carrier)
+            if adapter is None:
+                for ref in group:
+                    self.registry.reschedule(ref, now + RECHECK_WITHOUT_ADAPTER)
+                continue
+            found.update(adapter.track([r.tracking_code for r in group]))
+        return found

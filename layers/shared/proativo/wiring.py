@@ -1,0 +1,65 @@
+"""The composition root: domain objects built from settings and lazy AWS clients, once per container."""
+
+from functools import cache
+
+from proativo import aws
+from proativo.customers import CustomerRepository
+from proativo.dispatch import Dispatcher
+from proativo.messaging.channels import SesEmail, SnsSms
+from proativo.messaging.sender import Sender
+from proativo.processing import EventProcessor
+from proativo.sequences.flows import Flow, default_flows
+from proativo.sequences.store import SequenceStore
+from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
+from proativo.tracking import ParcelRegistry, Tracker, TrackingFanOut
+
+
+def flows_for(store_id: str) -> tuple[Flow, ...]:
+    """The flows in force for a store (the built-in ones until stores override them)."""
+    return default_flows()
+
+
+@cache
+def event_processor(settings: EventsSettings) -> EventProcessor:
+    """The event processor for these settings."""
+    table = aws.table(settings.table_name)
+    return EventProcessor(
+        customers=CustomerRepository(table),
+        sequences=SequenceStore(table, settings.due_shards),
+        parcels=ParcelRegistry(table, settings.due_shards),
+        flows_for=flows_for,
+    )
+
+
+@cache
+def dispatcher(settings: DispatcherSettings) -> Dispatcher:
+    """The dispatcher for these settings."""
+    return Dispatcher(aws.table(settings.table_name), aws.sqs(), settings.send_queue_url, settings.due_shards)
+
+
+@cache
+def sender(settings: SenderSettings) -> Sender:
+    """The sender for these settings, with every channel we can reach."""
+    return Sender(
+        table=aws.table(settings.table_name),
+        channels={"email": SesEmail(aws.sesv2(), settings.ses_configuration_set), "sms": SnsSms(aws.sns())},
+        default_sender=settings.default_sender,
+    )
+
+
+@cache
+def tracking_fan_out(settings: TrackingSettings) -> TrackingFanOut:
+    """The tracking schedule's fan-out for these settings."""
+    return TrackingFanOut(aws.table(settings.table_name), aws.sqs(), settings.tracking_queue_url, settings.due_shards)
+
+
+@cache
+def tracker(settings: TrackingSettings) -> Tracker:
+    """The carrier checker for these settings."""
+    return Tracker(ParcelRegistry(aws.table(settings.table_name), settings.due_shards), carriers={})
+
+
+def reset() -> None:
+    """Forget every built object (the local stack calls this when it points AWS elsewhere)."""
+    for fn in (event_processor, dispatcher, sender, tracking_fan_out, tracker):
+        fn.cache_clear()
