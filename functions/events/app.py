@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.events import parse_event
 from proativo.idempotency import once
+from proativo.sequences.engine import describe
 from proativo.settings import EventsSettings
 
 settings = EventsSettings.from_env()
@@ -25,7 +26,7 @@ idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_sec
 @once(lambda: settings.idempotency_table_name, idempotency, data_keyword="event")
 def apply_once(event: dict[str, Any]) -> dict[str, Any]:
     applied = wiring.event_processor(settings).apply(parse_event(event["json"]), clock.now())
-    return {"type": applied.event_type, "decisions": [type(d).__name__ for d in applied.decisions]}
+    return {"type": applied.event_type, "decisions": [describe(d) for d in applied.decisions]}
 
 
 @tracer.capture_method
@@ -35,7 +36,10 @@ def record_handler(record: SQSRecord) -> None:
     tracer.put_annotation("event_id", event.event_id)
     result = apply_once(event={"event_id": event.event_id, "json": record.body})
     metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
-    logger.info("event applied", extra={"store_id": event.store_id, "event_type": event.type, **result})
+    logger.info(
+        "event applied",
+        extra={"store_id": event.store_id, "customer_id": event.customer.id, "event_type": event.type, **result},
+    )
 
 
 @logger.inject_lambda_context

@@ -57,6 +57,7 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
         return _json(200, {"status": "ignored", "reason": "topic not handled"})
     result = enqueue_once(delivery={"key": delivery.key, "store_id": store_id, "events": list(delivery.events)})
     if result.get(REPLAYED):
+        metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "duplicate", "events": 0})
     metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=len(delivery.events))
     logger.info("webhook accepted", extra={"event_types": delivery.event_types})

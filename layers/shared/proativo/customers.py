@@ -197,18 +197,16 @@ class CustomerRepository:
 
     def _order(self, pk: str, order_id: str, status: str, at: str, extra: dict[str, Any]) -> None:
         rank = ORDER_CANCELED_RANK if status == "canceled" else ORDER_RANK[status]
-        sets = ["kind = :kind", "order_id = :id", "#st = :st", "status_rank = :r", f"{status}_at = :at"]
-        values: dict[str, Any] = {":kind": "order", ":id": order_id, ":st": status, ":r": rank, ":at": at}
-        for name, value in extra.items():
-            sets.append(f"{name} = :{name}")
-            values[f":{name}"] = value
+        fields: dict[str, Any] = {"kind": "order", "order_id": order_id, "status": status, "status_rank": rank}
+        fields[f"{status}_at"] = at
+        fields.update(extra)
         try:
             self.table.update_item(
                 Key={"pk": pk, "sk": f"ORDER#{order_id}"},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_not_exists(status_rank) OR status_rank < :r",
-                ExpressionAttributeNames={"#st": "status"},
-                ExpressionAttributeValues=values,
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in fields),
+                ConditionExpression="attribute_not_exists(status_rank) OR status_rank < :status_rank",
+                ExpressionAttributeNames={f"#{k}": k for k in fields},
+                ExpressionAttributeValues={f":{k}": v for k, v in fields.items()},
             )
         except ClientError as exc:
             _ignore_conflict(exc)

@@ -65,9 +65,10 @@ def build_mime(message: Outgoing) -> bytes:
     mime["X-Proativo-Message-Id"] = message.message_id
     for name, value in message.headers:
         mime[name] = value
-    mime.set_content(message.content.text, charset="utf-8")
+    # Quoted-printable keeps the message 7-bit clean for every relay on the way.
+    mime.set_content(message.content.text, charset="utf-8", cte="quoted-printable")
     if message.content.html:
-        mime.add_alternative(message.content.html, subtype="html", charset="utf-8")
+        mime.add_alternative(message.content.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return mime.as_bytes()
 
 

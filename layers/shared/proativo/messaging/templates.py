@@ -46,6 +46,7 @@ def environment() -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters["money"] = money
+    env.filters["decimal"] = lambda value: Decimal(str(value))
     env.filters["when"] = when
     return env
 

@@ -21,6 +21,10 @@ class Platform(Protocol):
         """Raise `Unauthorized` unless the request was signed with `secret` (and, where dated, is recent)."""
         ...
 
+    def sign_headers(self, secret: str, body: bytes, now: datetime) -> dict[str, str]:
+        """The signature headers the platform would send with `body` at `now` (for samples and tests)."""
+        ...
+
     def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
         """The platform's id for this delivery (stable across its retries)."""
         ...

@@ -65,6 +65,11 @@ class GenericPlatform:
         if not any(same(candidate, expected) for candidate in candidates):
             raise Unauthorized("signature does not match")
 
+    def sign_headers(self, secret: str, body: bytes, now: datetime) -> dict[str, str]:
+        """The headers a sender of `body` at `now` must add (what our samples, tests and SDK users compute)."""
+        stamp = int(now.timestamp())
+        return {"x-proativo-timestamp": str(stamp), "x-proativo-signature": sign(secret, stamp, body)}
+
     def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
         """`X-Proativo-Delivery`, else the event's own id."""
         given = headers.get("x-proativo-delivery")

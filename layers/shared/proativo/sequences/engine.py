@@ -142,3 +142,15 @@ def following_due(enrolment: Enrolment, index: int, due_at: datetime) -> tuple[i
     if nxt >= len(enrolment.steps):
         return None
     return nxt, due_at + enrolment.steps[nxt].delay
+
+
+def describe(decision: Decision) -> str:
+    """A short human account of a decision, for logs and timelines (no personal data)."""
+    e = decision.enrolment
+    match decision:
+        case Enrol():
+            return f"enrolled in {e.flow_id} (first step due {decision.due_at:%Y-%m-%d %H:%M}Z)"
+        case Restart():
+            return f"{e.flow_id} restarted (first step now due {decision.due_at:%Y-%m-%d %H:%M}Z)"
+        case Exit():
+            return f"left {e.flow_id} ({decision.reason})"

@@ -1,0 +1,124 @@
+"""The local stack's commands: demo, serve, invoke, sign-events (see README, "Run it locally")."""
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from infra.local.template import ROOT
+
+FUNCTION_ALIASES = {
+    "webhooks": "WebhooksFunction",
+    "events": "EventsFunction",
+    "dispatcher": "DispatcherFunction",
+    "sender": "SenderFunction",
+    "tracking": "TrackingFunction",
+    "tracker": "TrackerFunction",
+    "feedback": "FeedbackFunction",
+}
+
+
+def _function_name(name: str) -> str:
+    from infra.local.template import read_stack
+
+    known = read_stack().functions
+    resolved = FUNCTION_ALIASES.get(name, name)
+    if resolved not in known:
+        choices = ", ".join(sorted(FUNCTION_ALIASES))
+        raise SystemExit(f"unknown function {name!r}; use one of: {choices} (or a logical id from template.yaml)")
+    return resolved
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from infra.local.demo import run_demo
+
+    run_demo(Path(args.out))
+    return 0
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from infra.local.samples import request_time
+    from infra.local.stack import LocalStack
+
+    path = Path(args.event)
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / "events" / args.event
+    event = json.loads(path.read_text(encoding="utf-8"))
+    name = _function_name(args.function)
+    # An HTTP request happens at its own time: run the stack's clock there, so signatures dated then verify.
+    start = request_time(event) if isinstance(event, dict) and "requestContext" in event else None
+    with LocalStack(start=start, log_level=args.log_level) as stack:
+        invocation = stack.invoke(name, event)
+        for line in invocation.logs:
+            print(json.dumps(line, ensure_ascii=False), file=sys.stderr)
+        if invocation.error:
+            print(invocation.error, file=sys.stderr)
+            return 1
+        print(json.dumps(invocation.result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from infra.local.gateway import make_server
+    from infra.local.outbox import Outbox
+    from infra.local.stack import DEMO_SECRET, DEMO_STORE, LocalStack
+
+    out = Path(args.out)
+    with LocalStack(follow_wall=True, log_level=args.log_level) as stack:
+        outbox = Outbox(stack, out)
+        server = make_server(stack, outbox, args.port)
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(1.0):
+                stack.run_until(stack.clock.now())
+
+        threading.Thread(target=tick, daemon=True).start()
+        signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+        print(f"Proativo local stack on http://127.0.0.1:{args.port}  (embedded AWS at {stack.endpoint})")
+        print(f"store '{DEMO_STORE}', webhook secret '{DEMO_SECRET}' for every platform; outbox in {out}/index.html")
+        print('POST /_local/clock {"advance_seconds": N} moves time; GET /_local/outbox lists messages. Ctrl-C stops.')
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            server.server_close()
+    return 0
+
+
+def cmd_sign_events(args: argparse.Namespace) -> int:
+    from infra.local.samples import sign_events
+
+    for path in sign_events():
+        print(f"signed {path.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="replay a store day and write the outbox")
+    demo.add_argument("--out", default="demo-output")
+    demo.set_defaults(run=cmd_demo)
+    serve = sub.add_parser("serve", help="run the local stack until Ctrl-C")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--out", default="demo-output/serve")
+    serve.add_argument("--log-level", default="INFO")
+    serve.set_defaults(run=cmd_serve)
+    invoke = sub.add_parser("invoke", help="invoke one function with an event file")
+    invoke.add_argument("function")
+    invoke.add_argument("event")
+    invoke.add_argument("--log-level", default="INFO")
+    invoke.set_defaults(run=cmd_invoke)
+    signer = sub.add_parser("sign-events", help="recompute the signatures of the webhook samples in events/")
+    signer.set_defaults(run=cmd_sign_events)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

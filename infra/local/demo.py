@@ -1,0 +1,59 @@
+"""`make demo`: replay a scripted store day from events/ through the local stack and show what happened."""
+
+import json
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from infra.local.gateway import make_server, serve_forever_in_background
+from infra.local.outbox import Outbox
+from infra.local.samples import EVENTS, raw_body, request_time
+from infra.local.stack import LocalStack, _free_port
+from infra.local.timeline import Timeline
+
+SCENARIO = EVENTS / "demo" / "day.json"
+
+
+def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> tuple[Timeline, Outbox]:
+    """Replay the scenario; write the outbox and the timeline under `out`."""
+    scenario = json.loads(scenario_path.read_text(encoding="utf-8"))
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    started = time.monotonic()
+    with LocalStack(start=datetime.fromisoformat(scenario["start"])) as stack:
+        outbox = Outbox(stack, out)
+        timeline = Timeline(stack, outbox)
+        port = _free_port()
+        server = make_server(stack, outbox, port)
+        serve_forever_in_background(server)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                for step in scenario["story"]:
+                    event = json.loads((scenario_path.parent.parent / step["post"]).read_text(encoding="utf-8"))
+                    at = request_time(event)
+                    stack.run_until(at)
+                    timeline.add(at, f"> {step['note']}")
+                    answer = http.post(event["rawPath"], headers=event["headers"], content=raw_body(event))
+                    if answer.status_code >= 300:
+                        raise RuntimeError(f"{step['post']} answered {answer.status_code}: {answer.text}")
+            stack.run_until(datetime.fromisoformat(scenario["end"]))
+        finally:
+            server.shutdown()
+        with (out / "logs.jsonl").open("w", encoding="utf-8") as logs:
+            for inv in stack.invocations:
+                for line in inv.logs:
+                    logs.write(
+                        json.dumps({"virtual_time": inv.at.isoformat(), "function": inv.function, **line}) + "\n"
+                    )
+    text = timeline.render()
+    (out / "timeline.txt").write_text(text, encoding="utf-8")
+    if not quiet:
+        print(f"\n{scenario['title']}\n")
+        print(text)
+        print(f"{len(outbox.entries)} messages in {out / 'index.html'} (timeline: {out / 'timeline.txt'})")
+        print(f"replayed {scenario['start']} .. {scenario['end']} in {time.monotonic() - started:.1f} s")
+    return timeline, outbox

@@ -1,0 +1,48 @@
+"""The sample events in events/: keep webhook signatures true to their bodies (`make events`)."""
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from infra.local.stack import DEMO_SECRET
+from infra.local.template import ROOT
+
+EVENTS = ROOT / "events"
+
+
+def raw_body(event: dict[str, Any]) -> bytes:
+    """The request body of an HTTP API event, as bytes."""
+    body = event.get("body") or ""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+
+
+def request_time(event: dict[str, Any]) -> datetime:
+    """When an HTTP API event was received (its `requestContext.timeEpoch`)."""
+    return datetime.fromtimestamp(int(event["requestContext"]["timeEpoch"]) / 1000, UTC)
+
+
+def webhook_platform(event: dict[str, Any]) -> str | None:
+    """The platform of a webhook route event, or None for any other event."""
+    if str(event.get("routeKey", "")).startswith("POST /webhooks/{platform}/"):
+        return str(event.get("pathParameters", {}).get("platform"))
+    return None
+
+
+def sign_events(root: Path = EVENTS) -> list[Path]:
+    """Recompute the signature headers of every webhook sample with the demo secret at its request time."""
+    from proativo.platforms import PLATFORMS
+
+    changed = []
+    for path in sorted(root.rglob("*.json")):
+        event = json.loads(path.read_text(encoding="utf-8"))
+        platform = webhook_platform(event) if isinstance(event, dict) else None
+        if platform not in PLATFORMS:
+            continue
+        headers = PLATFORMS[platform].sign_headers(DEMO_SECRET, raw_body(event), request_time(event))
+        if any(event["headers"].get(k) != v for k, v in headers.items()):
+            event["headers"].update(headers)
+            path.write_text(json.dumps(event, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            changed.append(path)
+    return changed

@@ -1,0 +1,79 @@
+"""A readable account of what the local stack did, built from what the functions logged and answered."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from infra.local.outbox import Outbox, OutboxEntry
+from infra.local.stack import Invocation, LocalStack
+
+
+def mask(recipient: str) -> str:
+    """a***@example.com, +55*******4321: enough to tell messages apart, not enough to reuse."""
+    if "@" in recipient:
+        user, domain = recipient.split("@", 1)
+        return f"{user[:1]}***@{domain}"
+    return recipient[:3] + "*" * max(0, len(recipient) - 7) + recipient[-4:]
+
+
+@dataclass
+class Timeline:
+    """Lines stamped with virtual time, in the store's time zone."""
+
+    stack: LocalStack
+    outbox: Outbox
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Sao_Paulo"))
+    lines: list[tuple[datetime, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stack.listeners.append(self._invocation)
+        self._seen_outbox = 0
+
+    def add(self, at: datetime, text: str) -> None:
+        """One line at `at`."""
+        self.lines.append((at, text))
+
+    def _invocation(self, inv: Invocation) -> None:
+        if isinstance(inv.event, dict) and "routeKey" in inv.event and isinstance(inv.result, dict):
+            try:
+                status = json.loads(inv.result.get("body") or "{}").get("status", "")
+            except ValueError:
+                status = ""
+            method, path = inv.event["routeKey"].split()[0], inv.event["rawPath"]
+            self.add(inv.at, f"     {method} {path} -> {inv.result.get('statusCode')} {status}")
+        if inv.error:
+            self.add(inv.at, f"   ! {inv.function} failed: {inv.error.splitlines()[0]}")
+        for log in inv.logs:
+            message = log.get("message")
+            if message == "event applied":
+                decisions = ", ".join(log.get("decisions", [])) or "no sequence change"
+                self.add(inv.at, f"     {log.get('event_type')} for {log.get('customer_id')} -> {decisions}")
+            elif message == "dispatch run" and log.get("due"):
+                self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
+            elif message == "tracking run" and log.get("due"):
+                self.add(inv.at, f"     tracking: {log['due']} parcel(s) due for a carrier check")
+            elif log.get("level") == "ERROR" or log.get("exception"):
+                self.add(inv.at, f"   ! {inv.function}: {str(message).splitlines()[0]}")
+            elif isinstance(message, str) and message.startswith("message skipped"):
+                self.add(inv.at, f"     {log.get('template')} not sent: {log.get('reason')}")
+        for entry in self.outbox.entries[self._seen_outbox :]:
+            self.add(inv.at, self._sent(entry))
+        self._seen_outbox = len(self.outbox.entries)
+
+    @staticmethod
+    def _sent(entry: OutboxEntry) -> str:
+        what = f'"{entry.subject}"' if entry.subject else "SMS"
+        return f"  >> {entry.channel} to {mask(entry.recipient)}: {what} [{entry.template}] {entry.file}"
+
+    def render(self) -> str:
+        """The whole timeline as text, a date header whenever the day changes."""
+        out: list[str] = []
+        day = None
+        for at, text in sorted(self.lines, key=lambda line: line[0]):
+            local = at.astimezone(self.tz)
+            if local.date() != day:
+                day = local.date()
+                out.append(f"\n{local:%A %d %B %Y} ({self.tz.key})")
+            out.append(f"{local:%H:%M} {text}")
+        return "\n".join(out).lstrip("\n") + "\n"
