@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
+from proativo.errors import RetryableSendError
 from proativo.messaging.sender import SendRequest
 from proativo.settings import SenderSettings
 
@@ -22,7 +23,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     request = SendRequest.model_validate_json(record.body)
     tracer.put_annotation("store_id", request.store_id)
-    outcome = wiring.sender(settings).deliver(request, clock.now())
+    try:
+        outcome = wiring.sender(settings).deliver(request, clock.now())
+    except RetryableSendError:
+        metrics.add_metric(name="MessagesDeferred", unit=MetricUnit.Count, value=1)
+        raise
     metrics.add_metric(name=f"Messages{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
     logger.info(
         "message " + outcome.status,

@@ -33,6 +33,11 @@ def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
+def _refused(status: int, error: str, reason: str, **extra: Any) -> Response[dict[str, Any]]:
+    metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
+    return _json(status, {"error": error, "reason": reason, **extra})
+
+
 def _secret(store_id: str, platform: str) -> str:
     return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
 
@@ -66,23 +71,23 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
 
 @app.exception_handler(NotFound)
 def not_found(exc: NotFound) -> Response[dict[str, Any]]:
-    return _json(404, {"error": "not_found", "reason": str(exc)})
+    return _refused(404, "not_found", str(exc))
 
 
 @app.exception_handler(Unauthorized)
 def unauthorized(exc: Unauthorized) -> Response[dict[str, Any]]:
     logger.warning("webhook signature rejected", extra={"reason": str(exc)})
-    return _json(401, {"error": "unauthorized", "reason": str(exc)})
+    return _refused(401, "unauthorized", str(exc))
 
 
 @app.exception_handler(InvalidPayload)
 def invalid(exc: InvalidPayload) -> Response[dict[str, Any]]:
-    return _json(400, {"error": "invalid_payload", "field": exc.field, "reason": exc.reason})
+    return _refused(400, "invalid_payload", exc.reason, field=exc.field)
 
 
 @app.exception_handler(PayloadTooLarge)
 def too_large(exc: PayloadTooLarge) -> Response[dict[str, Any]]:
-    return _json(413, {"error": "payload_too_large", "reason": str(exc)})
+    return _refused(413, "payload_too_large", str(exc))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -99,17 +99,23 @@ class ParcelRegistry:
             raise
         return True
 
-    def reschedule(self, ref: ParcelRef, at: datetime) -> None:
-        """Put the parcel back on the due index for a check at `at`."""
+    def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
+        """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
         pk = keys.customer_pk(ref.store_id, ref.customer_id)
         sk = parcel_sk(ref.carrier, ref.tracking_code)
         due = keys.due_keys("track", f"{pk}|{sk}", at, self.due_shards)
-        self.table.update_item(
-            Key={"pk": pk, "sk": sk},
-            UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
-        )
+        try:
+            self.table.update_item(
+                Key={"pk": pk, "sk": sk},
+                UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
 
 @dataclass

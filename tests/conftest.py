@@ -1,0 +1,134 @@
+"""Shared fixtures: a local stack on a virtual clock, and a way to post signed webhooks to its HTTP routes."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.local.outbox import Outbox
+from infra.local.stack import DEMO_SECRET, LocalStack
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Answer:
+    """An HTTP answer from the stack."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class Harness:
+    """A started local stack plus helpers that speak to it the way a platform would."""
+
+    def __init__(self, stack: LocalStack, outbox: Outbox) -> None:
+        self.stack = stack
+        self.outbox = outbox
+
+    def post(
+        self,
+        body: bytes | dict[str, Any],
+        *,
+        platform: str = "generic",
+        store: str = "demo",
+        secret: str = DEMO_SECRET,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+        drain: bool = True,
+    ) -> Answer:
+        """POST a webhook, signed with `secret` at the stack's current time unless `signed` is False."""
+        from proativo.platforms import PLATFORMS
+
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        sent = {"content-type": "application/json", **(headers or {})}
+        if signed and platform in PLATFORMS:
+            sent = {**PLATFORMS[platform].sign_headers(secret, raw, self.stack.clock.now()), **sent}
+        status, _, out = self.stack.http("POST", f"/webhooks/{platform}/{store}", sent, raw)
+        if drain:
+            self.stack.drain()
+        return Answer(status, json.loads(out or b"{}"))
+
+    def table(self) -> Any:
+        from proativo import aws
+
+        return aws.table(self.stack.physical["Table"])
+
+    def items(self, customer_id: str, prefix: str = "", store: str = "demo") -> list[dict[str, Any]]:
+        """Every item of a customer's partition whose sort key starts with `prefix`."""
+        from proativo import keys
+
+        pk = keys.customer_pk(store, customer_id)
+        if prefix:
+            answer = self.table().query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                ExpressionAttributeValues={":pk": pk, ":p": prefix},
+            )
+        else:
+            answer = self.table().query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk})
+        return list(answer["Items"])
+
+    def queue_depth(self, logical: str) -> int:
+        """Messages waiting (visible or in flight) in a queue of the template."""
+        attributes = self.stack.client("sqs").get_queue_attributes(
+            QueueUrl=self.stack.physical[logical],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def ses_sent(self) -> int:
+        """E-mails the embedded SES accepted."""
+        from moto.ses.models import ses_backends
+
+        from infra.local.stack import ACCOUNT, REGION
+
+        return len(ses_backends[ACCOUNT][REGION].sent_messages)
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    """A fresh local stack at 2026-11-24 12:00 UTC with the demo store."""
+    with LocalStack(start=T0, log_level="WARNING") as stack:
+        yield Harness(stack, Outbox(stack, None))
+
+
+def generic(
+    topic: str, event_id: str, occurred_at: str, data: dict[str, Any], customer: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A generic-platform webhook body."""
+    return {
+        "topic": topic,
+        "id": event_id,
+        "occurred_at": occurred_at,
+        "customer": customer or {"id": "c-1", "email": "maria@example.com", "name": "Maria Silva", "locale": "pt-BR"},
+        "data": data,
+    }
+
+
+def cart(event_id: str, at: str, cart_id: str = "cart-1", total: str = "199.90", **customer: Any) -> dict[str, Any]:
+    """A cart.updated body."""
+    item = {"sku": "S1", "name": "Camiseta", "quantity": 1, "unit_price": total}
+    return generic(
+        "cart.updated",
+        event_id,
+        at,
+        {"cart_id": cart_id, "currency": "BRL", "total": total, "items": [item], "recovery_url": "https://x.test/c"},
+        customer or None,
+    )
+
+
+def order(event_id: str, at: str, order_id: str = "o-1", cart_id: str = "cart-1", **customer: Any) -> dict[str, Any]:
+    """An order.placed body."""
+    return generic(
+        "order.placed",
+        event_id,
+        at,
+        {"order_id": order_id, "cart_id": cart_id, "currency": "BRL", "total": "199.90", "items": []},
+        customer or None,
+    )

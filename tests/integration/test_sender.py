@@ -1,0 +1,106 @@
+"""The sender: exactly once, never after an exit, never to a suppressed address; throttling retried, not lost."""
+
+import json
+from datetime import timedelta
+from unittest.mock import patch
+
+from botocore.exceptions import ClientError
+
+from tests.conftest import EVENTS, Harness, cart, order
+
+
+def _request_of_first_step(harness: Harness) -> dict:
+    (step,) = [s for s in harness.items("c-1", "STEP#") if s["index"] == 0]
+    from proativo.dispatch import send_request_of
+
+    return send_request_of(step)
+
+
+def _sqs_event(*bodies: dict) -> dict:
+    from infra.local.shapes import sqs_event
+
+    messages = [
+        {"MessageId": f"m-{n}", "ReceiptHandle": f"r-{n}", "Body": json.dumps(b), "Attributes": {}}
+        for n, b in enumerate(bodies)
+    ]
+    return sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:proativo-local-SendQueue")
+
+
+def test_a_redelivered_send_request_sends_one_email(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(3600 + 60)
+    assert harness.ses_sent() == 1
+    request = _request_of_first_step(harness)
+    for _ in range(3):
+        invocation = harness.stack.invoke("SenderFunction", _sqs_event(request, request))
+        assert invocation.result == {"batchItemFailures": []}
+    assert harness.ses_sent() == 1
+
+
+def test_a_step_whose_enrolment_exited_is_dropped_at_send_time(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    request = _request_of_first_step(harness)
+    harness.post(order("o1", "2026-11-24T12:05:00Z"))
+    harness.stack.invoke("SenderFunction", _sqs_event(request))
+    assert harness.ses_sent() == 0
+
+
+def test_throttling_is_retried_through_the_queue_and_sent_exactly_once(harness: Harness) -> None:
+    from proativo import aws
+
+    client = aws.sesv2()
+    real_send = client.send_email
+    calls = {"n": 0}
+
+    def flaky(**kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}}, "SendEmail")
+        return real_send(**kwargs)
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    with patch.object(client, "send_email", side_effect=flaky):
+        harness.stack.advance(3600 + 60)
+    assert calls["n"] == 3
+    assert harness.ses_sent() == 1
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]
+    assert harness.queue_depth("SendDLQ") == 0
+    assert harness.queue_depth("SendQueue") == 0
+
+
+def test_a_send_that_keeps_failing_ends_in_the_dead_letter_queue_not_lost(harness: Harness) -> None:
+    from proativo import aws
+
+    client = aws.sesv2()
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendEmail")
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    with patch.object(client, "send_email", side_effect=throttled):
+        harness.stack.advance(3600 + 60)
+    assert harness.ses_sent() == 0
+    assert harness.queue_depth("SendDLQ") == 1
+    (step,) = [s for s in harness.items("c-1", "STEP#") if s["index"] == 0]
+    assert step["status"] == "queued"
+    assert harness.items("c-1", "MSG#") == []
+
+
+def test_a_hard_bounce_suppresses_every_later_email(harness: Harness) -> None:
+    from infra.local.shapes import sns_event
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(3600 + 60)
+    assert harness.ses_sent() == 1
+    (message,) = harness.items("c-1", "MSG#")
+    notification = json.loads(
+        json.loads((EVENTS / "feedback" / "ses-bounce.json").read_text())["Records"][0]["Sns"]["Message"]
+    )
+    notification["mail"]["tags"] = {"store_id": ["demo"], "customer_id": ["c-1"], "message_id": [message["message_id"]]}
+    feedback = harness.stack.invoke(
+        "FeedbackFunction",
+        sns_event(harness.stack.arns["SesFeedbackTopic"], json.dumps(notification), harness.stack.clock.now()),
+    )
+    assert feedback.result == {"events": 1}
+    harness.stack.drain()
+    harness.stack.jump(timedelta(days=2).total_seconds())
+    assert harness.ses_sent() == 1
+    (suppression,) = harness.items("c-1", "SUPPRESS#")
+    assert suppression["reason"] == "MessageBounced"

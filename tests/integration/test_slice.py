@@ -1,0 +1,74 @@
+"""The vertical slice on virtual time: cart left -> reminder an hour later -> order -> nothing more; shipped -> notice."""
+
+from datetime import timedelta
+
+from tests.conftest import Harness, cart, generic, order
+
+
+def test_an_abandoned_cart_gets_a_reminder_an_hour_later_and_nothing_after_the_order(harness: Harness) -> None:
+    assert harness.post(cart("e1", "2026-11-24T12:00:00Z")).status == 202
+    harness.stack.advance(59 * 60)
+    assert harness.outbox.entries == []
+
+    harness.stack.advance(2 * 60)
+    (reminder,) = harness.outbox.entries
+    assert (reminder.template, reminder.recipient, reminder.channel) == (
+        "cart_abandoned_1",
+        "maria@example.com",
+        "email",
+    )
+    assert reminder.subject == "Maria, seu carrinho na Loja Demo está guardado"
+
+    harness.stack.advance(30 * 60)
+    assert harness.post(order("o1", "2026-11-24T13:31:00Z")).status == 202
+    harness.stack.jump(timedelta(days=3).total_seconds())
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]
+    (enrolment,) = harness.items("c-1", "ENROL#cart_abandonment")
+    assert (enrolment["status"], enrolment["exit_reason"]) == ("exited", "OrderPlaced")
+
+
+def test_a_cart_left_alone_gets_both_reminders(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.jump(timedelta(days=2).total_seconds())
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1", "cart_abandoned_2"]
+
+
+def test_a_customer_buying_straight_away_gets_no_reminder(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(10 * 60)
+    harness.post(order("o1", "2026-11-24T12:10:00Z"))
+    harness.stack.jump(timedelta(days=2).total_seconds())
+    assert harness.outbox.entries == []
+
+
+def test_an_order_shipped_tells_the_customer_it_is_on_its_way(harness: Harness) -> None:
+    shipped = generic(
+        "order.shipped",
+        "s1",
+        "2026-11-24T12:00:00Z",
+        {
+            "order_id": "5001",
+            "carrier": "correios",
+            "tracking_code": "AA123456785BR",
+            "promised_at": "2026-11-28T21:00:00Z",
+        },
+    )
+    assert harness.post(shipped).status == 202
+    harness.stack.advance(90)
+    (notice,) = harness.outbox.entries
+    assert notice.template == "order_shipped"
+    assert notice.subject == "Seu pedido 5001 está a caminho"
+    (parcel,) = harness.items("c-1", "PARCEL#")
+    assert (parcel["carrier"], parcel["tracking_code"]) == ("correios", "AA123456785BR")
+
+
+def test_the_same_webhook_delivered_twice_changes_nothing(harness: Harness) -> None:
+    body = cart("e1", "2026-11-24T12:00:00Z")
+    harness.post(body, headers={"x-proativo-delivery": "d-1"})
+    before = sorted((i["sk"], i.get("status"), i.get("anchor_at")) for i in harness.items("c-1"))
+    harness.post(body, headers={"x-proativo-delivery": "d-1"})
+    harness.post(body, headers={"x-proativo-delivery": "d-2"})
+    after = sorted((i["sk"], i.get("status"), i.get("anchor_at")) for i in harness.items("c-1"))
+    assert after == before
+    harness.stack.jump(timedelta(days=2).total_seconds())
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1", "cart_abandoned_2"]

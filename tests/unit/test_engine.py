@@ -1,0 +1,121 @@
+"""The sequence engine decides on pure data and virtual time: days of a journey run in microseconds."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from proativo.events import CartUpdated, Customer, OrderPlaced, OrderShipped
+from proativo.sequences.engine import CustomerFacts, Enrol, Exit, Restart, decide, following_due
+from proativo.sequences.flows import default_flows, parse_flows
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+ANA = Customer(id="c-ana", email="ana@example.com")
+
+
+def cart(at: datetime, cart_id: str = "c1", total: str = "100") -> CartUpdated:
+    return CartUpdated(
+        event_id=f"e-{at.timestamp()}",
+        store_id="s",
+        source="test",
+        customer=ANA,
+        occurred_at=at,
+        cart_id=cart_id,
+        currency="BRL",
+        total=Decimal(total),
+    )
+
+
+def placed(at: datetime) -> OrderPlaced:
+    return OrderPlaced(
+        event_id="o",
+        store_id="s",
+        source="test",
+        customer=ANA,
+        occurred_at=at,
+        order_id="o1",
+        currency="BRL",
+        total=Decimal("100"),
+    )
+
+
+def enrolments_after(decisions: list) -> dict:
+    return {(d.enrolment.flow_id, d.enrolment.key): d.enrolment for d in decisions}
+
+
+def test_an_abandoned_cart_enrols_with_its_first_reminder_an_hour_later() -> None:
+    decisions = decide(default_flows(), {}, CustomerFacts(), cart(T0), T0)
+    assert [type(d) for d in decisions] == [Enrol]
+    assert decisions[0].due_at == T0 + timedelta(hours=1)
+    assert decisions[0].enrolment.context["total"] == "100"
+
+
+def test_touching_the_cart_again_restarts_the_wait() -> None:
+    current = enrolments_after(decide(default_flows(), {}, CustomerFacts(), cart(T0), T0))
+    later = T0 + timedelta(minutes=20)
+    decisions = decide(default_flows(), current, CustomerFacts(), cart(later, total="150"), later)
+    assert [type(d) for d in decisions] == [Restart]
+    assert decisions[0].due_at == later + timedelta(hours=1)
+    assert decisions[0].enrolment.context["total"] == "150"
+
+
+def test_a_cart_event_arriving_late_does_not_move_the_wait_backwards() -> None:
+    current = enrolments_after(decide(default_flows(), {}, CustomerFacts(), cart(T0), T0))
+    assert decide(default_flows(), current, CustomerFacts(), cart(T0 - timedelta(minutes=5)), T0) == []
+
+
+def test_an_order_exits_the_abandonment_flow() -> None:
+    current = enrolments_after(decide(default_flows(), {}, CustomerFacts(), cart(T0), T0))
+    decisions = decide(default_flows(), current, CustomerFacts(), placed(T0 + timedelta(hours=2)), T0)
+    assert [type(d) for d in decisions] == [Exit]
+    assert decisions[0].reason == "OrderPlaced"
+
+
+def test_a_cart_older_than_the_last_order_never_starts_a_reminder() -> None:
+    facts = CustomerFacts(last_order_at=T0 + timedelta(minutes=1))
+    assert decide(default_flows(), {}, facts, cart(T0), T0) == []
+
+
+def test_a_shipment_enrols_the_transactional_notice_at_once() -> None:
+    shipped = OrderShipped(
+        event_id="s1",
+        store_id="s",
+        source="test",
+        customer=ANA,
+        occurred_at=T0,
+        order_id="o1",
+        carrier="correios",
+        tracking_code="AA123456785BR",
+    )
+    decisions = decide(default_flows(), {}, CustomerFacts(), shipped, T0)
+    assert [(type(d), d.enrolment.flow_id, d.due_at) for d in decisions] == [(Enrol, "order_shipped", T0)]
+
+
+def test_a_journey_keeps_the_flow_version_it_started_with() -> None:
+    started = enrolments_after(decide(default_flows(), {}, CustomerFacts(), cart(T0), T0))
+    edited = parse_flows(
+        """
+flows:
+  - id: cart_abandonment
+    version: 2
+    purpose: marketing
+    trigger: [CartUpdated]
+    key: cart_id
+    restart_on_trigger: true
+    exit_on: [OrderPlaced]
+    steps:
+      - {id: only, delay: PT10M, channel: sms, template: cart_abandoned_1}
+""",
+        "edited.yaml",
+    )
+    later = T0 + timedelta(minutes=5)
+    decisions = decide(edited, started, CustomerFacts(), cart(later), later)
+    enrolment = decisions[0].enrolment
+    assert enrolment.version == 1
+    assert [s.id for s in enrolment.steps] == ["reminder_1h", "reminder_24h"]
+    assert decisions[0].due_at == later + timedelta(hours=1)
+
+
+def test_the_second_reminder_falls_due_a_day_after_the_cart_was_left() -> None:
+    enrolment = decide(default_flows(), {}, CustomerFacts(), cart(T0), T0)[0].enrolment
+    first = T0 + timedelta(hours=1)
+    assert following_due(enrolment, 0, first) == (1, T0 + timedelta(hours=24))
+    assert following_due(enrolment, 1, T0 + timedelta(hours=24)) is None
