@@ -1,4 +1,4 @@
-"""The vertical slice on virtual time: cart left -> reminder an hour later -> order -> nothing more; shipped -> notice."""
+"""The vertical slice on virtual time: cart left, reminder an hour later, order, nothing more; shipped, notice."""
 
 from datetime import timedelta
 

@@ -39,5 +39,5 @@ def test_a_flow_without_steps_is_refused() -> None:
 
 
 def test_yaml_that_does_not_parse_is_refused_with_the_file_name() -> None:
-    with pytest.raises(FlowError, match="f.yaml: not valid YAML"):
+    with pytest.raises(FlowError, match=r"f\.yaml: not valid YAML"):
         parse_flows("flows: [unclosed", "f.yaml")
