@@ -12,7 +12,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build looks for python3.13 on PATH; give it ours.
 export PATH := $(abspath $(BIN)):$(dir $(PYTHON_313)):$(PATH)
 
-.PHONY: help venv test lint unit demo serve invoke bench validate build events clean
+.PHONY: help venv test lint demo serve post invoke bench validate build events clean
 
 help:
 	@echo "make demo | test | serve [PORT=3000] | invoke FN=<function> EVENT=<events/...json> | bench | validate | build"
@@ -44,6 +44,10 @@ serve: venv
 invoke: venv
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file in events/>" >&2; exit 2; }
 	$(BIN)/python -m infra.local invoke $(FN) $(EVENT)
+
+post: venv
+	@test -n "$(EVENT)" || { echo "usage: make post EVENT=<file in events/> [PORT=3000]" >&2; exit 2; }
+	$(BIN)/python -m infra.local post $(EVENT) --url http://127.0.0.1:$(PORT)
 
 bench: venv
 	$(BIN)/python -m bench

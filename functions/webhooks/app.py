@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, stores, webhooks
-from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, Unauthorized
+from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, ProativoError, Unauthorized
 from proativo.idempotency import REPLAYED, mark_replayed, once
 from proativo.settings import WebhookSettings
 
@@ -31,11 +31,6 @@ def enqueue_once(delivery: dict[str, Any]) -> dict[str, Any]:
 
 def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-def _refused(status: int, error: str, reason: str, **extra: Any) -> Response[dict[str, Any]]:
-    metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
-    return _json(status, {"error": error, "reason": reason, **extra})
 
 
 def _secret(store_id: str, platform: str) -> str:
@@ -69,25 +64,23 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     return _json(202, result)
 
 
-@app.exception_handler(NotFound)
-def not_found(exc: NotFound) -> Response[dict[str, Any]]:
-    return _refused(404, "not_found", str(exc))
+REFUSALS: dict[type[ProativoError], tuple[int, str]] = {
+    NotFound: (404, "not_found"),
+    Unauthorized: (401, "unauthorized"),
+    InvalidPayload: (400, "invalid_payload"),
+    PayloadTooLarge: (413, "payload_too_large"),
+}
 
 
-@app.exception_handler(Unauthorized)
-def unauthorized(exc: Unauthorized) -> Response[dict[str, Any]]:
-    logger.warning("webhook signature rejected", extra={"reason": str(exc)})
-    return _refused(401, "unauthorized", str(exc))
-
-
-@app.exception_handler(InvalidPayload)
-def invalid(exc: InvalidPayload) -> Response[dict[str, Any]]:
-    return _refused(400, "invalid_payload", exc.reason, field=exc.field)
-
-
-@app.exception_handler(PayloadTooLarge)
-def too_large(exc: PayloadTooLarge) -> Response[dict[str, Any]]:
-    return _refused(413, "payload_too_large", str(exc))
+@app.exception_handler(ProativoError)  # type: ignore[untyped-decorator]
+def refused(exc: ProativoError) -> Response[dict[str, Any]]:
+    status, error = REFUSALS.get(type(exc), (400, "bad_request"))
+    metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
+    if status == 401:
+        logger.warning("webhook signature rejected", extra={"reason": str(exc)})
+    extra = {"field": exc.field} if isinstance(exc, InvalidPayload) else {}
+    reason = exc.reason if isinstance(exc, InvalidPayload) else str(exc)
+    return _json(status, {"error": error, "reason": reason, **extra})
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -90,6 +90,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_post(args: argparse.Namespace) -> int:
+    """POST a webhook sample to a running `make serve`, signed now (the stack's clock) with the demo secret."""
+    from datetime import datetime
+
+    import httpx
+    from proativo.platforms import PLATFORMS
+
+    from infra.local.samples import raw_body, webhook_platform
+    from infra.local.stack import DEMO_SECRET
+
+    path = Path(args.event)
+    if not path.exists():
+        path = ROOT / "events" / args.event
+    event = json.loads(path.read_text(encoding="utf-8"))
+    body = raw_body(event)
+    headers = dict(event.get("headers", {}))
+    with httpx.Client(base_url=args.url, timeout=30) as http:
+        platform = webhook_platform(event)
+        if platform in PLATFORMS:
+            now = datetime.fromisoformat(http.get("/_local/clock").json()["now"])
+            headers.update(PLATFORMS[platform].sign_headers(DEMO_SECRET, body, now))
+        answer = http.request(
+            event["requestContext"]["http"]["method"], event["rawPath"], headers=headers, content=body
+        )
+    print(f"{answer.status_code} {answer.text}")
+    return 0 if answer.status_code < 400 else 1
+
+
 def cmd_sign_events(args: argparse.Namespace) -> int:
     from infra.local.samples import sign_events
 
@@ -114,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     invoke.add_argument("event")
     invoke.add_argument("--log-level", default="INFO")
     invoke.set_defaults(run=cmd_invoke)
+    post = sub.add_parser("post", help="POST a webhook sample to a running local stack, signed now")
+    post.add_argument("event")
+    post.add_argument("--url", default="http://127.0.0.1:3000")
+    post.set_defaults(run=cmd_post)
     signer = sub.add_parser("sign-events", help="recompute the signatures of the webhook samples in events/")
     signer.set_defaults(run=cmd_sign_events)
     args = parser.parse_args(argv)

@@ -37,6 +37,8 @@ def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPSe
             body = self.rfile.read(length) if length else b""
             if url.path == "/_local/clock" and self.command == "POST":
                 return self._clock(body)
+            if url.path == "/_local/clock" and self.command == "GET":
+                return self._json(200, {"now": stack.clock.now().isoformat()})
             if url.path == "/_local/outbox" and self.command == "GET":
                 return self._json(200, outbox.as_json())
             status, headers, out = stack.http(self.command, url.path, dict(self.headers.items()), body, url.query)

@@ -32,7 +32,7 @@ def _construct(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, A
     return {f"Fn::{suffix}": value}
 
 
-_CfnLoader.add_multi_constructor("!", _construct)  # type: ignore[no-untyped-call]
+_CfnLoader.add_multi_constructor("!", _construct)
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 REPLAYED = "_replayed"
 
 
-def mark_replayed(response: Any, record: DataRecord) -> Any:
+def mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
     """Response hook: flag a result that came from the idempotency store (the work was done before)."""
     if isinstance(response, dict):
         return {**response, REPLAYED: True}

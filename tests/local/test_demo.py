@@ -1,0 +1,51 @@
+"""`make demo` end to end: the store day replays through HTTP, queues and schedules, and the outbox tells it."""
+
+from pathlib import Path
+
+import pytest
+
+from infra.local.demo import run_demo
+from infra.local.outbox import Outbox
+from infra.local.timeline import Timeline
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Timeline, Outbox]:
+    out = tmp_path_factory.mktemp("demo")
+    timeline, outbox = run_demo(out, quiet=True)
+    return out, timeline, outbox
+
+
+def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path, Timeline, Outbox]) -> None:
+    _, _, outbox = demo
+    sent = [(e.recipient, e.template) for e in outbox.entries]
+    assert sent == [
+        ("ana.souza@example.com", "cart_abandoned_1"),  # an hour after her last cart change
+        ("bruno.lima@example.com", "cart_abandoned_1"),
+        ("ana.souza@example.com", "order_shipped"),
+        ("carla.dias@example.com", "order_shipped"),
+        ("bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
+    ]
+    times = [e.at[:16] for e in outbox.entries]
+    assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
+    assert times[1] == "2026-11-24T13:30"
+
+
+def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
+    out, _, outbox = demo
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr><td>") == 5
+    for entry in outbox.entries:
+        html = (out / entry.file).read_text(encoding="utf-8")
+        assert "Loja Demo" in html
+        assert (out / entry.text_file).read_text(encoding="utf-8").strip()
+    assert (out / "timeline.txt").exists()
+
+
+def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> None:
+    _, timeline, _ = demo
+    text = timeline.render()
+    assert "200 duplicate" in text
+    assert "OrderPlaced for c-ana -> left cart_abandonment (OrderPlaced)" in text
+    assert "OrderPlaced for c-carla -> left cart_abandonment (OrderPlaced)" in text
+    assert "failed" not in text
