@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, feedback, webhooks
+from proativo import aws, clock, feedback, queues
 from proativo.events import dump_event
 from proativo.settings import FeedbackSettings
 
@@ -25,7 +25,7 @@ def handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     found = [feedback.event_from_ses(record.sns.message, now) for record in event.records]
     events = [e for e in found if e is not None]
     for e in events:
-        webhooks.enqueue(aws.sqs(), settings.events_queue_url, (dump_event(e),), e.store_id)
+        queues.enqueue_events(aws.sqs(), settings.events_queue_url, (dump_event(e),), e.store_id)
         metrics.add_metric(name=e.type, unit=MetricUnit.Count, value=1)
     logger.info("ses feedback", extra={"notifications": len(found), "events": len(events)})
     return {"events": len(events)}

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, stores, webhooks
+from proativo import aws, clock, queues, stores, webhooks
 from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, ProativoError, Unauthorized
 from proativo.idempotency import REPLAYED, mark_replayed, once
 from proativo.settings import WebhookSettings
@@ -25,7 +25,7 @@ idempotency = IdempotencyConfig(
 
 @once(lambda: settings.idempotency_table_name, idempotency, data_keyword="delivery")
 def enqueue_once(delivery: dict[str, Any]) -> dict[str, Any]:
-    count = webhooks.enqueue(aws.sqs(), settings.events_queue_url, tuple(delivery["events"]), delivery["store_id"])
+    count = queues.enqueue_events(aws.sqs(), settings.events_queue_url, tuple(delivery["events"]), delivery["store_id"])
     return {"status": "accepted", "events": count}
 
 

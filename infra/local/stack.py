@@ -29,6 +29,16 @@ DEMO_SECRET = "demo-secret"  # noqa: S105 - the documented secret of the local d
 DEMO_SENDER = "contato@lojademo.com.br"
 
 
+_SINK: "_Sink | None" = None
+
+
+def _sink() -> "_Sink":
+    global _SINK
+    if _SINK is None:
+        _SINK = _Sink()
+    return _SINK
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,7 +55,11 @@ class LogLine:
 
 
 class _Sink(io.TextIOBase):
-    """Where the functions' stdout goes: JSON lines kept for the timeline and the log file."""
+    """Where the functions' stdout goes: JSON lines kept for the timeline and the log file.
+
+    One per process: Powertools binds a logger's handler to the stdout of the first import of its service, so every
+    stack in the process (tests start many) must share the same sink.
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -125,7 +139,7 @@ class LocalStack:
         self.modules: dict[str, ModuleType] = {}
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
-        self._sink = _Sink()
+        self._sink = _sink()
         self._lock = threading.RLock()
         self._next_fire: dict[tuple[str, str], datetime] = {}
         self._server: Any = None
@@ -343,6 +357,12 @@ class LocalStack:
         module = importlib.util.module_from_spec(spec)
         with self._function_env(name):
             spec.loader.exec_module(module)
+        # A Powertools logger of a service already seen keeps its first level: set ours explicitly.
+        from aws_lambda_powertools import Logger
+
+        for value in vars(module).values():
+            if isinstance(value, Logger):
+                value.setLevel(self.log_level)
         self.modules[name] = module
         self._sink.take()
         return module

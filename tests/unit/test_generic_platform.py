@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from proativo.errors import InvalidPayload, Unauthorized
-from proativo.events import CartUpdated, customer_id_for_email
+from proativo.events import CartUpdated
+from proativo.ids import customer_id_for_email
 from proativo.platforms.generic import GenericPlatform, sign
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -26,3 +26,13 @@ def use(source: Clock) -> None:
     """Replace the clock source (the local stack and tests use a virtual one)."""
     global _source
     _source = source
+
+
+def as_utc(value: datetime) -> str:
+    """ISO-8601 in UTC with seconds, sortable as a string (how every instant is stored)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(value: str) -> datetime:
+    """The instant a stored ISO-8601 string names."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

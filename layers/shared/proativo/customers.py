@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from proativo import keys
 from proativo.aws import error_code
+from proativo.clock import as_utc, parse_utc
 from proativo.events import (
     CartUpdated,
     ConsentChanged,
@@ -25,7 +26,6 @@ from proativo.events import (
     OrderShipped,
     PaymentFailed,
     PaymentPending,
-    as_utc,
 )
 from proativo.sequences.engine import CustomerFacts
 
@@ -89,7 +89,7 @@ class CustomerRepository:
                 self._suppress(pk, "email", event.type, event.message_id, at)
         profile = self.profile(event.store_id, event.customer.id) or {}
         last = profile.get("last_order_at")
-        return CustomerFacts(last_order_at=datetime.fromisoformat(str(last).replace("Z", "+00:00")) if last else None)
+        return CustomerFacts(last_order_at=parse_utc(str(last)) if last else None)
 
     def _log(self, pk: str, event: Event, now: datetime) -> None:
         # The log names what happened, never the personal data carried by the event.

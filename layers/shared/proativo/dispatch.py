@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from proativo.aws import error_code
-from proativo.events import as_utc
-from proativo.sequences.store import SequenceStore, enrolment_sk, next_step_item
+from proativo.clock import as_utc
+from proativo.queues import SQS_BATCH
+from proativo.sequences.items import cancel_step, enrolment_sk, next_step_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_sqs import SQSClient
-
-SQS_BATCH = 10
 
 
 @dataclass
@@ -158,6 +157,53 @@ class Dispatcher:
             if error_code(exc) != "TransactionCanceledException":
                 raise
             # The enrolment ended (or another run advanced it): take the step off the index for good.
-            SequenceStore(self.table, self.shards).cancel_step(str(step["pk"]), str(step["sk"]))
+            cancel_step(self.table, str(step["pk"]), str(step["sk"]))
             return False
         return True
+
+
+# The tracking queue's message (proativo.tracking.ParcelRef validates it on the other side).
+PARCEL_REF_FIELDS = ("store_id", "customer_id", "order_id", "carrier", "tracking_code")
+
+
+@dataclass
+class FanOutReport:
+    """What one tracking schedule run did."""
+
+    due: int = 0
+    read: int = 0
+    enqueued: int = 0
+
+
+@dataclass(frozen=True)
+class TrackingFanOut:
+    """Sends every parcel due for a check to the tracking queue, then takes it off the due index."""
+
+    table: "Table"
+    sqs: "SQSClient"
+    queue_url: str
+    shards: int
+
+    def run(self, now: datetime, limit: int) -> FanOutReport:
+        """One pass over the parcels due now."""
+        due = query_due(self.table, "track", self.shards, now, limit)
+        report = FanOutReport(due=len(due.items), read=due.read)
+        for batch in _chunks(due.items, SQS_BATCH):
+            answer = self.sqs.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(n), "MessageBody": json.dumps(_ref_of(p))} for n, p in enumerate(batch)],
+            )
+            for ok in answer.get("Successful", []):
+                parcel = batch[int(ok["Id"])]
+                self.table.update_item(
+                    Key={"pk": parcel["pk"], "sk": parcel["sk"]},
+                    UpdateExpression="REMOVE due_shard, due_at",
+                    ConditionExpression="due_at = :d",
+                    ExpressionAttributeValues={":d": parcel["due_at"]},
+                )
+                report.enqueued += 1
+        return report
+
+
+def _ref_of(parcel: dict[str, Any]) -> dict[str, str]:
+    return {f: str(parcel[f]) for f in PARCEL_REF_FIELDS}

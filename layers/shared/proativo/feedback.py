@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from proativo.clock import parse_utc
 from proativo.events import Customer, Event, MessageBounced, MessageComplained
 
 
@@ -18,7 +19,7 @@ def _tag(mail: dict[str, Any], name: str) -> str | None:
 
 def _when(value: Any, fallback: datetime) -> datetime:
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parse_utc(str(value))
     except ValueError:
         return fallback
 

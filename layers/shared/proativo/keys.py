@@ -5,7 +5,7 @@ exporting a customer is one Query."""
 import zlib
 from datetime import datetime
 
-from proativo.events import as_utc
+from proativo.clock import as_utc
 
 
 def store_pk(store_id: str) -> str:

@@ -11,7 +11,8 @@ class SettingsError(RuntimeError):
 
 
 class _FromEnv(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    # Schemas are built on first use: each function builds only its own settings class at cold start.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Self:

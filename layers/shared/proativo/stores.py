@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, Field
 
 from proativo import keys
+from proativo.clock import as_utc
 from proativo.errors import NotFound
-from proativo.events import as_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -24,7 +24,7 @@ STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 class StoreProfile(BaseModel):
     """What messages need to know about a store."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     store_id: str = Field(pattern=STORE_ID_PATTERN)
     name: str = Field(min_length=1, max_length=120)

@@ -5,22 +5,20 @@ Carrier adapters plug in behind `Carrier`; a carrier without an adapter is check
 kept, not dropped), so adding an adapter starts tracking the parcels already waiting.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from proativo import keys
 from proativo.aws import error_code
-from proativo.dispatch import SQS_BATCH, query_due
-from proativo.events import OrderShipped, as_utc
+from proativo.clock import as_utc
+from proativo.events import OrderShipped
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
-    from mypy_boto3_sqs import SQSClient
 
 FIRST_CHECK_AFTER = timedelta(hours=2)
 RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
@@ -116,50 +114,6 @@ class ParcelRegistry:
                 return False
             raise
         return True
-
-
-@dataclass
-class FanOutReport:
-    """What one tracking schedule run did."""
-
-    due: int = 0
-    read: int = 0
-    enqueued: int = 0
-
-
-@dataclass(frozen=True)
-class TrackingFanOut:
-    """Sends every parcel due for a check to the tracking queue, then takes it off the due index."""
-
-    table: "Table"
-    sqs: "SQSClient"
-    queue_url: str
-    shards: int
-
-    def run(self, now: datetime, limit: int) -> FanOutReport:
-        """One pass over the parcels due now."""
-        due = query_due(self.table, "track", self.shards, now, limit)
-        report = FanOutReport(due=len(due.items), read=due.read)
-        for start in range(0, len(due.items), SQS_BATCH):
-            batch = due.items[start : start + SQS_BATCH]
-            answer = self.sqs.send_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(n), "MessageBody": json.dumps(_ref_of(p))} for n, p in enumerate(batch)],
-            )
-            for ok in answer.get("Successful", []):
-                parcel = batch[int(ok["Id"])]
-                self.table.update_item(
-                    Key={"pk": parcel["pk"], "sk": parcel["sk"]},
-                    UpdateExpression="REMOVE due_shard, due_at",
-                    ConditionExpression="due_at = :d",
-                    ExpressionAttributeValues={":d": parcel["due_at"]},
-                )
-                report.enqueued += 1
-        return report
-
-
-def _ref_of(parcel: dict[str, Any]) -> dict[str, str]:
-    return {f: str(parcel[f]) for f in ParcelRef.model_fields}
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from proativo.errors import NotFound, PayloadTooLarge
-from proativo.events import content_id, dump_event
+from proativo.events import dump_event
+from proativo.ids import content_id
 from proativo.platforms import PLATFORMS
 from proativo.stores import STORE_ID_PATTERN
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
 
 _STORE_ID = re.compile(STORE_ID_PATTERN)
 
@@ -56,23 +53,3 @@ def receive(
         events=tuple(dump_event(e) for e in events),
         event_types=tuple(e.type for e in events),
     )
-
-
-def enqueue(sqs: "SQSClient", queue_url: str, events: tuple[str, ...], store_id: str) -> int:
-    """Send canonical events to the events queue (batches of 10); raises unless every one was accepted."""
-    for start in range(0, len(events), 10):
-        chunk = events[start : start + 10]
-        answer = sqs.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {
-                    "Id": str(n),
-                    "MessageBody": body,
-                    "MessageAttributes": {"store_id": {"DataType": "String", "StringValue": store_id}},
-                }
-                for n, body in enumerate(chunk)
-            ],
-        )
-        if answer.get("Failed"):
-            raise RuntimeError(f"events queue refused {len(answer['Failed'])} of {len(chunk)} messages")
-    return len(events)

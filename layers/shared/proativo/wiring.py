@@ -1,27 +1,38 @@
-"""The composition root: domain objects built from settings and lazy AWS clients, once per container."""
+"""The composition root: domain objects built from settings and lazy AWS clients, once per container.
+
+Each factory imports what it needs when called, so a function loads only its own part of the package at cold start
+(the dispatcher never pays for templates, the sender never for the sequence engine).
+"""
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from proativo import aws
-from proativo.customers import CustomerRepository
-from proativo.dispatch import Dispatcher
-from proativo.messaging.channels import SesEmail, SnsSms
-from proativo.messaging.sender import Sender
-from proativo.processing import EventProcessor
-from proativo.sequences.flows import Flow, default_flows
-from proativo.sequences.store import SequenceStore
-from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
-from proativo.tracking import ParcelRegistry, Tracker, TrackingFanOut
+
+if TYPE_CHECKING:
+    from proativo.dispatch import Dispatcher, TrackingFanOut
+    from proativo.messaging.sender import Sender
+    from proativo.processing import EventProcessor
+    from proativo.sequences.flows import Flow
+    from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
+    from proativo.tracking import Tracker
 
 
-def flows_for(store_id: str) -> tuple[Flow, ...]:
+def flows_for(store_id: str) -> "tuple[Flow, ...]":
     """The flows in force for a store (the built-in ones until stores override them)."""
+    from proativo.sequences.flows import default_flows
+
     return default_flows()
 
 
 @cache
-def event_processor(settings: EventsSettings) -> EventProcessor:
+def event_processor(settings: "EventsSettings") -> "EventProcessor":
     """The event processor for these settings."""
+    from proativo.customers import CustomerRepository
+    from proativo.processing import EventProcessor
+    from proativo.sequences.store import SequenceStore
+    from proativo.tracking import ParcelRegistry
+
     table = aws.table(settings.table_name)
     return EventProcessor(
         customers=CustomerRepository(table),
@@ -32,14 +43,19 @@ def event_processor(settings: EventsSettings) -> EventProcessor:
 
 
 @cache
-def dispatcher(settings: DispatcherSettings) -> Dispatcher:
+def dispatcher(settings: "DispatcherSettings") -> "Dispatcher":
     """The dispatcher for these settings."""
+    from proativo.dispatch import Dispatcher
+
     return Dispatcher(aws.table(settings.table_name), aws.sqs(), settings.send_queue_url, settings.due_shards)
 
 
 @cache
-def sender(settings: SenderSettings) -> Sender:
+def sender(settings: "SenderSettings") -> "Sender":
     """The sender for these settings, with every channel we can reach."""
+    from proativo.messaging.channels import SesEmail, SnsSms
+    from proativo.messaging.sender import Sender
+
     return Sender(
         table=aws.table(settings.table_name),
         channels={"email": SesEmail(aws.sesv2(), settings.ses_configuration_set), "sms": SnsSms(aws.sns())},
@@ -48,14 +64,18 @@ def sender(settings: SenderSettings) -> Sender:
 
 
 @cache
-def tracking_fan_out(settings: TrackingSettings) -> TrackingFanOut:
+def tracking_fan_out(settings: "TrackingSettings") -> "TrackingFanOut":
     """The tracking schedule's fan-out for these settings."""
+    from proativo.dispatch import TrackingFanOut
+
     return TrackingFanOut(aws.table(settings.table_name), aws.sqs(), settings.tracking_queue_url, settings.due_shards)
 
 
 @cache
-def tracker(settings: TrackingSettings) -> Tracker:
+def tracker(settings: "TrackingSettings") -> "Tracker":
     """The carrier checker for these settings."""
+    from proativo.tracking import ParcelRegistry, Tracker
+
     return Tracker(ParcelRegistry(aws.table(settings.table_name), settings.due_shards), carriers={})
 
 

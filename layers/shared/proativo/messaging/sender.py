@@ -15,12 +15,12 @@ from pydantic import BaseModel, ConfigDict
 
 from proativo import keys
 from proativo.aws import error_code
+from proativo.clock import as_utc
 from proativo.consent import may_contact
 from proativo.errors import NotFound, RetryableSendError
-from proativo.events import as_utc
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
-from proativo.sequences.store import enrolment_sk, step_sk
+from proativo.sequences.items import enrolment_sk, step_sk
 from proativo.stores import StoreProfile, get_profile
 
 if TYPE_CHECKING:

@@ -16,6 +16,8 @@ from babel.numbers import format_currency
 from jinja2 import ChoiceLoader, PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from proativo.clock import parse_utc
+
 DEFAULT_LOCALE = "pt-BR"
 LOCALES = ("pt-BR", "en")
 
@@ -31,7 +33,7 @@ def money(value: Any, currency: str = "BRL", locale: str = DEFAULT_LOCALE) -> st
 
 def when(value: Any, tz: str = "America/Sao_Paulo", locale: str = DEFAULT_LOCALE, fmt: str = "medium") -> str:
     """Format an instant in the customer's time zone and locale."""
-    instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    instant = value if isinstance(value, datetime) else parse_utc(str(value))
     return str(format_datetime(instant.astimezone(ZoneInfo(tz)), format=fmt, locale=_babel_locale(locale)))
 
 

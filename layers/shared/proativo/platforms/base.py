@@ -47,6 +47,6 @@ def same(a: str, b: str) -> bool:
 def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidPayload:
     """The first validation problem as an `InvalidPayload` naming its field."""
     err = exc.errors(include_url=False)[0]
-    loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper())]
+    loc = [str(p) for p in err["loc"]]
     field = ".".join([prefix, *loc] if prefix else loc) or None
     return InvalidPayload(str(err["msg"]), field=field)

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from proativo.errors import InvalidPayload, Unauthorized
-from proativo.events import EVENT_ADAPTER, Event, customer_id_for_email
+from proativo.events import Event, event_from
+from proativo.ids import customer_id_for_email
 from proativo.platforms.base import hmac_sha256, invalid_from, same
 
 TOPICS = {
@@ -108,7 +109,7 @@ class GenericPlatform:
             "occurred_at": data["occurred_at"],
         }
         try:
-            event = EVENT_ADAPTER.validate_python({**payload, **envelope})
+            event = event_from({**payload, **envelope})
         except ValidationError as exc:
             problem = invalid_from(exc)
             if problem.field and problem.field.split(".")[0] not in envelope:

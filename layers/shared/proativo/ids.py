@@ -1,0 +1,16 @@
+"""Deterministic ids: the same input always yields the same id, which is what makes retries harmless."""
+
+import hashlib
+import json
+from typing import Any
+
+
+def content_id(*parts: Any) -> str:
+    """A deterministic id from the given parts: the same payload always yields the same id."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def customer_id_for_email(email: str) -> str:
+    """A stable customer id for a guest known only by e-mail (never the e-mail itself: ids end up in logs)."""
+    return "e-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
