@@ -15,7 +15,7 @@ export PATH := $(abspath $(BIN)):$(dir $(PYTHON_313)):$(PATH)
 .PHONY: help venv test lint demo serve post invoke bench validate build events clean
 
 help:
-	@echo "make demo | test | serve [PORT=3000] | invoke FN=<function> EVENT=<events/...json> | bench | validate | build"
+	@echo "make demo | test | serve [PORT=3000] | post EVENT=<events/...json> | invoke FN=<function> EVENT=<events/...json> | bench | validate | build | events"
 
 $(BIN)/.installed: pyproject.toml layers/shared/requirements.txt
 	@test -n "$(PYTHON_313)" || { echo "Python 3.13 not found: install it (e.g. pyenv install 3.13) and retry" >&2; exit 1; }
