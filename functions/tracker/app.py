@@ -22,9 +22,18 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     ref = ParcelRef.model_validate_json(record.body)
-    scans = wiring.tracker(settings).check([ref], clock.now())
-    metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
-    logger.info("parcel checked", extra={"store_id": ref.store_id, "carrier": ref.carrier, "scans": len(scans)})
+    for outcome in wiring.tracker(settings).check([ref], clock.now()):
+        metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "parcel checked",
+            extra={
+                "store_id": ref.store_id,
+                "carrier": ref.carrier,
+                "scans": len(outcome.scans),
+                "outcome": outcome.note,
+                "next_check_at": outcome.next_check_at.isoformat() if outcome.next_check_at else None,
+            },
+        )
 
 
 @logger.inject_lambda_context

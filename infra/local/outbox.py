@@ -29,6 +29,7 @@ class OutboxEntry:
     recipient: str
     template: str
     subject: str
+    preview: str
     store_id: str
     flow_id: str
     file: str
@@ -96,6 +97,7 @@ class Outbox:
             recipient=str(item.get("recipient", "")),
             template=str(item["template"]),
             subject=subject,
+            preview=subject or " ".join(text.split())[:90],
             store_id=str(item["store_id"]),
             flow_id=str(item.get("flow_id", "")),
             file=f"messages/{stem}.html" if body_html else f"messages/{stem}.txt",
@@ -138,7 +140,7 @@ class Outbox:
         rows = "\n".join(
             f"<tr><td>{e.seq}</td><td>{html.escape(e.at[:16].replace('T', ' '))}</td><td>{e.channel}</td>"
             f"<td>{html.escape(e.recipient)}</td><td>{html.escape(e.template)}</td>"
-            f'<td><a href="{e.file}">{html.escape(e.subject or "(sms)")}</a></td>'
+            f'<td><a href="{e.file}">{html.escape(e.preview)}</a></td>'
             f'<td><a href="{e.text_file}">text</a></td></tr>'
             for e in self.entries
         )

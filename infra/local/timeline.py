@@ -53,6 +53,8 @@ class Timeline:
                 self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
             elif message == "tracking run" and log.get("due"):
                 self.add(inv.at, f"     tracking: {log['due']} parcel(s) due for a carrier check")
+            elif message == "parcel checked":
+                self.add(inv.at, f"     tracker: {log.get('carrier')} parcel -> {log.get('outcome')}")
             elif log.get("level") == "ERROR" or log.get("exception"):
                 self.add(inv.at, f"   ! {inv.function}: {str(message).splitlines()[0]}")
             elif isinstance(message, str) and message.startswith("message skipped"):
@@ -63,8 +65,7 @@ class Timeline:
 
     @staticmethod
     def _sent(entry: OutboxEntry) -> str:
-        what = f'"{entry.subject}"' if entry.subject else "SMS"
-        return f"  >> {entry.channel} to {mask(entry.recipient)}: {what} [{entry.template}] {entry.file}"
+        return f'  >> {entry.channel} to {mask(entry.recipient)}: "{entry.preview}" [{entry.template}] {entry.file}'
 
     def render(self) -> str:
         """The whole timeline as text, a date header whenever the day changes."""

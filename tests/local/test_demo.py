@@ -18,13 +18,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Timeline, Outb
 
 def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path, Timeline, Outbox]) -> None:
     _, _, outbox = demo
-    sent = [(e.recipient, e.template) for e in outbox.entries]
+    sent = [(e.channel, e.recipient, e.template) for e in outbox.entries]
     assert sent == [
-        ("ana.souza@example.com", "cart_abandoned_1"),  # an hour after her last cart change
-        ("bruno.lima@example.com", "cart_abandoned_1"),
-        ("ana.souza@example.com", "order_shipped"),
-        ("carla.dias@example.com", "order_shipped"),
-        ("bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
+        ("email", "ana.souza@example.com", "cart_abandoned_1"),  # an hour after her last cart change
+        ("email", "bruno.lima@example.com", "cart_abandoned_1"),
+        ("email", "ana.souza@example.com", "order_shipped"),
+        ("sms", "+5511987654321", "order_shipped"),  # Ana opted in to SMS
+        ("email", "carla.dias@example.com", "order_shipped"),
+        ("sms", "+5521912345678", "order_shipped"),
+        ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
     ]
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
@@ -34,11 +36,12 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 5
+    assert index.count("<tr><td>") == 7
     for entry in outbox.entries:
-        html = (out / entry.file).read_text(encoding="utf-8")
-        assert "Loja Demo" in html
+        assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
+    sms = (out / outbox.entries[3].text_file).read_text(encoding="utf-8")
+    assert sms.startswith("Loja Demo: seu pedido 5001 saiu com CORREIOS. Rastreio AA123456785BR")
     assert (out / "timeline.txt").exists()
 
 

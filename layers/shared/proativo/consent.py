@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-# E-mail marketing is allowed unless refused (the customer bought or started a purchase: legitimate interest);
-# SMS and WhatsApp marketing only after an explicit opt-in.
+# E-mail is allowed unless refused (the customer bought or started a purchase: legitimate interest); SMS and
+# WhatsApp only after an explicit opt-in, for any purpose: a phone number given at checkout is not consent.
 OPT_IN_CHANNELS = frozenset({"sms", "whatsapp"})
 
 
@@ -23,15 +23,14 @@ def may_contact(
     if channel in suppressed:
         return Verdict(False, "suppressed")
     recorded = consents.get(f"{channel}#{purpose}")
-    if purpose == "transactional":
-        if recorded is not None and not recorded.get("granted", True):
-            return Verdict(False, "opted_out")
-        return Verdict(True)
     if recorded is not None:
-        return Verdict(bool(recorded.get("granted")), "ok" if recorded.get("granted") else "opted_out")
+        return Verdict(True) if recorded.get("granted") else Verdict(False, "opted_out")
+    marketing = consents.get(f"{channel}#marketing")
     platform_says = profile.get("accepts_marketing")
-    if platform_says is False:
+    if channel in OPT_IN_CHANNELS:
+        # Whoever agreed to marketing on a channel agreed to hear about their own orders there too.
+        opted_in = (marketing is not None and marketing.get("granted")) or (marketing is None and platform_says is True)
+        return Verdict(True) if opted_in else Verdict(False, "no_opt_in")
+    if purpose == "marketing" and platform_says is False:
         return Verdict(False, "opted_out")
-    if channel in OPT_IN_CHANNELS and platform_says is not True:
-        return Verdict(False, "no_opt_in")
     return Verdict(True)

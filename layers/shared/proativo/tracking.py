@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 FIRST_CHECK_AFTER = timedelta(hours=2)
 RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
+RECHECK_IN_TRANSIT = timedelta(hours=6)
 
 
 class Scan(BaseModel):
@@ -117,23 +118,40 @@ class ParcelRegistry:
 
 
 @dataclass(frozen=True)
+class CheckOutcome:
+    """What one carrier check found for one parcel, and when it is checked next (None: never again)."""
+
+    ref: ParcelRef
+    scans: tuple[Scan, ...]
+    next_check_at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
 class Tracker:
     """Checks parcels with their carriers."""
 
     registry: ParcelRegistry
     carriers: dict[str, Carrier]
 
-    def check(self, refs: list[ParcelRef], now: datetime) -> dict[str, list[Scan]]:
-        """Ask each parcel's carrier for scans; parcels of carriers without an adapter are checked again later."""
-        found: dict[str, list[Scan]] = {}
+    def check(self, refs: list[ParcelRef], now: datetime) -> list[CheckOutcome]:
+        """Ask each parcel's carrier for scans (one call per carrier) and put every parcel back on the due index."""
+        outcomes: list[CheckOutcome] = []
         by_carrier: dict[str, list[ParcelRef]] = {}
         for ref in refs:
             by_carrier.setdefault(ref.carrier, []).append(ref)
         for carrier, group in by_carrier.items():
             adapter = self.carriers.get(carrier)
             if adapter is None:
-                for ref in group:
-                    self.registry.reschedule(ref, now + RECHECK_WITHOUT_ADAPTER)
-                continue
-            found.update(adapter.track([r.tracking_code for r in group]))
-        return found
+                found: dict[str, list[Scan]] = {}
+                after, note = RECHECK_WITHOUT_ADAPTER, f"no adapter for carrier '{carrier}' yet; kept for later"
+            else:
+                found = adapter.track([r.tracking_code for r in group])
+                after, note = RECHECK_IN_TRANSIT, "checked"
+            for ref in group:
+                at = now + after
+                if not self.registry.reschedule(ref, at):
+                    outcomes.append(CheckOutcome(ref, (), None, "parcel no longer exists"))
+                    continue
+                outcomes.append(CheckOutcome(ref, tuple(found.get(ref.tracking_code, ())), at, note))
+        return outcomes
