@@ -26,11 +26,11 @@ def may_contact(
     if recorded is not None:
         return Verdict(True) if recorded.get("granted") else Verdict(False, "opted_out")
     marketing = consents.get(f"{channel}#marketing")
-    platform_says = profile.get("accepts_marketing")
     if channel in OPT_IN_CHANNELS:
         # Whoever agreed to marketing on a channel agreed to hear about their own orders there too.
-        opted_in = (marketing is not None and marketing.get("granted")) or (marketing is None and platform_says is True)
+        platform_opt_in = profile.get("accepts_sms") is True and channel == "sms"
+        opted_in = (marketing is not None and marketing.get("granted")) or (marketing is None and platform_opt_in)
         return Verdict(True) if opted_in else Verdict(False, "no_opt_in")
-    if purpose == "marketing" and platform_says is False:
+    if purpose == "marketing" and profile.get("accepts_marketing") is False:
         return Verdict(False, "opted_out")
     return Verdict(True)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ORDER_RANK = {"placed": 1, "payment_failed": 2, "payment_pending": 3, "paid": 4, "shipped": 5, "delivered": 6}
 ORDER_CANCELED_RANK = 99
 EVENT_LOG_RETENTION = timedelta(days=400)
-_CONTACT_FIELDS = ("email", "phone", "name", "locale", "timezone", "accepts_marketing")
+_CONTACT_FIELDS = ("email", "phone", "name", "locale", "timezone", "accepts_marketing", "accepts_sms")
 
 
 def _ignore_conflict(exc: ClientError) -> None:

@@ -28,7 +28,8 @@ class Customer(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
-    accepts_marketing: bool | None = None
+    accepts_marketing: bool | None = Field(default=None, description="e-mail marketing consent, as the platform says")
+    accepts_sms: bool | None = Field(default=None, description="SMS consent, as the platform says")
 
     @field_validator("email")
     @classmethod
