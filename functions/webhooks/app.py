@@ -52,9 +52,9 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
         settings.max_body_bytes,
         settings.signature_tolerance_seconds,
     )
-    if delivery is None:
+    if isinstance(delivery, webhooks.Ignored):
         metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
-        return _json(200, {"status": "ignored", "reason": "topic not handled"})
+        return _json(200, {"status": "ignored", "reason": delivery.reason})
     result = enqueue_once(delivery={"key": delivery.key, "store_id": store_id, "events": list(delivery.events)})
     if result.get(REPLAYED):
         metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)

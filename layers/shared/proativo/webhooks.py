@@ -24,6 +24,13 @@ class Delivery:
     event_types: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """A webhook acknowledged with 200 and nothing stored: why."""
+
+    reason: str
+
+
 def receive(
     platform_name: str,
     store_id: str,
@@ -33,8 +40,9 @@ def receive(
     secret_of: Callable[[str, str], str],
     max_body_bytes: int,
     tolerance_seconds: int,
-) -> Delivery | None:
-    """Verify and parse one webhook. None means a topic we do not handle (answer 200, do not make them retry)."""
+) -> Delivery | Ignored:
+    """Verify and parse one webhook. `Ignored` means nothing to do: a topic we do not handle, a payload with nothing
+    actionable, or a platform's unsigned handshake (answer 200 so the platform neither retries nor disables us)."""
     platform = PLATFORMS.get(platform_name)
     if platform is None:
         raise NotFound(f"unknown platform '{platform_name}'; known: {', '.join(sorted(PLATFORMS))}")
@@ -43,10 +51,14 @@ def receive(
     if len(body) > max_body_bytes:
         raise PayloadTooLarge(f"body of {len(body)} bytes exceeds {max_body_bytes}")
     lowered = {k.lower(): v for k, v in headers.items()}
+    if platform.is_handshake(lowered, body):
+        return Ignored("handshake acknowledged")
     platform.verify(lowered, body, secret_of(store_id, platform_name), now, tolerance_seconds)
     events = platform.parse(lowered, body, store_id)
     if events is None:
-        return None
+        return Ignored("topic not handled")
+    if not events:
+        return Ignored("nothing actionable (no customer contact or a completed checkout)")
     delivery = platform.delivery_id(lowered, body) or content_id(body.decode("utf-8", "replace"))
     return Delivery(
         key=f"{store_id}:{platform_name}:{delivery}",

@@ -1,8 +1,13 @@
-"""Platform adapters: each verifies its platform's signature and maps its payloads to canonical events."""
+"""Platform adapters: each verifies its platform's signature and maps its payloads to canonical events.
+
+Adding a platform is one module here and one entry in PLATFORMS.
+"""
 
 from proativo.platforms.base import Platform
 from proativo.platforms.generic import GenericPlatform
+from proativo.platforms.shopify import ShopifyPlatform
+from proativo.platforms.woocommerce import WooCommercePlatform
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (GenericPlatform(),)}
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (GenericPlatform(), ShopifyPlatform(), WooCommercePlatform())}
 
 __all__ = ["PLATFORMS", "Platform"]

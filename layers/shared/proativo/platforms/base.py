@@ -17,6 +17,10 @@ class Platform(Protocol):
 
     name: str
 
+    def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """True for the platform's documented unsigned handshake (answered 200; nothing is stored or queued)."""
+        ...
+
     def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
         """Raise `Unauthorized` unless the request was signed with `secret` (and, where dated, is recent)."""
         ...

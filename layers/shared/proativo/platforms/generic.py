@@ -5,10 +5,8 @@ body>" with the store's secret>`, optional `X-Proativo-Delivery` (else the body'
 within the tolerance window, so a captured request cannot be replayed later.
 """
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,6 +14,7 @@ from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, event_from
 from proativo.ids import customer_id_for_email
 from proativo.platforms.base import hmac_sha256, invalid_from, same
+from proativo.platforms.snapshots import json_object
 
 TOPICS = {
     "cart.updated": "CartUpdated",
@@ -36,20 +35,14 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "v1=" + hmac_sha256(secret, f"{timestamp}.".encode() + body).hex()
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidPayload(f"body is not valid JSON: {exc}", field="body") from None
-    if not isinstance(data, dict):
-        raise InvalidPayload("body must be a JSON object", field="body")
-    return data
-
-
 class GenericPlatform:
     """Our own documented JSON format (see README: "Generic JSON platform")."""
 
     name = "generic"
+
+    def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """This platform has none."""
+        return False
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
         """Check the v1 signature over timestamp and body, and that the timestamp is recent."""
@@ -76,11 +69,11 @@ class GenericPlatform:
         given = headers.get("x-proativo-delivery")
         if given:
             return given
-        return str(_json_object(body).get("id", ""))
+        return str(json_object(body).get("id", ""))
 
     def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
         """One canonical event per delivery, from `topic`, `id`, `occurred_at`, `customer` and `data`."""
-        data = _json_object(body)
+        data = json_object(body)
         topic = data.get("topic")
         if not isinstance(topic, str) or not topic:
             raise InvalidPayload("field required", field="topic")
