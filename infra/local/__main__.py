@@ -80,6 +80,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Proativo local stack on http://127.0.0.1:{args.port}  (embedded AWS at {stack.endpoint})")
         print(f"store '{DEMO_STORE}', webhook secret '{DEMO_SECRET}' for every platform; outbox in {out}/index.html")
         print('POST /_local/clock {"advance_seconds": N} moves time; GET /_local/outbox lists messages. Ctrl-C stops.')
+        print(
+            f"CLI: AWS_ENDPOINT_URL={stack.endpoint} PROATIVO_TABLE={stack.physical['Table']} PROATIVO_STAGE=local"
+            " .venv/bin/proativo stores list"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -519,7 +519,7 @@ class LocalStack:
         prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))
         for platform in PLATFORMS:
             stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, platform, DEMO_SECRET)
-        stores.put_profile(
+        stores.register(
             aws.table(self.physical["Table"]),
             stores.StoreProfile(
                 store_id=DEMO_STORE,
@@ -527,6 +527,7 @@ class LocalStack:
                 sender_email=DEMO_SENDER,
                 site_url="https://lojademo.com.br",
             ),
+            list(PLATFORMS),
             self.clock.now(),
         )
 

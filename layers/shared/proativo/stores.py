@@ -73,3 +73,37 @@ def get_profile(table: "Table", store_id: str) -> StoreProfile:
     if not item:
         raise NotFound(f"store '{store_id}' is not registered")
     return StoreProfile.model_validate({k: v for k, v in item.items() if k in StoreProfile.model_fields})
+
+
+REGISTRY_PK = "STORES"
+
+
+def _strings(item: dict[str, Any]) -> set[Any]:
+    value = item.get("platforms")
+    return value if isinstance(value, set) else set()
+
+
+def register(table: "Table", profile: StoreProfile, platforms: list[str], now: datetime) -> None:
+    """Record a store in the registry (the one partition that lists stores, so listing never scans)."""
+    put_profile(table, profile, now)
+    table.update_item(
+        Key={"pk": REGISTRY_PK, "sk": profile.store_id},
+        UpdateExpression="SET #n = :n, updated_at = :t ADD platforms :p",
+        ExpressionAttributeNames={"#n": "name"},
+        ExpressionAttributeValues={":n": profile.name, ":t": as_utc(now), ":p": set(platforms)},
+    )
+
+
+def registered(table: "Table") -> list[dict[str, Any]]:
+    """Every registered store: id, name, platforms."""
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": REGISTRY_PK}}
+    while True:
+        page = table.query(**kwargs)
+        found.extend(
+            {"store_id": i["sk"], "name": i.get("name", ""), "platforms": sorted(str(p) for p in _strings(i))}
+            for i in page.get("Items", [])
+        )
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,138 @@
+"""`proativo`: the operator's command line. Works against a deployed stack (`--stack`, read from CloudFormation) or
+any table and stage given directly, such as the local stack's (`AWS_ENDPOINT_URL` pointing at its embedded AWS).
+
+    proativo stores add minha-loja --platform shopify --name "Minha Loja" --secret-stdin
+    proativo stores rotate-secret minha-loja --platform woocommerce
+    proativo stores list
+"""
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from proativo import clock, stores
+from proativo.platforms import PLATFORMS
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the stores live: the table and the SSM prefix of a deployment."""
+
+    table: str
+    prefix: str
+
+
+def _target(args: argparse.Namespace) -> Target:
+    if args.stack:
+        cloudformation = boto3.client("cloudformation")
+        stack = cloudformation.describe_stacks(StackName=args.stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+        return Target(outputs["TableName"], f"/proativo/{parameters.get('Stage', 'prod')}")
+    table = args.table or os.environ.get("PROATIVO_TABLE")
+    stage = args.stage or os.environ.get("PROATIVO_STAGE")
+    if not table or not stage:
+        raise SystemExit("say where: --stack NAME, or --table and --stage (or PROATIVO_TABLE and PROATIVO_STAGE)")
+    return Target(table, f"/proativo/{stage}")
+
+
+def _secret(args: argparse.Namespace) -> str:
+    if getattr(args, "secret_stdin", False):
+        value = sys.stdin.readline().strip()
+        if len(value) < 16:
+            raise SystemExit("a webhook secret needs at least 16 characters")
+        return value
+    return secrets.token_hex(32)
+
+
+def cmd_add(args: argparse.Namespace) -> dict[str, Any]:
+    target = _target(args)
+    table = boto3.resource("dynamodb").Table(target.table)
+    profile = stores.StoreProfile(
+        store_id=args.store_id,
+        name=args.name or args.store_id,
+        sender_email=args.sender_email,
+        site_url=args.site_url,
+        locale=args.locale,
+        timezone=args.timezone,
+        currency=args.currency,
+    )
+    secret = _secret(args)
+    stores.put_webhook_secret(boto3.client("ssm"), target.prefix, args.store_id, args.platform, secret)
+    stores.register(table, profile, [args.platform], clock.now())
+    return {
+        "store_id": args.store_id,
+        "platform": args.platform,
+        "webhook_path": f"/webhooks/{args.platform}/{args.store_id}",
+        "secret": None if args.secret_stdin else secret,
+    }
+
+
+def cmd_rotate(args: argparse.Namespace) -> dict[str, Any]:
+    target = _target(args)
+    table = boto3.resource("dynamodb").Table(target.table)
+    known = {s["store_id"]: s for s in stores.registered(table)}
+    if args.platform not in known.get(args.store_id, {}).get("platforms", []):
+        raise SystemExit(f"store {args.store_id!r} has no {args.platform} connection; add it first")
+    secret = _secret(args)
+    stores.put_webhook_secret(boto3.client("ssm"), target.prefix, args.store_id, args.platform, secret)
+    return {"store_id": args.store_id, "platform": args.platform, "secret": None if args.secret_stdin else secret}
+
+
+def cmd_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    target = _target(args)
+    return stores.registered(boto3.resource("dynamodb").Table(target.table))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    top = argparse.ArgumentParser(prog="proativo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--stack", help="CloudFormation stack name of a deployment")
+    where.add_argument("--table", help="the table (default: $PROATIVO_TABLE)")
+    where.add_argument("--stage", help="the deployment's Stage (default: $PROATIVO_STAGE)")
+    commands = top.add_subparsers(dest="area", required=True)
+    store_cmds = commands.add_parser("stores", help="stores and their webhook secrets").add_subparsers(
+        dest="command", required=True
+    )
+    add = store_cmds.add_parser("add", parents=[where], help="register a store on a platform and set its secret")
+    add.add_argument("store_id")
+    add.add_argument("--platform", required=True, choices=sorted(PLATFORMS))
+    add.add_argument("--name")
+    add.add_argument("--sender-email")
+    add.add_argument("--site-url")
+    add.add_argument("--locale", default="pt-BR")
+    add.add_argument("--timezone", default="America/Sao_Paulo")
+    add.add_argument("--currency", default="BRL")
+    add.add_argument("--secret-stdin", action="store_true", help="read the platform's secret from stdin")
+    add.set_defaults(run=cmd_add)
+    rotate = store_cmds.add_parser("rotate-secret", parents=[where], help="replace a store's secret for a platform")
+    rotate.add_argument("store_id")
+    rotate.add_argument("--platform", required=True, choices=sorted(PLATFORMS))
+    rotate.add_argument("--secret-stdin", action="store_true")
+    rotate.set_defaults(run=cmd_rotate)
+    listing = store_cmds.add_parser("list", parents=[where], help="every registered store")
+    listing.set_defaults(run=cmd_list)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; prints its result as JSON."""
+    args = parser().parse_args(argv)
+    try:
+        result = args.run(args)
+    except ValueError as exc:  # pydantic's ValidationError included: a bad store id, e-mail, currency
+        print(f"proativo: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
