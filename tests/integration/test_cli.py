@@ -32,7 +32,7 @@ def test_rotating_a_secret_retires_the_old_one(harness: Harness, capsys: pytest.
     old = run(capsys, "stores", "add", "minha-loja", "--platform", "generic", *WHERE)["secret"]
     new = run(capsys, "stores", "rotate-secret", "minha-loja", "--platform", "generic", *WHERE)["secret"]
     assert new != old
-    parameters.clear_caches()  # the function caches secrets for SECRET_CACHE_SECONDS: the rotation's grace period
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # the function caches secrets for SECRET_CACHE_SECONDS: the rotation's grace period
     assert harness.post(cart("e1", "2026-11-24T12:00:00Z"), store="minha-loja", secret=old).status == 401
     assert harness.post(cart("e1", "2026-11-24T12:00:00Z"), store="minha-loja", secret=new).status == 202
 
