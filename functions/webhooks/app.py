@@ -1,10 +1,12 @@
 """POST /webhooks/{platform}/{store_id}: verify the store's signature, parse, enqueue, answer fast."""
 
 import base64
+import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -37,7 +39,40 @@ def _secret(store_id: str, platform: str) -> str:
     return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
 
 
-@app.post("/webhooks/<platform>/<store_id>")
+_ANSWER = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["accepted", "duplicate", "ignored"]},
+        "events": {"type": "integer"},
+        "reason": {"type": "string"},
+    },
+}
+_REFUSAL = {
+    "type": "object",
+    "required": ["error", "reason"],
+    "properties": {"error": {"type": "string"}, "reason": {"type": "string"}, "field": {"type": "string"}},
+}
+
+
+def _doc(description: str, schema: dict[str, Any]) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+@app.post(
+    "/webhooks/<platform>/<store_id>",
+    summary="Receive a platform webhook",
+    description="Verifies the store's signature for the platform, maps the payload to canonical events and queues "
+    "them. See README, 'Connect a platform', for each platform's headers and format.",
+    tags=["webhooks"],
+    responses={
+        202: _doc("accepted: events queued", _ANSWER),
+        200: _doc("duplicate delivery, or nothing to do (topic not handled, handshake)", _ANSWER),
+        400: _doc("invalid payload: the field and the reason", _REFUSAL),
+        401: _doc("missing or wrong signature", _REFUSAL),
+        404: _doc("unknown platform or store", _REFUSAL),
+        413: _doc("body over 256 KB", _REFUSAL),
+    },
+)
 def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     event = app.current_event
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
@@ -62,6 +97,21 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=len(delivery.events))
     logger.info("webhook accepted", extra={"event_types": delivery.event_types})
     return _json(202, result)
+
+
+@app.get("/openapi.json", summary="This API's OpenAPI description", tags=["meta"], include_in_schema=False)
+def openapi() -> Response[dict[str, Any]]:
+    schema = json.loads(
+        app.get_openapi_json_schema(title="Proativo", version="1.0.0", description="Proactive customer service API")
+    )
+    # The webhook reads its body raw (signatures are computed over the exact bytes), so Powertools cannot see it:
+    # describe it here.
+    schema["paths"]["/webhooks/{platform}/{store_id}"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "The platform's payload, exactly as signed",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=schema)
 
 
 REFUSALS: dict[type[ProativoError], tuple[int, str]] = {
