@@ -2,10 +2,14 @@
 
 import sys
 
-from bench import cold_start
+from bench import cold_start, webhook
 
 
 def main() -> int:
+    hooks = webhook.measure()
+    print(f"webhook_handler_ratio: {hooks['webhook_handler_ratio']:.2f}")
+    ours, minimal = hooks["webhook_handler_ms"], hooks["webhook_minimal_ms"]
+    print(f"  per request: webhook {ours:.1f} ms, minimal enqueue {minimal:.1f} ms")
     results = cold_start.measure()
     print(f"cold_start_ratio_max: {results['cold_start_ratio_max']:.2f}")
     print(f"  baseline (boto3 + Powertools, bare): {results['cold_start_baseline_ms']:.0f} ms")

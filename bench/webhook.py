@@ -1,0 +1,92 @@
+"""webhook_handler_ratio: our webhook handler's time per request (verify, parse, idempotency, enqueue) divided by a
+minimal Powertools handler that only enqueues, both invoked in the same process against the same embedded AWS,
+in interleaved rounds (median of the rounds' per-request times)."""
+
+import importlib.util
+import json
+import statistics
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from infra.local.shapes import http_api_event
+from infra.local.stack import DEMO_SECRET, LambdaContext, LocalStack
+
+
+def _body(n: int) -> bytes:
+    return json.dumps(
+        {
+            "topic": "cart.updated",
+            "id": f"bench-{n}",
+            "occurred_at": "2026-11-24T12:00:00Z",
+            "customer": {"id": f"c-{n}", "email": f"c{n}@example.com", "name": "Cliente Bench"},
+            "data": {
+                "cart_id": f"cart-{n}",
+                "currency": "BRL",
+                "total": "199.90",
+                "items": [{"sku": "S1", "name": "Camiseta", "quantity": 1, "unit_price": "199.90"}],
+            },
+        }
+    ).encode()
+
+
+def measure(requests: int = 200, rounds: int = 5) -> dict[str, float]:
+    """Per-request milliseconds of both handlers and their ratio."""
+    from proativo.platforms import PLATFORMS
+
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    warnings.filterwarnings("ignore", message="No application metrics")
+    with LocalStack(start=now, log_level="ERROR") as stack:
+        ours = stack.modules["WebhooksFunction"].handler
+        with stack._function_env("WebhooksFunction"):
+            spec = importlib.util.spec_from_file_location(
+                "bench_minimal", Path(__file__).with_name("minimal_enqueue.py")
+            )
+            assert spec and spec.loader
+            minimal_module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(minimal_module)
+        minimal = minimal_module.handler
+        route = (
+            "POST",
+            "/webhooks/{platform}/{store_id}",
+            "/webhooks/generic/demo",
+            {"platform": "generic", "store_id": "demo"},
+        )
+
+        def events(offset: int) -> list[dict[str, Any]]:
+            out = []
+            for n in range(offset, offset + requests):
+                body = _body(n)
+                signed = PLATFORMS["generic"].sign_headers(DEMO_SECRET, body, now)
+                headers = {"content-type": "application/json", **signed}
+                out.append(http_api_event(*route, headers, body, "", now))
+            return out
+
+        def timed(handler: Any, batch: list[dict[str, Any]], function: str) -> float:
+            context = LambdaContext(function_name=function, memory_limit_in_mb=512, timeout_seconds=30)
+            with stack._function_env(function):
+                handler(batch[0], context)  # warm: both measured after their first request
+                start = time.perf_counter()
+                for event in batch[1:]:
+                    answer = handler(event, context)
+                    assert answer["statusCode"] in (200, 202), answer
+                elapsed = time.perf_counter() - start
+            stack._sink.take()
+            return elapsed / (len(batch) - 1)
+
+        ours_ms, minimal_ms = [], []
+        for r in range(rounds):
+            ours_ms.append(timed(ours, events(r * requests * 2), "WebhooksFunction") * 1000)
+            minimal_ms.append(timed(minimal, events(r * requests * 2 + requests), "WebhooksFunction") * 1000)
+    ours_median, minimal_median = statistics.median(ours_ms), statistics.median(minimal_ms)
+    return {
+        "webhook_handler_ratio": ours_median / minimal_median,
+        "webhook_handler_ms": ours_median,
+        "webhook_minimal_ms": minimal_median,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), indent=2))
