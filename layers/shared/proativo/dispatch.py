@@ -6,7 +6,7 @@ minute with the same message id, which the sender drops as a duplicate. Nothing 
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,30 @@ def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, A
         yield items[start : start + size]
 
 
+def enqueue_each(
+    sqs: "SQSClient",
+    queue_url: str,
+    items: list[dict[str, Any]],
+    message_of: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Send one message per item (batches of 10); yields each item with whether the queue took it."""
+    for batch in _chunks(items, SQS_BATCH):
+        answer = sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {
+                    "Id": str(n),
+                    "MessageBody": json.dumps(message_of(item)),
+                    "MessageAttributes": {"store_id": {"DataType": "String", "StringValue": str(item["store_id"])}},
+                }
+                for n, item in enumerate(batch)
+            ],
+        )
+        accepted = {int(ok["Id"]) for ok in answer.get("Successful", [])}
+        for n, item in enumerate(batch):
+            yield item, n in accepted
+
+
 def send_request_of(step: dict[str, Any]) -> dict[str, Any]:
     """The send queue's message for a due step item."""
     return {
@@ -96,24 +120,13 @@ class Dispatcher:
         """One pass over everything due now."""
         due = query_due(self.table, "send", self.shards, now, limit)
         report = DispatchReport(due=len(due.items), read=due.read)
-        for batch in _chunks(due.items, SQS_BATCH):
-            answer = self.sqs.send_message_batch(
-                QueueUrl=self.send_queue_url,
-                Entries=[
-                    {
-                        "Id": str(n),
-                        "MessageBody": json.dumps(send_request_of(step)),
-                        "MessageAttributes": {"store_id": {"DataType": "String", "StringValue": str(step["store_id"])}},
-                    }
-                    for n, step in enumerate(batch)
-                ],
-            )
-            report.failed += len(answer.get("Failed", []))
-            for ok in answer.get("Successful", []):
-                if self._advance(batch[int(ok["Id"])]):
-                    report.enqueued += 1
-                else:
-                    report.canceled += 1
+        for step, accepted in enqueue_each(self.sqs, self.send_queue_url, due.items, send_request_of):
+            if not accepted:
+                report.failed += 1
+            elif self._advance(step):
+                report.enqueued += 1
+            else:
+                report.canceled += 1
         return report
 
     def _advance(self, step: dict[str, Any]) -> bool:
@@ -188,20 +201,16 @@ class TrackingFanOut:
         """One pass over the parcels due now."""
         due = query_due(self.table, "track", self.shards, now, limit)
         report = FanOutReport(due=len(due.items), read=due.read)
-        for batch in _chunks(due.items, SQS_BATCH):
-            answer = self.sqs.send_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(n), "MessageBody": json.dumps(_ref_of(p))} for n, p in enumerate(batch)],
+        for parcel, accepted in enqueue_each(self.sqs, self.queue_url, due.items, _ref_of):
+            if not accepted:
+                continue  # still on the index: the next run tries again
+            self.table.update_item(
+                Key={"pk": parcel["pk"], "sk": parcel["sk"]},
+                UpdateExpression="REMOVE due_shard, due_at",
+                ConditionExpression="due_at = :d",
+                ExpressionAttributeValues={":d": parcel["due_at"]},
             )
-            for ok in answer.get("Successful", []):
-                parcel = batch[int(ok["Id"])]
-                self.table.update_item(
-                    Key={"pk": parcel["pk"], "sk": parcel["sk"]},
-                    UpdateExpression="REMOVE due_shard, due_at",
-                    ConditionExpression="due_at = :d",
-                    ExpressionAttributeValues={":d": parcel["due_at"]},
-                )
-                report.enqueued += 1
+            report.enqueued += 1
         return report
 
 

@@ -1,5 +1,6 @@
 """The one small interface every platform adapter implements, and the helpers they share."""
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -8,7 +9,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from proativo.errors import InvalidPayload
+from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event
 
 
@@ -36,6 +37,41 @@ class Platform(Protocol):
     def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
         """Canonical events in the payload; None when the topic is not one we handle."""
         ...
+
+
+class BodySignedPlatform:
+    """Platforms that sign the raw body alone with HMAC-SHA256 (Shopify, WooCommerce): one header carries the
+    digest (base64, or hex where `hex_digest`), another the delivery id. No timestamp is signed, so no replay window:
+    redeliveries are caught by the delivery id instead."""
+
+    name: str
+    signature_header: str
+    delivery_header: str
+    hex_digest: bool = False
+
+    def _digest(self, secret: str, body: bytes) -> str:
+        raw = hmac_sha256(secret, body)
+        return raw.hex() if self.hex_digest else base64.b64encode(raw).decode()
+
+    def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """None unless the platform overrides it."""
+        return False
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
+        """The digest of the raw body under `secret`, compared in constant time."""
+        given = headers.get(self.signature_header.lower(), "")
+        if not given:
+            raise Unauthorized(f"missing {self.signature_header}")
+        if not same(given.strip(), self._digest(secret, body)):
+            raise Unauthorized("signature does not match")
+
+    def sign_headers(self, secret: str, body: bytes, now: datetime) -> dict[str, str]:
+        """What the platform sends with `body`."""
+        return {self.signature_header.lower(): self._digest(secret, body)}
+
+    def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
+        """The platform's delivery id header."""
+        return headers.get(self.delivery_header.lower(), "")
 
 
 def hmac_sha256(secret: str, message: bytes) -> bytes:

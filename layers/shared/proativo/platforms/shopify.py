@@ -6,14 +6,12 @@ from which we read each fact (placed, pending PIX/boleto, paid, shipped per trac
 refused) with a stable id; customers topics carry marketing consent.
 """
 
-import base64
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from proativo.errors import InvalidPayload, Unauthorized
+from proativo.errors import InvalidPayload
 from proativo.events import Event
-from proativo.platforms.base import hmac_sha256, same
+from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
@@ -194,30 +192,12 @@ def _customer_topic(payload: dict[str, Any], store_id: str) -> list[Event]:
     return facts.events
 
 
-class ShopifyPlatform:
+class ShopifyPlatform(BodySignedPlatform):
     """Shopify's webhooks (REST payloads, any API version since 2023-01)."""
 
     name = "shopify"
-
-    def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """This platform has none."""
-        return False
-
-    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
-        """Base64 HMAC-SHA256 of the raw body; Shopify's retries keep the signature, so no time window."""
-        given = header(headers, "x-shopify-hmac-sha256")
-        if not given:
-            raise Unauthorized("missing X-Shopify-Hmac-Sha256")
-        if not same(given, base64.b64encode(hmac_sha256(secret, body)).decode()):
-            raise Unauthorized("signature does not match")
-
-    def sign_headers(self, secret: str, body: bytes, now: datetime) -> dict[str, str]:
-        """What Shopify sends with `body`."""
-        return {"x-shopify-hmac-sha256": base64.b64encode(hmac_sha256(secret, body)).decode()}
-
-    def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
-        """`X-Shopify-Webhook-Id`."""
-        return header(headers, "x-shopify-webhook-id")
+    signature_header = "X-Shopify-Hmac-Sha256"
+    delivery_header = "X-Shopify-Webhook-Id"
 
     def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
         """Canonical events for the topic in `X-Shopify-Topic`; None for topics we do not handle."""

@@ -7,15 +7,13 @@ Correios" (`_correios_tracking_code`). When a webhook is created WooCommerce sen
 (`webhook_id=N`, form-encoded) and disables webhooks whose ping fails: we acknowledge it and store nothing.
 """
 
-import base64
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from proativo.errors import InvalidPayload, Unauthorized
+from proativo.errors import InvalidPayload
 from proativo.events import Event
-from proativo.platforms.base import hmac_sha256, same
+from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
@@ -146,30 +144,16 @@ def _order(order: dict[str, Any], store_id: str) -> list[Event]:
     return facts.events
 
 
-class WooCommercePlatform:
+class WooCommercePlatform(BodySignedPlatform):
     """WooCommerce's webhooks (REST API v3 payloads)."""
 
     name = "woocommerce"
+    signature_header = "X-WC-Webhook-Signature"
+    delivery_header = "X-WC-Webhook-Delivery-ID"
 
     def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
         """The creation ping."""
         return is_ping(headers, body)
-
-    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
-        """Base64 HMAC-SHA256 of the raw body with the webhook's secret."""
-        given = header(headers, "x-wc-webhook-signature")
-        if not given:
-            raise Unauthorized("missing X-WC-Webhook-Signature")
-        if not same(given, base64.b64encode(hmac_sha256(secret, body)).decode()):
-            raise Unauthorized("signature does not match")
-
-    def sign_headers(self, secret: str, body: bytes, now: datetime) -> dict[str, str]:
-        """What WooCommerce sends with `body`."""
-        return {"x-wc-webhook-signature": base64.b64encode(hmac_sha256(secret, body)).decode()}
-
-    def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
-        """`X-WC-Webhook-Delivery-ID`."""
-        return header(headers, "x-wc-webhook-delivery-id")
 
     def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
         """Canonical events for `X-WC-Webhook-Topic`; None for topics we do not handle."""
