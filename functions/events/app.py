@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo.events import parse_event
+from proativo.events import ResourceChanged, parse_message
 from proativo.idempotency import once
 from proativo.sequences.engine import describe
 from proativo.settings import EventsSettings
@@ -26,21 +26,28 @@ idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_sec
 
 @once(lambda: settings.idempotency_table_name, idempotency, data_keyword="event")
 def apply_once(event: dict[str, Any]) -> dict[str, Any]:
-    applied = wiring.event_processor(settings).apply(parse_event(event["json"]), clock.now())
-    return {"type": applied.event_type, "decisions": [describe(d) for d in applied.decisions]}
+    message, now = parse_message(event["json"]), clock.now()
+    # A notify-only platform's message is read back from its API into the canonical events it stands for.
+    events = wiring.readback(settings).events(message) if isinstance(message, ResourceChanged) else [message]
+    processor_ = wiring.event_processor(settings)
+    applied = [processor_.apply(e, now) for e in events]
+    return {
+        "applied": [
+            {"event_type": a.event_type, "customer_id": a.customer_id, "decisions": [describe(d) for d in a.decisions]}
+            for a in applied
+        ]
+    }
 
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    event = parse_event(record.body)
-    tracer.put_annotation("store_id", event.store_id)
-    tracer.put_annotation("event_id", event.event_id)
-    result = apply_once(event={"event_id": event.event_id, "json": record.body})
-    metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
-    logger.info(
-        "event applied",
-        extra={"store_id": event.store_id, "customer_id": event.customer.id, "event_type": event.type, **result},
-    )
+    message = parse_message(record.body)
+    tracer.put_annotation("store_id", message.store_id)
+    tracer.put_annotation("event_id", message.event_id)
+    result = apply_once(event={"event_id": message.event_id, "json": record.body})
+    for applied in result["applied"]:
+        metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
+        logger.info("event applied", extra={"store_id": message.store_id, **applied})
 
 
 @logger.inject_lambda_context

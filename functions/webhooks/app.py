@@ -25,10 +25,12 @@ idempotency = IdempotencyConfig(
 )
 
 
-@once(lambda: settings.idempotency_table_name, idempotency, data_keyword="delivery")
-def enqueue_once(delivery: dict[str, Any]) -> dict[str, Any]:
+def enqueue(delivery: dict[str, Any]) -> dict[str, Any]:
     count = queues.enqueue_events(aws.sqs(), settings.events_queue_url, tuple(delivery["events"]), delivery["store_id"])
     return {"status": "accepted", "events": count}
+
+
+enqueue_once = once(lambda: settings.idempotency_table_name, idempotency, data_keyword="delivery")(enqueue)
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
@@ -90,7 +92,8 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     if isinstance(delivery, webhooks.Ignored):
         metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "ignored", "reason": delivery.reason})
-    result = enqueue_once(delivery={"key": delivery.key, "store_id": store_id, "events": list(delivery.events)})
+    work = {"key": delivery.key, "store_id": store_id, "events": list(delivery.events)}
+    result = enqueue_once(delivery=work) if delivery.key else enqueue(work)
     if result.get(REPLAYED):
         metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "duplicate", "events": 0})

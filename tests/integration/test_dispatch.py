@@ -3,7 +3,7 @@
 import json
 
 from infra.local.shapes import sqs_event
-from tests.conftest import Harness, cart
+from tests.conftest import T0, Harness, cart
 
 
 def test_the_dispatcher_reads_only_the_steps_due(harness: Harness) -> None:
@@ -21,7 +21,7 @@ def test_the_dispatcher_reads_only_the_steps_due(harness: Harness) -> None:
 def test_one_bad_record_fails_alone_and_the_rest_of_the_batch_is_applied(harness: Harness) -> None:
     from proativo.platforms import PLATFORMS
 
-    good = PLATFORMS["generic"].parse({}, json.dumps(cart("e1", "2026-11-24T12:00:00Z")).encode(), "demo")[0]
+    good = PLATFORMS["generic"].parse({}, json.dumps(cart("e1", "2026-11-24T12:00:00Z")).encode(), "demo", T0)[0]
     messages = [
         {"MessageId": "good", "ReceiptHandle": "r1", "Body": good.model_dump_json(), "Attributes": {}},
         {"MessageId": "bad", "ReceiptHandle": "r2", "Body": '{"type": "CartUpdated"}', "Attributes": {}},

@@ -56,7 +56,7 @@ def test_a_rotated_secret_can_be_accepted_alongside_the_old_one() -> None:
 
 
 def test_a_cart_maps_to_the_canonical_event_with_a_customer_id_from_the_email() -> None:
-    (event,) = platform.parse({}, BODY, "loja") or []
+    (event,) = platform.parse({}, BODY, "loja", NOW) or []
     assert isinstance(event, CartUpdated)
     assert event.store_id == "loja"
     assert event.event_id == "generic:evt-1"
@@ -67,7 +67,7 @@ def test_a_cart_maps_to_the_canonical_event_with_a_customer_id_from_the_email() 
 
 
 def test_an_unknown_topic_is_ignored_not_refused() -> None:
-    assert platform.parse({}, json.dumps({"topic": "product.updated"}).encode(), "loja") is None
+    assert platform.parse({}, json.dumps({"topic": "product.updated"}).encode(), "loja", NOW) is None
 
 
 @pytest.mark.parametrize(
@@ -83,10 +83,10 @@ def test_an_unknown_topic_is_ignored_not_refused() -> None:
 def test_an_invalid_payload_names_the_field(change: dict, field: str) -> None:
     body = json.dumps({**json.loads(BODY), **change}).encode()
     with pytest.raises(InvalidPayload) as caught:
-        platform.parse({}, body, "loja")
+        platform.parse({}, body, "loja", NOW)
     assert caught.value.field == field
 
 
 def test_a_body_that_is_not_json_is_refused() -> None:
     with pytest.raises(InvalidPayload, match="not valid JSON"):
-        platform.parse({}, b"{nope", "loja")
+        platform.parse({}, b"{nope", "loja", NOW)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from proativo.errors import InvalidPayload, Unauthorized
-from proativo.events import Event
+from proativo.events import Event, ResourceChanged
 from proativo.ids import customer_id_for_email
 from proativo.platforms import PLATFORMS
 
@@ -23,7 +23,9 @@ def sample(platform: str, name: str) -> tuple[dict[str, str], bytes]:
 
 def parse(platform: str, name: str) -> list[Event]:
     headers, body = sample(platform, name)
-    return PLATFORMS[platform].parse(headers, body, "demo") or []
+    found = PLATFORMS[platform].parse(headers, body, "demo", NOW) or []
+    assert all(not isinstance(e, ResourceChanged) for e in found)
+    return list(found)
 
 
 def summary(events: list[Event]) -> list[tuple[str, str]]:
@@ -139,13 +141,13 @@ def test_the_woocommerce_creation_ping_is_a_handshake_only_when_unsigned() -> No
 )
 def test_bad_payloads_name_the_field(platform: str, headers: dict, body: bytes, field: str) -> None:
     with pytest.raises(InvalidPayload) as caught:
-        PLATFORMS[platform].parse(headers, body, "demo")
+        PLATFORMS[platform].parse(headers, body, "demo", NOW)
     assert caught.value.field == field
 
 
 def test_topics_we_do_not_handle_are_ignored() -> None:
-    assert PLATFORMS["shopify"].parse({"x-shopify-topic": "products/update"}, b"{}", "demo") is None
-    assert PLATFORMS["woocommerce"].parse({"x-wc-webhook-topic": "coupon.created"}, b"{}", "demo") is None
+    assert PLATFORMS["shopify"].parse({"x-shopify-topic": "products/update"}, b"{}", "demo", NOW) is None
+    assert PLATFORMS["woocommerce"].parse({"x-wc-webhook-topic": "coupon.created"}, b"{}", "demo", NOW) is None
 
 
 def test_every_platform_sample_has_a_file(tmp_path: Path) -> None:

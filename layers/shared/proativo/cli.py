@@ -3,6 +3,7 @@ any table and stage given directly, such as the local stack's (`AWS_ENDPOINT_URL
 
     proativo stores add minha-loja --platform shopify --name "Minha Loja" --secret-stdin
     proativo stores rotate-secret minha-loja --platform woocommerce
+    proativo stores set-api-credentials minha-loja --platform vtex < vtex-credentials.json
     proativo stores list
 """
 
@@ -85,6 +86,26 @@ def cmd_rotate(args: argparse.Namespace) -> dict[str, Any]:
     return {"store_id": args.store_id, "platform": args.platform, "secret": None if args.secret_stdin else secret}
 
 
+def cmd_api_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    from proativo.platforms.readback import check_credentials, credentials_name
+
+    target = _target(args)
+    try:
+        credentials = json.loads(sys.stdin.read())
+    except ValueError:
+        raise SystemExit("API credentials are a JSON object on stdin") from None
+    if not isinstance(credentials, dict):
+        raise SystemExit("API credentials are a JSON object on stdin")
+    check_credentials(args.platform, credentials)
+    boto3.client("ssm").put_parameter(
+        Name=credentials_name(target.prefix, args.store_id, args.platform),
+        Value=json.dumps(credentials),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    return {"store_id": args.store_id, "platform": args.platform, "keys": sorted(credentials)}
+
+
 def cmd_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     target = _target(args)
     return stores.registered(boto3.resource("dynamodb").Table(target.table))
@@ -117,6 +138,15 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--platform", required=True, choices=sorted(PLATFORMS))
     rotate.add_argument("--secret-stdin", action="store_true")
     rotate.set_defaults(run=cmd_rotate)
+    api = store_cmds.add_parser(
+        "set-api-credentials",
+        parents=[where],
+        help="a store's API credentials for a notify-only platform, as JSON on stdin "
+        '(nuvemshop: {"access_token"}; vtex: {"app_key", "app_token"})',
+    )
+    api.add_argument("store_id")
+    api.add_argument("--platform", required=True, choices=["nuvemshop", "vtex"])
+    api.set_defaults(run=cmd_api_credentials)
     listing = store_cmds.add_parser("list", parents=[where], help="every registered store")
     listing.set_defaults(run=cmd_list)
     return top

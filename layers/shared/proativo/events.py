@@ -248,6 +248,33 @@ def parse_event(raw: str | bytes) -> Event:
     return event_from(data)
 
 
-def dump_event(event: Event) -> str:
-    """The JSON form of an event, as carried on the events queue."""
+def dump_event(event: "Event | ResourceChanged") -> str:
+    """The JSON form of an event (or a notification), as carried on the events queue."""
     return event.model_dump_json()
+
+
+class ResourceChanged(BaseModel):
+    """A platform said "this order changed" without saying how (Nuvemshop, VTEX): the events function reads the
+    resource back from the platform's API and applies the canonical events it shows. Not a canonical event itself."""
+
+    model_config = _CONFIG
+
+    type: Literal["ResourceChanged"] = "ResourceChanged"
+    event_id: _ID
+    store_id: _ID
+    platform: str = Field(min_length=1, max_length=40)
+    resource: Literal["order"]
+    resource_id: _ID
+    topic: str = Field(min_length=1, max_length=80)
+    account: str | None = Field(default=None, max_length=120, description="the platform's own store/account id")
+    occurred_at: AwareDatetime
+
+
+def parse_message(raw: str | bytes) -> "Event | ResourceChanged":
+    """What the events queue carries: a canonical event, or a notification to read back from a platform."""
+    data = json.loads(raw)
+    if isinstance(data, dict) and data.get("type") == "ResourceChanged":
+        return ResourceChanged.model_validate(data)
+    if not isinstance(data, dict):
+        raise ValueError("an event is a JSON object")
+    return event_from(data)

@@ -17,6 +17,7 @@ class Applied:
     """What an event changed (for logs, metrics and the local timeline)."""
 
     event_type: str
+    customer_id: str
     decisions: tuple[Decision, ...]
 
 
@@ -37,4 +38,4 @@ class EventProcessor:
         applied = self.sequences.apply(event.store_id, event.customer.id, decisions, now)
         if isinstance(event, OrderShipped):
             self.parcels.register(event, now)
-        return Applied(event.type, tuple(applied))
+        return Applied(event.type, event.customer.id, tuple(applied))

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from proativo.errors import NotFound, PayloadTooLarge
 from proativo.events import dump_event
-from proativo.ids import content_id
 from proativo.platforms import PLATFORMS
 from proativo.stores import STORE_ID_PATTERN
 
@@ -17,9 +16,10 @@ _STORE_ID = re.compile(STORE_ID_PATTERN)
 
 @dataclass(frozen=True)
 class Delivery:
-    """A verified webhook: its idempotency key and the canonical events it carries (JSON)."""
+    """A verified webhook: its idempotency key (None: the platform gives deliveries no identity, every one counts)
+    and the canonical events it carries (JSON)."""
 
-    key: str
+    key: str | None
     events: tuple[str, ...]
     event_types: tuple[str, ...]
 
@@ -54,14 +54,14 @@ def receive(
     if platform.is_handshake(lowered, body):
         return Ignored("handshake acknowledged")
     platform.verify(lowered, body, secret_of(store_id, platform_name), now, tolerance_seconds)
-    events = platform.parse(lowered, body, store_id)
+    events = platform.parse(lowered, body, store_id, now)
     if events is None:
         return Ignored("topic not handled")
     if not events:
         return Ignored("nothing actionable (no customer contact or a completed checkout)")
-    delivery = platform.delivery_id(lowered, body) or content_id(body.decode("utf-8", "replace"))
+    delivery = platform.delivery_id(lowered, body)
     return Delivery(
-        key=f"{store_id}:{platform_name}:{delivery}",
+        key=f"{store_id}:{platform_name}:{delivery}" if delivery else None,
         events=tuple(dump_event(e) for e in events),
         event_types=tuple(e.type for e in events),
     )

@@ -12,6 +12,7 @@ from proativo import aws
 if TYPE_CHECKING:
     from proativo.dispatch import Dispatcher, TrackingFanOut
     from proativo.messaging.sender import Sender
+    from proativo.platforms.readback import ReadBack
     from proativo.processing import EventProcessor
     from proativo.sequences.flows import Flow
     from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
@@ -40,6 +41,16 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
         parcels=ParcelRegistry(table, settings.due_shards),
         flows_for=flows_for,
     )
+
+
+@cache
+def readback(settings: "EventsSettings") -> "ReadBack":
+    """Reads resources back from notify-only platforms, with one pooled HTTP client per container."""
+    import httpx
+
+    from proativo.platforms.readback import ReadBack
+
+    return ReadBack(settings.secrets_prefix, httpx.Client(timeout=settings.platform_api_timeout_seconds))
 
 
 @cache
@@ -81,5 +92,5 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
 
 def reset() -> None:
     """Forget every built object (the local stack calls this when it points AWS elsewhere)."""
-    for fn in (event_processor, dispatcher, sender, tracking_fan_out, tracker):
+    for fn in (event_processor, readback, dispatcher, sender, tracking_fan_out, tracker):
         fn.cache_clear()

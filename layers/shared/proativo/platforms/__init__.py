@@ -5,9 +5,14 @@ Adding a platform is one module here and one entry in PLATFORMS.
 
 from proativo.platforms.base import Platform
 from proativo.platforms.generic import GenericPlatform
+from proativo.platforms.nuvemshop import NuvemshopPlatform
 from proativo.platforms.shopify import ShopifyPlatform
+from proativo.platforms.vtex import VtexPlatform
 from proativo.platforms.woocommerce import WooCommercePlatform
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (GenericPlatform(), ShopifyPlatform(), WooCommercePlatform())}
+PLATFORMS: dict[str, Platform] = {
+    p.name: p
+    for p in (GenericPlatform(), ShopifyPlatform(), WooCommercePlatform(), NuvemshopPlatform(), VtexPlatform())
+}
 
 __all__ = ["PLATFORMS", "Platform"]

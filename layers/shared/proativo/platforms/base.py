@@ -3,14 +3,14 @@
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import ValidationError
 
 from proativo.errors import InvalidPayload, Unauthorized
-from proativo.events import Event
+from proativo.events import Event, ResourceChanged
 
 
 class Platform(Protocol):
@@ -34,8 +34,10 @@ class Platform(Protocol):
         """The platform's id for this delivery (stable across its retries)."""
         ...
 
-    def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
-        """Canonical events in the payload; None when the topic is not one we handle."""
+    def parse(
+        self, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
+    ) -> Sequence[Event | ResourceChanged] | None:
+        """Canonical events in the payload (or notifications to read back); None for topics we do not handle."""
         ...
 
 

@@ -5,13 +5,13 @@ body>" with the store's secret>`, optional `X-Proativo-Delivery` (else the body'
 within the tolerance window, so a captured request cannot be replayed later.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import ValidationError
 
 from proativo.errors import InvalidPayload, Unauthorized
-from proativo.events import Event, event_from
+from proativo.events import Event, ResourceChanged, event_from
 from proativo.ids import customer_id_for_email
 from proativo.platforms.base import hmac_sha256, invalid_from, same
 from proativo.platforms.snapshots import json_object
@@ -71,7 +71,9 @@ class GenericPlatform:
             return given
         return str(json_object(body).get("id", ""))
 
-    def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
+    def parse(
+        self, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
+    ) -> Sequence[Event | ResourceChanged] | None:
         """One canonical event per delivery, from `topic`, `id`, `occurred_at`, `customer` and `data`."""
         data = json_object(body)
         topic = data.get("topic")

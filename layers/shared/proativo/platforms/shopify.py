@@ -6,11 +6,12 @@ from which we read each fact (placed, pending PIX/boleto, paid, shipped per trac
 refused) with a stable id; customers topics carry marketing consent.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from proativo.errors import InvalidPayload
-from proativo.events import Event
+from proativo.events import Event, ResourceChanged
 from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
@@ -21,6 +22,7 @@ from proativo.platforms.snapshots import (
     instant,
     json_object,
     money,
+    obj,
     payment_method,
 )
 
@@ -44,8 +46,7 @@ def _consent(value: Any) -> bool | None:
 
 
 def _customer(payload: dict[str, Any]) -> dict[str, Any] | None:
-    found = payload.get("customer")
-    raw: dict[str, Any] = found if isinstance(found, dict) else {}
+    raw = obj(payload.get("customer"))
     email = payload.get("email") or raw.get("email") or payload.get("contact_email")
     phone = payload.get("phone") or raw.get("phone") or (payload.get("billing_address") or {}).get("phone")
     key = customer_id(email, phone, raw.get("id"))
@@ -199,7 +200,9 @@ class ShopifyPlatform(BodySignedPlatform):
     signature_header = "X-Shopify-Hmac-Sha256"
     delivery_header = "X-Shopify-Webhook-Id"
 
-    def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
+    def parse(
+        self, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
+    ) -> Sequence[Event | ResourceChanged] | None:
         """Canonical events for the topic in `X-Shopify-Topic`; None for topics we do not handle."""
         topic = header(headers, "x-shopify-topic")
         if not topic:

@@ -30,6 +30,11 @@ def json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """A nested JSON object, or an empty one when the platform sent null or something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def money(value: Any, field: str) -> Decimal:
     """A non-negative amount from a platform's string or number."""
     try:

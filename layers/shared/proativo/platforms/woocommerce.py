@@ -8,11 +8,12 @@ Correios" (`_correios_tracking_code`). When a webhook is created WooCommerce sen
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from proativo.errors import InvalidPayload
-from proativo.events import Event
+from proativo.events import Event, ResourceChanged
 from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
@@ -155,7 +156,9 @@ class WooCommercePlatform(BodySignedPlatform):
         """The creation ping."""
         return is_ping(headers, body)
 
-    def parse(self, headers: Mapping[str, str], body: bytes, store_id: str) -> list[Event] | None:
+    def parse(
+        self, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
+    ) -> Sequence[Event | ResourceChanged] | None:
         """Canonical events for `X-WC-Webhook-Topic`; None for topics we do not handle."""
         topic = header(headers, "x-wc-webhook-topic")
         if not topic:
