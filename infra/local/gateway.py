@@ -2,13 +2,47 @@
 (`POST /_local/clock`, `GET /_local/outbox`) that the deployed template does not have."""
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from infra.local.outbox import Outbox
 from infra.local.stack import LocalStack
+
+FAKE_PLATFORMS_PATH = "/_local/platforms/"
+FAKE_PLATFORMS = Path(__file__).with_name("fake_platforms")
+# What each fake platform API checks before answering, as the real ones do.
+FAKE_AUTH = {"nuvemshop": ("authentication", "bearer demo-token"), "vtex": ("x-vtex-api-apptoken", "demo-app-token")}
+FAKE_ROUTES = {
+    "nuvemshop": re.compile(r"^v1/\d+/orders/(\d+)$"),
+    "vtex": re.compile(r"^api/oms/pvt/orders/([\w-]+)$"),
+}
+
+
+def fake_platform_answer(path: str, headers: Any) -> bytes | None:
+    """A recorded order from infra/local/fake_platforms, for `<platform>/<the platform's own API path>`."""
+    platform, _, rest = path.partition("/")
+    route, auth = FAKE_ROUTES.get(platform), FAKE_AUTH.get(platform)
+    found = route.match(rest) if route else None
+    if not found or not auth or str(headers.get(auth[0], "")).lower() != auth[1]:
+        return None
+    file = FAKE_PLATFORMS / platform / "orders" / f"{found.group(1)}.json"
+    return file.read_bytes() if file.is_file() else None
+
+
+def fake_platform_credentials(base_url: str) -> dict[str, dict[str, str]]:
+    """The demo store's API credentials pointing at the fake platform APIs behind `base_url`."""
+    return {
+        "nuvemshop": {"access_token": "demo-token", "api_url": f"{base_url}{FAKE_PLATFORMS_PATH}nuvemshop/v1"},
+        "vtex": {
+            "app_key": "vtexappkey-demo",
+            "app_token": "demo-app-token",
+            "api_url": f"{base_url}{FAKE_PLATFORMS_PATH}vtex",
+        },
+    }
 
 
 def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPServer:
@@ -39,12 +73,20 @@ def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPSe
                 return self._clock(body)
             if url.path == "/_local/clock" and self.command == "GET":
                 return self._json(200, {"now": stack.clock.now().isoformat()})
+            if url.path.startswith(FAKE_PLATFORMS_PATH) and self.command == "GET":
+                return self._fake_platform(url.path.removeprefix(FAKE_PLATFORMS_PATH))
             if url.path == "/_local/outbox" and self.command == "GET":
                 return self._json(200, outbox.as_json())
             status, headers, out = stack.http(self.command, url.path, dict(self.headers.items()), body, url.query)
             stack.drain()
             self._send(status, headers, out)
             return None
+
+        def _fake_platform(self, path: str) -> None:
+            found = fake_platform_answer(path, self.headers)
+            if found is None:
+                return self._json(404, {"error": "not_found", "reason": f"no recorded answer for {path}"})
+            return self._send(200, {"content-type": "application/json"}, found)
 
         def _clock(self, body: bytes) -> None:
             try:
@@ -61,7 +103,9 @@ def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPSe
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    stack.seed_platform_credentials(fake_platform_credentials(f"http://127.0.0.1:{port}"))
+    return server
 
 
 def serve_forever_in_background(server: ThreadingHTTPServer) -> threading.Thread:

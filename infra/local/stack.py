@@ -511,6 +511,20 @@ class LocalStack:
         self.drain()
 
     # ---- seed ------------------------------------------------------------------------------------------------
+    def seed_platform_credentials(self, credentials: dict[str, dict[str, str]]) -> None:
+        """The demo store's API credentials for the notify-only platforms (the gateway's fake APIs)."""
+        from proativo import aws
+        from proativo.platforms.readback import credentials_name
+
+        prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))
+        for platform, value in credentials.items():
+            aws.ssm().put_parameter(
+                Name=credentials_name(prefix, DEMO_STORE, platform),
+                Value=json.dumps(value),
+                Type="SecureString",
+                Overwrite=True,
+            )
+
     def seed_demo_store(self) -> None:
         """The store `demo`, whose webhook secret for every platform is `demo-secret`."""
         from proativo import aws, stores

@@ -14,7 +14,7 @@ from proativo.cli import main as cli
 from infra.local.samples import raw_body
 from tests.conftest import EVENTS, Harness
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "infra" / "local" / "fake_platforms"
 WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 NUVEMSHOP_ORDER = "https://api.nuvemshop.com.br/v1/1203577/orders/1489225701"
 VTEX_ORDER = "https://lojademo.vtexcommercestable.com.br/api/oms/pvt/orders/1478930512345-01"
@@ -38,7 +38,7 @@ def _credentials(monkeypatch: pytest.MonkeyPatch, platform: str, value: dict) ->
 def test_a_nuvemshop_order_is_read_back_and_applied(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     _credentials(monkeypatch, "nuvemshop", {"access_token": "tok-nuvem"})
     with respx.mock(assert_all_called=True) as api:
-        route = api.get(NUVEMSHOP_ORDER).respond(json=_fixture("nuvemshop/order-1489225701.json"))
+        route = api.get(NUVEMSHOP_ORDER).respond(json=_fixture("nuvemshop/orders/1489225701-paid.json"))
         assert _post_sample(harness, "nuvemshop", "order-paid").status == 202
     assert route.calls.last.request.headers["Authentication"] == "bearer tok-nuvem"
     (order,) = [i for i in harness.table().scan()["Items"] if i["sk"] == "ORDER#2210"]
@@ -48,7 +48,7 @@ def test_a_nuvemshop_order_is_read_back_and_applied(harness: Harness, monkeypatc
 def test_a_nuvemshop_shipment_read_back_tells_the_customer(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     _credentials(monkeypatch, "nuvemshop", {"access_token": "tok-nuvem"})
     with respx.mock() as api:
-        api.get(NUVEMSHOP_ORDER).respond(json=_fixture("nuvemshop/order-1489225701-shipped.json"))
+        api.get(NUVEMSHOP_ORDER).respond(json=_fixture("nuvemshop/orders/1489225701.json"))
         _post_sample(harness, "nuvemshop", "order-fulfilled")
         harness.stack.jump(timedelta(days=2).total_seconds())
     assert [(e.recipient, e.template) for e in harness.outbox.entries if e.channel == "email"] == [
@@ -63,7 +63,7 @@ def test_the_platform_api_failing_is_retried_not_lost(harness: Harness, monkeypa
         route.side_effect = [
             httpx.Response(503),
             httpx.Response(429),
-            httpx.Response(200, json=_fixture("vtex/order-1478930512345-01.json")),
+            httpx.Response(200, json=_fixture("vtex/orders/1478930512345-01.json")),
         ]
         assert _post_sample(harness, "vtex", "order-payment-approved").status == 202
     assert route.call_count == 3

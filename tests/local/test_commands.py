@@ -94,3 +94,15 @@ def test_invoke_names_the_functions_it_knows() -> None:
     done = _run("invoke", "nope", "events/dispatcher/every-minute.json")
     assert done.returncode != 0
     assert "webhooks" in done.stderr
+
+
+def test_serve_reads_notify_only_platforms_back_from_their_fake_apis(served: tuple[str, Path]) -> None:
+    url, _ = served
+    posted = _run("post", "events/webhooks/nuvemshop/order-fulfilled.json", "--url", url)
+    assert posted.stdout.startswith("202 "), posted.stdout + posted.stderr
+    posted = _run("post", "events/webhooks/vtex/order-invoiced.json", "--url", url)
+    assert posted.stdout.startswith("202 "), posted.stdout + posted.stderr
+    httpx.post(f"{url}/_local/clock", json={"advance_seconds": 86400}, timeout=120)
+    sent = {(m["recipient"], m["template"]) for m in httpx.get(f"{url}/_local/outbox", timeout=5).json()}
+    assert ("luiza.martins@example.com", "order_shipped") in sent
+    assert ("6f1a9c2e4b7d4e0a9f3c1b2d5e6a7c8d@ct.vtex.com.br", "order_shipped") in sent
