@@ -6,9 +6,7 @@ never in the request path.
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from proativo.errors import InvalidPayload
 from proativo.events import Event, ResourceChanged
@@ -24,6 +22,9 @@ from proativo.platforms.snapshots import (
     obj,
     payment_method,
 )
+
+if TYPE_CHECKING:
+    import httpx  # the client is handed in: the webhook path never loads httpx
 
 ORDER_EVENTS = {"order/created", "order/updated", "order/paid", "order/packed", "order/fulfilled", "order/cancelled"}
 API_URL = "https://api.nuvemshop.com.br/v1"
@@ -70,7 +71,7 @@ class NuvemshopPlatform(BodySignedPlatform):
 
 
 def fetch_order(
-    client: httpx.Client, credentials: dict[str, Any], account: str, order_id: str
+    client: "httpx.Client", credentials: dict[str, Any], account: str, order_id: str
 ) -> dict[str, Any] | None:
     """The order from Nuvemshop's API; None when it no longer exists. Raises on 429/5xx (the queue retries)."""
     base = str(credentials.get("api_url") or API_URL).rstrip("/")

@@ -9,9 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, ResourceChanged
@@ -26,6 +24,9 @@ from proativo.platforms.snapshots import (
     obj,
     payment_method,
 )
+
+if TYPE_CHECKING:
+    import httpx  # the client is handed in: the webhook path never loads httpx
 
 TOKEN_HEADER = "x-proativo-token"  # noqa: S105 - a header name, not a secret
 PAID_STATES = {"payment-approved", "ready-for-handling", "start-handling", "handling", "invoiced", "invoice"}
@@ -97,7 +98,7 @@ class VtexPlatform:
 
 
 def fetch_order(
-    client: httpx.Client, credentials: dict[str, Any], account: str, order_id: str
+    client: "httpx.Client", credentials: dict[str, Any], account: str, order_id: str
 ) -> dict[str, Any] | None:
     """The order from the OMS API; None when it does not exist. Raises on 429/5xx (the queue retries)."""
     base = str(credentials.get("api_url") or f"https://{account}.vtexcommercestable.com.br").rstrip("/")
