@@ -53,3 +53,21 @@ def test_bad_input_is_refused_with_a_reason(harness: Harness, capsys: pytest.Cap
     assert "store_id" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["stores", "rotate-secret", "nao-existe", "--platform", "generic", *WHERE])
+
+
+def test_the_cli_finds_a_deployment_by_its_stack_name(harness: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    # A real account's stack, as CloudFormation describes it: the table comes from the outputs, the stage from the
+    # parameters (a one-resource stand-in for the full template; the CLI reads nothing else).
+    template = {
+        "Parameters": {"Stage": {"Type": "String", "Default": "prod"}},
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"TableName": {"Value": "proativo-local-Table"}},
+    }
+    harness.stack.client("cloudformation").create_stack(
+        StackName="proativo",
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "Stage", "ParameterValue": "local"}],
+    )
+    added = run(capsys, "stores", "add", "loja-da-nuvem", "--platform", "generic", "--stack", "proativo")
+    assert harness.post(cart("e1", "2026-11-24T12:00:00Z"), store="loja-da-nuvem", secret=added["secret"]).status == 202
+    assert "loja-da-nuvem" in {s["store_id"] for s in run(capsys, "stores", "list", "--stack", "proativo")}
