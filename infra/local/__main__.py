@@ -81,7 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"store '{DEMO_STORE}', webhook secret '{DEMO_SECRET}' for every platform; outbox in {out}/index.html")
         print('POST /_local/clock {"advance_seconds": N} moves time; GET /_local/outbox lists messages. Ctrl-C stops.')
         print(
-            f"CLI: AWS_ENDPOINT_URL={stack.endpoint} PROATIVO_TABLE={stack.physical['Table']} PROATIVO_STAGE=local"
+            f"CLI: AWS_ENDPOINT_URL={stack.endpoint} AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=local"
+            f" AWS_SECRET_ACCESS_KEY=local PROATIVO_TABLE={stack.physical['Table']} PROATIVO_STAGE=local"
             " .venv/bin/proativo stores list"
         )
         try:
