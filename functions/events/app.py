@@ -33,7 +33,19 @@ def apply_once(event: dict[str, Any]) -> dict[str, Any]:
     applied = [processor_.apply(e, now) for e in events]
     return {
         "applied": [
-            {"event_type": a.event_type, "customer_id": a.customer_id, "decisions": [describe(d) for d in a.decisions]}
+            {
+                "event_type": a.event_type,
+                "customer_id": a.customer_id,
+                "decisions": [describe(d) for d in a.decisions],
+                **(
+                    {
+                        "recovered_by": f"{a.attribution.flow_id}/{a.attribution.step_id}/{a.attribution.channel}",
+                        "recovered_value": str(a.attribution.value),
+                    }
+                    if a.attribution
+                    else {}
+                ),
+            }
             for a in applied
         ]
     }

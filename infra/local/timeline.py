@@ -49,6 +49,9 @@ class Timeline:
             if message == "event applied":
                 decisions = ", ".join(log.get("decisions", [])) or "no sequence change"
                 self.add(inv.at, f"     {log.get('event_type')} for {log.get('customer_id')} -> {decisions}")
+                if log.get("recovered_by"):
+                    value, by = log["recovered_value"], log["recovered_by"]
+                    self.add(inv.at, f"     $$ recovered {value} by {by}")
             elif message == "dispatch run" and log.get("due"):
                 self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
             elif message == "tracking run" and log.get("due"):

@@ -72,3 +72,45 @@ def test_the_same_webhook_delivered_twice_changes_nothing(harness: Harness) -> N
     assert after == before
     harness.stack.jump(timedelta(days=2).total_seconds())
     assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1", "cart_abandoned_2"]
+
+
+def _stats(harness: Harness, day: str) -> dict[str, dict]:
+    answer = harness.table().query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+        ExpressionAttributeValues={":pk": "STORE#demo#STATS", ":d": f"DAY#{day}#"},
+    )
+    return {i["sk"].split("#", 2)[2]: i for i in answer["Items"]}
+
+
+def test_an_order_after_a_reminder_is_credited_to_it_once_and_counted(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(61 * 60)
+    harness.post(order("o1", "2026-11-24T14:00:00Z"))
+    harness.post(order("o1", "2026-11-24T14:00:00Z"), headers={"x-proativo-delivery": "again"})
+    (placed,) = harness.items("c-1", "ORDER#")
+    assert (placed["attributed_flow"], placed["attributed_step"], placed["attributed_channel"]) == (
+        "cart_abandonment",
+        "reminder_1h",
+        "email",
+    )
+    assert str(placed["recovered_value"]) == "199.90"
+    flow = _stats(harness, "2026-11-24")["FLOW#cart_abandonment"]
+    assert (int(flow["enrolled"]), int(flow["recovered_orders"]), str(flow["recovered_revenue"])) == (1, 1, "199.90")
+
+
+def test_an_order_without_a_message_before_it_is_not_credited(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.post(order("o1", "2026-11-24T12:20:00Z"))
+    (placed,) = harness.items("c-1", "ORDER#")
+    assert "attributed_flow" not in placed
+    assert "recovered_orders" not in _stats(harness, "2026-11-24")["FLOW#cart_abandonment"]
+
+
+def test_an_order_after_the_attribution_window_is_not_credited(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.jump(timedelta(days=2).total_seconds())  # both reminders go out by 26 Nov 12:00
+    assert len(harness.outbox.entries) == 2
+    harness.stack.jump(timedelta(days=6).total_seconds())
+    harness.post(order("o1", "2026-12-02T12:00:00Z"))  # six days after the last one: past the five-day window
+    (placed,) = harness.items("c-1", "ORDER#")
+    assert "attributed_flow" not in placed

@@ -51,4 +51,6 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "200 duplicate" in text
     assert "OrderPlaced for c-ana -> left cart_abandonment (OrderPlaced)" in text
     assert "OrderPlaced for c-carla -> left cart_abandonment (OrderPlaced)" in text
+    assert "$$ recovered 409.70 by cart_abandonment/reminder_1h/email" in text
+    assert text.count("$$ recovered") == 1  # Carla bought before any reminder: nothing to credit
     assert "failed" not in text

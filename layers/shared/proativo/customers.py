@@ -28,9 +28,12 @@ from proativo.events import (
     PaymentPending,
 )
 from proativo.sequences.engine import CustomerFacts
+from proativo.stats import increment
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+
+    from proativo.sequences.attribution import Attribution
 
 # How far an order has come; a status only moves forward (cancelled is terminal).
 ORDER_RANK = {"placed": 1, "payment_failed": 2, "payment_pending": 3, "paid": 4, "shipped": 5, "delivered": 6}
@@ -56,6 +59,54 @@ class CustomerRepository:
             Key={"pk": keys.customer_pk(store_id, customer_id), "sk": "PROFILE"}, ConsistentRead=True
         ).get("Item")
         return dict(item) if item else None
+
+    def sent_messages(self, store_id: str, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's message records (one Query on their partition)."""
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":pk": keys.customer_pk(store_id, customer_id), ":p": "MSG#"},
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            found.extend(dict(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def record_attribution(self, event: OrderPlaced, attribution: "Attribution") -> bool:
+        """Credit the order to the message that brought it back, once, and count it for the flow's day."""
+        fields: dict[str, Any] = {
+            "attributed_message_id": attribution.message_id,
+            "attributed_flow": attribution.flow_id,
+            "attributed_step": attribution.step_id,
+            "attributed_channel": attribution.channel,
+            "recovered_value": attribution.value,
+        }
+        order = {
+            "TableName": self.table.name,
+            "Key": {"pk": keys.customer_pk(event.store_id, event.customer.id), "sk": f"ORDER#{event.order_id}"},
+            "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in fields),
+            "ConditionExpression": "attribute_not_exists(attributed_message_id)",
+            "ExpressionAttributeNames": {f"#{k}": k for k in fields},
+            "ExpressionAttributeValues": {f":{k}": v for k, v in fields.items()},
+        }
+        counter = increment(
+            self.table.name,
+            event.store_id,
+            event.occurred_at,
+            f"FLOW#{attribution.flow_id}",
+            recovered_orders=1,
+            recovered_revenue=attribution.value,
+        )
+        items: list[Any] = [{"Update": order}, counter]
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return False
+            raise
+        return True
 
     def record(self, event: Event, now: datetime) -> CustomerFacts:
         """Fold `event` into the customer's state; return the facts sequences need."""

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from proativo.customers import CustomerRepository
-from proativo.events import Event, OrderShipped
+from proativo.events import Event, OrderPlaced, OrderShipped
+from proativo.sequences.attribution import Attribution, attribute
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
 from proativo.sequences.store import SequenceStore
@@ -19,6 +20,7 @@ class Applied:
     event_type: str
     customer_id: str
     decisions: tuple[Decision, ...]
+    attribution: Attribution | None = None
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,16 @@ class EventProcessor:
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; safe to repeat (every write is conditional)."""
         facts = self.customers.record(event, now)
+        flows = self.flows_for(event.store_id)
         enrolments = self.sequences.enrolments(event.store_id, event.customer.id)
-        decisions = decide(self.flows_for(event.store_id), enrolments, facts, event, now)
+        decisions = decide(flows, enrolments, facts, event, now)
         applied = self.sequences.apply(event.store_id, event.customer.id, decisions, now)
+        credited = None
+        if isinstance(event, OrderPlaced):
+            messages = self.customers.sent_messages(event.store_id, event.customer.id)
+            found = attribute(event.total, event.occurred_at, messages, flows)
+            if found and self.customers.record_attribution(event, found):
+                credited = found
         if isinstance(event, OrderShipped):
             self.parcels.register(event, now)
-        return Applied(event.type, event.customer.id, tuple(applied))
+        return Applied(event.type, event.customer.id, tuple(applied), credited)

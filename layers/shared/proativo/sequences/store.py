@@ -12,6 +12,7 @@ from proativo.clock import as_utc, parse_utc
 from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart
 from proativo.sequences.flows import Step
 from proativo.sequences.items import cancel_step, enrolment_sk, step_item, step_sk
+from proativo.stats import increment
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -119,37 +120,36 @@ class SequenceStore:
             "exit_on": list(e.exit_on),
             "context": e.context,
         }
-        client = self.table.meta.client
-        client.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self.table.name,
-                        "Item": item,
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self.table.name,
-                        "Item": step_item(
-                            store_id=store_id,
-                            customer_id=customer_id,
-                            flow_id=e.flow_id,
-                            key=e.key,
-                            purpose=e.purpose,
-                            priority=e.priority,
-                            index=0,
-                            step=steps[0],
-                            following=steps[1:],
-                            due_at=decision.due_at,
-                            due_shards=self.due_shards,
-                        ),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-            ]
-        )
+        items: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": step_item(
+                        store_id=store_id,
+                        customer_id=customer_id,
+                        flow_id=e.flow_id,
+                        key=e.key,
+                        purpose=e.purpose,
+                        priority=e.priority,
+                        index=0,
+                        step=steps[0],
+                        following=steps[1:],
+                        due_at=decision.due_at,
+                        due_shards=self.due_shards,
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            increment(self.table.name, store_id, e.anchor_at, f"FLOW#{e.flow_id}", enrolled=1),
+        ]
+        self.table.meta.client.transact_write_items(TransactItems=items)
 
     def _restart(self, store_id: str, customer_id: str, decision: Restart) -> None:
         e = decision.enrolment

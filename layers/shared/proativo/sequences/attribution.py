@@ -1,0 +1,47 @@
+"""Attribution: an order placed within a flow's window after one of its messages counts as recovered by that
+message (last touch). Pure: the caller passes the customer's messages and the flows in force."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from proativo.clock import parse_utc
+from proativo.sequences.flows import Flow
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Which message brought the order back, and what it was worth."""
+
+    message_id: str
+    flow_id: str
+    step_id: str
+    channel: str
+    sent_at: datetime
+    value: Decimal
+
+
+def attribute(
+    order_total: Decimal, placed_at: datetime, messages: list[dict[str, Any]], flows: tuple[Flow, ...]
+) -> Attribution | None:
+    """The latest marketing message sent before `placed_at` and within its flow's attribution window, if any."""
+    windows = {f.id: f.attribution_window for f in flows}
+    best: Attribution | None = None
+    for message in messages:
+        if message.get("status") != "sent" or message.get("purpose") != "marketing":
+            continue
+        window = windows.get(str(message.get("flow_id")))
+        sent_at = parse_utc(str(message.get("sent_at")))
+        if window is None or not (placed_at - window <= sent_at <= placed_at):
+            continue
+        if best is None or sent_at > best.sent_at:
+            best = Attribution(
+                message_id=str(message["message_id"]),
+                flow_id=str(message["flow_id"]),
+                step_id=str(message.get("step_id", "")),
+                channel=str(message.get("channel", "")),
+                sent_at=sent_at,
+                value=order_total,
+            )
+    return best
