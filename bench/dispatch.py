@@ -1,0 +1,66 @@
+"""dispatcher_read_ratio: items DynamoDB reads in one dispatcher run divided by the steps due, with 100 000 idle
+enrolments waiting on the same index (their steps fall due later): the run must cost what is due, not what is
+stored. Same measure as DynamoDB bills: the Query's ScannedCount.
+
+It measures the dispatcher's own read (`query_due`, what each run issues) rather than a whole run: moto copies
+the table for every transaction (for rollback), which would make the bench measure moto, not us."""
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from infra.local.stack import LocalStack
+
+
+def _steps(n: int, due_at: datetime, prefix: str, shards: int) -> list[dict[str, Any]]:
+    from proativo.sequences.items import step_item
+
+    step = {"id": "reminder_1h", "delay_seconds": 3600, "channel": "email", "template": "cart_abandoned_1"}
+    return [
+        step_item(
+            store_id="bench",
+            customer_id=f"{prefix}-{i}",
+            flow_id="cart_abandonment",
+            key=f"cart-{i}",
+            purpose="marketing",
+            priority=10,
+            index=0,
+            step=step,
+            following=[],
+            due_at=due_at,
+            due_shards=shards,
+        )
+        for i in range(n)
+    ]
+
+
+def measure(idle: int = 100_000, due: int = 500) -> dict[str, float]:
+    """Load `idle` future steps and `due` due ones, run the dispatcher once, compare reads with work."""
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    with LocalStack(start=now, log_level="ERROR") as stack:
+        from proativo import aws
+
+        shards = int(stack.parameters["DueShards"])
+        table = aws.table(stack.physical["Table"])
+        started = time.perf_counter()
+        with table.batch_writer() as batch:
+            for item in _steps(idle, now + timedelta(days=1), "idle", shards) + _steps(due, now, "due", shards):
+                batch.put_item(Item=item)
+        loaded = time.perf_counter() - started
+        from proativo.dispatch import query_due
+
+        started = time.perf_counter()
+        found = query_due(table, "send", shards, now, limit=10 * due)
+        queried = time.perf_counter() - started
+    return {
+        "dispatcher_read_ratio": found.read / len(found.items),
+        "dispatcher_due": len(found.items),
+        "dispatcher_read": found.read,
+        "dispatcher_stored": idle + due,
+        "load_seconds": loaded,
+        "query_seconds": queried,
+    }
+
+
+if __name__ == "__main__":
+    print(measure())
