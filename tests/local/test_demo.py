@@ -26,8 +26,9 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("sms", "+5511987654321", "order_shipped"),  # Ana opted in to SMS
         ("email", "carla.dias@example.com", "order_shipped"),
         ("sms", "+5521912345678", "order_shipped"),
+        ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
-    ]
+    ]  # Davi paid at 10:30: no last call
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
     assert times[1] == "2026-11-24T13:30"
@@ -36,7 +37,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 7
+    assert index.count("<tr><td>") == 8
     for entry in outbox.entries:
         assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
@@ -53,4 +54,5 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "OrderPlaced for c-carla -> left cart_abandonment (OrderPlaced)" in text
     assert "$$ recovered 409.70 by cart_abandonment/reminder_1h/email" in text
     assert text.count("$$ recovered") == 1  # Carla bought before any reminder: nothing to credit
+    assert "OrderPaid for c-davi -> left payment_pending (OrderPaid)" in text
     assert "failed" not in text

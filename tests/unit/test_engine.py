@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from proativo.events import CartUpdated, Customer, OrderPlaced, OrderShipped
+from proativo.events import CartUpdated, Customer, OrderPlaced, OrderShipped, PaymentFailed, PaymentPending
 from proativo.sequences.engine import CustomerFacts, Enrol, Exit, Restart, decide, following_due
 from proativo.sequences.flows import default_flows, parse_flows
 
@@ -119,3 +119,62 @@ def test_the_second_reminder_falls_due_a_day_after_the_cart_was_left() -> None:
     first = T0 + timedelta(hours=1)
     assert following_due(enrolment, 0, first) == (1, T0 + timedelta(hours=24))
     assert following_due(enrolment, 1, T0 + timedelta(hours=24)) is None
+
+
+def pending(at: datetime, expires: datetime, method: str = "boleto") -> PaymentPending:
+    return PaymentPending(
+        event_id=f"p-{at.timestamp()}",
+        store_id="s",
+        source="test",
+        customer=ANA,
+        occurred_at=at,
+        order_id="o1",
+        method=method,
+        expires_at=expires,
+    )
+
+
+def test_a_boleto_is_reminded_twelve_hours_before_it_expires() -> None:
+    (decision,) = decide(default_flows(), {}, CustomerFacts(), pending(T0, T0 + timedelta(days=3)), T0)
+    assert (decision.enrolment.flow_id, decision.enrolment.next_index) == ("payment_pending", 0)
+    assert decision.due_at == T0 + timedelta(days=3) - timedelta(hours=12)
+    assert following_due(decision.enrolment, 0, decision.due_at) == (1, T0 + timedelta(days=3) - timedelta(hours=2))
+    assert following_due(decision.enrolment, 1, T0) == (2, T0 + timedelta(days=3, hours=1))
+
+
+def test_a_pix_expiring_within_the_hour_skips_the_reminders_it_is_too_late_for() -> None:
+    (decision,) = decide(default_flows(), {}, CustomerFacts(), pending(T0, T0 + timedelta(hours=1), "pix"), T0)
+    assert decision.enrolment.next_index == 2  # only "expired, here is a way out" is still ahead
+    assert decision.due_at == T0 + timedelta(hours=2)
+
+
+def test_a_refused_card_picks_the_flow_for_its_reason() -> None:
+    def refused(reason: str) -> PaymentFailed:
+        return PaymentFailed(
+            event_id=reason,
+            store_id="s",
+            source="test",
+            customer=ANA,
+            occurred_at=T0,
+            order_id="o1",
+            reason=reason,
+        )
+
+    assert [d.enrolment.flow_id for d in decide(default_flows(), {}, CustomerFacts(), refused("fraud"), T0)] == [
+        "card_refused_fraud"
+    ]
+    assert [
+        d.enrolment.flow_id for d in decide(default_flows(), {}, CustomerFacts(), refused("issuer_declined"), T0)
+    ] == ["card_refused_issuer"]
+
+
+def test_a_deadline_step_without_a_deadline_field_is_refused() -> None:
+    import pytest
+    from proativo.sequences.flows import FlowError
+
+    with pytest.raises(FlowError, match="deadline"):
+        parse_flows(
+            "flows:\n  - {id: x, version: 1, purpose: transactional, trigger: [PaymentPending], key: order_id,"
+            " steps: [{id: a, at_deadline: -PT1H, channel: email, template: t}]}\n",
+            "f.yaml",
+        )

@@ -5,7 +5,7 @@ enrol a customer twice and an exit always wins over a late restart.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from proativo.events import Event
@@ -34,6 +34,7 @@ class Enrolment:
     exit_on: tuple[str, ...]
     context: dict[str, Any] = field(default_factory=dict)
     exit_reason: str | None = None
+    deadline_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,30 @@ def enrolment_key(flow: Flow, event: Event) -> str | None:
     return str(value) if value else None
 
 
+def schedule(steps: tuple[Step, ...], anchor: datetime, deadline: datetime | None) -> list[datetime]:
+    """When each step falls due: `delay` after the one before (the first: after the anchor), or at its offset from
+    the deadline."""
+    dues: list[datetime] = []
+    previous = anchor
+    for step in steps:
+        if step.at_deadline is not None and deadline is not None:
+            due = deadline + step.at_deadline
+        else:
+            due = previous + (step.delay or timedelta(0))
+        dues.append(due)
+        previous = due
+    return dues
+
+
+def _deadline(flow: Flow, event: Event) -> datetime | None:
+    value = getattr(event, flow.deadline, None) if flow.deadline else None
+    return value if isinstance(value, datetime) else None
+
+
+def _matches(flow: Flow, event: Event) -> bool:
+    return all(str(getattr(event, name, None)) in allowed for name, allowed in flow.when.items())
+
+
 def decide(
     flows: tuple[Flow, ...],
     enrolments: dict[tuple[str, str], Enrolment],
@@ -101,7 +126,7 @@ def decide(
     exiting = {(d.enrolment.flow_id, d.enrolment.key) for d in decisions}
 
     for flow in sorted(flows, key=lambda f: -f.priority):
-        if event.type not in flow.trigger:
+        if event.type not in flow.trigger or not _matches(flow, event):
             continue
         key = enrolment_key(flow, event)
         if key is None or (flow.id, key) in exiting:
@@ -109,8 +134,14 @@ def decide(
         if flow.skip_if_ordered_since_trigger and facts.last_order_at and facts.last_order_at >= event.occurred_at:
             continue
         current = enrolments.get((flow.id, key))
-        first = flow.steps[0]
         if current is None:
+            deadline = _deadline(flow, event)
+            dues = schedule(flow.steps, event.occurred_at, deadline)
+            # Deadline steps already past when the customer enters (a reminder "a day before" for a PIX that
+            # expires in an hour) are skipped, not sent late.
+            first = next((i for i, due in enumerate(dues) if due >= event.occurred_at), None)
+            if first is None:
+                continue
             enrolment = Enrolment(
                 flow_id=flow.id,
                 key=key,
@@ -119,16 +150,18 @@ def decide(
                 priority=flow.priority,
                 status="active",
                 anchor_at=event.occurred_at,
-                next_index=0,
+                next_index=first,
                 steps=flow.steps,
                 exit_on=flow.exit_on,
                 context=context_of(event),
+                deadline_at=deadline,
             )
-            decisions.append(Enrol(enrolment, due_at=event.occurred_at + first.delay))
+            decisions.append(Enrol(enrolment, due_at=dues[first]))
         elif (
             flow.restart_on_trigger
             and current.status == "active"
             and current.next_index == 0
+            and current.steps[0].delay is not None
             and event.occurred_at > current.anchor_at
         ):
             moved = replace(current, anchor_at=event.occurred_at, context=context_of(event))
@@ -141,7 +174,10 @@ def following_due(enrolment: Enrolment, index: int, due_at: datetime) -> tuple[i
     nxt = index + 1
     if nxt >= len(enrolment.steps):
         return None
-    return nxt, due_at + enrolment.steps[nxt].delay
+    step = enrolment.steps[nxt]
+    if step.at_deadline is not None and enrolment.deadline_at is not None:
+        return nxt, enrolment.deadline_at + step.at_deadline
+    return nxt, due_at + (step.delay or timedelta(0))
 
 
 def describe(decision: Decision) -> str:

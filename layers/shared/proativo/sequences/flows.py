@@ -18,14 +18,22 @@ class FlowError(ValueError):
 
 
 class Step(BaseModel):
-    """One message of a flow, sent `delay` after the enrolment's anchor (its trigger) or the previous step."""
+    """One message of a flow: sent `delay` after the previous step (the first: after the trigger), or at a signed
+    offset from the flow's deadline (`at_deadline: -PT2H` is two hours before a boleto expires)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
-    delay: timedelta = Field(ge=timedelta(0))
+    delay: timedelta | None = Field(default=None, ge=timedelta(0))
+    at_deadline: timedelta | None = None
     channel: Channel
     template: str = Field(pattern=r"^[a-z0-9_]+$")
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> "Step":
+        if (self.delay is None) == (self.at_deadline is None):
+            raise ValueError("give a step exactly one of delay or at_deadline")
+        return self
 
 
 class Flow(BaseModel):
@@ -38,6 +46,10 @@ class Flow(BaseModel):
     purpose: Purpose
     trigger: tuple[str, ...] = Field(min_length=1)
     key: Literal["cart_id", "order_id", "customer"]
+    when: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="enter only when each named field of the trigger has one of these values"
+    )
+    deadline: str | None = Field(default=None, description="the trigger's field that at_deadline steps count from")
     restart_on_trigger: bool = False
     skip_if_ordered_since_trigger: bool = False
     exit_on: tuple[str, ...] = ()
@@ -50,6 +62,8 @@ class Flow(BaseModel):
         ids = [s.id for s in self.steps]
         if len(set(ids)) != len(ids):
             raise ValueError(f"step ids must be unique, got {ids}")
+        if self.deadline is None and any(s.at_deadline is not None for s in self.steps):
+            raise ValueError("at_deadline steps need the flow's deadline field")
         return self
 
 

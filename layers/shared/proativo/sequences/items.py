@@ -78,7 +78,10 @@ def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] |
     if not following:
         return None
     step = following[0]
-    due = parse_utc(str(current["scheduled_for"]))
+    if "due_at" in step:  # a deadline step: its time was fixed at entry
+        due_at = parse_utc(str(step["due_at"]))
+    else:
+        due_at = parse_utc(str(current["scheduled_for"])) + timedelta(seconds=int(step["delay_seconds"]))
     return step_item(
         store_id=str(current["store_id"]),
         customer_id=str(current["customer_id"]),
@@ -89,7 +92,7 @@ def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] |
         index=int(current["index"]) + 1,
         step=step,
         following=following[1:],
-        due_at=due + timedelta(seconds=int(step["delay_seconds"])),
+        due_at=due_at,
         due_shards=due_shards,
     )
 

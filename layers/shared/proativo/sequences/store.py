@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from proativo import keys
 from proativo.aws import error_code
 from proativo.clock import as_utc, parse_utc
-from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart
+from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart, schedule
 from proativo.sequences.flows import Step
 from proativo.sequences.items import cancel_step, enrolment_sk, step_item, step_sk
 from proativo.stats import increment
@@ -34,7 +34,8 @@ def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
         steps=tuple(
             Step(
                 id=s["id"],
-                delay=timedelta(seconds=int(s["delay_seconds"])),
+                delay=timedelta(seconds=int(s["delay_seconds"])) if "delay_seconds" in s else None,
+                at_deadline=timedelta(seconds=int(s["at_deadline_seconds"])) if "at_deadline_seconds" in s else None,
                 channel=s["channel"],
                 template=s["template"],
             )
@@ -43,16 +44,18 @@ def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
         exit_on=tuple(item.get("exit_on", ())),
         context=dict(item.get("context", {})),
         exit_reason=item.get("exit_reason"),
+        deadline_at=parse_utc(str(item["deadline_at"])) if item.get("deadline_at") else None,
     )
 
 
-def _step_dict(step: Step) -> dict[str, Any]:
-    return {
-        "id": step.id,
-        "delay_seconds": int(step.delay.total_seconds()),
-        "channel": step.channel,
-        "template": step.template,
-    }
+def _step_dict(step: Step, due_at: datetime, deadline_at: datetime | None) -> dict[str, Any]:
+    timing: dict[str, Any]
+    if step.at_deadline is not None and deadline_at is not None:
+        # A deadline step's time is absolute: the dispatcher schedules it as is.
+        timing = {"at_deadline_seconds": int(step.at_deadline.total_seconds()), "due_at": as_utc(due_at)}
+    else:
+        timing = {"delay_seconds": int((step.delay or timedelta(0)).total_seconds())}
+    return {"id": step.id, **timing, "channel": step.channel, "template": step.template}
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,9 @@ class SequenceStore:
 
     def _enrol(self, store_id: str, customer_id: str, decision: Enrol, now: datetime) -> None:
         e = decision.enrolment
-        steps = [_step_dict(s) for s in e.steps]
+        dues = schedule(e.steps, e.anchor_at, e.deadline_at)
+        steps = [_step_dict(s, due, e.deadline_at) for s, due in zip(e.steps, dues, strict=True)]
+        first = e.next_index
         item: dict[str, Any] = {
             "pk": keys.customer_pk(store_id, customer_id),
             "sk": enrolment_sk(e.flow_id, e.key),
@@ -115,10 +120,11 @@ class SequenceStore:
             "status": e.status,
             "anchor_at": as_utc(e.anchor_at),
             "entered_at": as_utc(now),
-            "next_index": 0,
+            "next_index": first,
             "steps": steps,
             "exit_on": list(e.exit_on),
             "context": e.context,
+            **({"deadline_at": as_utc(e.deadline_at)} if e.deadline_at else {}),
         }
         items: list[Any] = [
             {
