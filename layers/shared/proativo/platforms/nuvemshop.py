@@ -16,6 +16,7 @@ from proativo.platforms.snapshots import (
     Facts,
     carrier_slug,
     customer_id,
+    get_json,
     instant,
     json_object,
     money,
@@ -76,18 +77,14 @@ def fetch_order(
     """The order from Nuvemshop's API; None when it no longer exists. Raises on 429/5xx (the queue retries)."""
     base = str(credentials.get("api_url") or API_URL).rstrip("/")
     token = str(credentials["access_token"])
-    answer = client.get(
+    return get_json(
+        client,
         f"{base}/{account}/orders/{order_id}",
-        headers={
+        {
             "Authentication": f"bearer {token}",
             "User-Agent": str(credentials.get("user_agent") or "Proativo (https://github.com/proativo)"),
         },
     )
-    if answer.status_code == 404:
-        return None
-    answer.raise_for_status()
-    data = answer.json()
-    return data if isinstance(data, dict) else None
 
 
 def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:

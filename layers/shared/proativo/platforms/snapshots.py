@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -14,6 +14,9 @@ from proativo.errors import InvalidPayload
 from proativo.events import Event, event_from
 from proativo.ids import content_id, customer_id_for_email
 from proativo.platforms.base import invalid_from
+
+if TYPE_CHECKING:
+    import httpx
 
 # How long a boleto or a PIX stays payable when the platform does not say (store settings may override later).
 DEFAULT_EXPIRY = {"pix": timedelta(hours=24), "boleto": timedelta(days=3)}
@@ -114,6 +117,16 @@ class Facts:
 
 
 type Mapper = Callable[[dict[str, Any], str], list[Event] | None]
+
+
+def get_json(client: "httpx.Client", url: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    """A platform API's JSON object at `url`; None on 404 (gone). Raises on any other error: the queue retries."""
+    answer = client.get(url, headers=headers)
+    if answer.status_code == 404:
+        return None
+    answer.raise_for_status()
+    data = answer.json()
+    return data if isinstance(data, dict) else None
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

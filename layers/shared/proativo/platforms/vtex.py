@@ -19,6 +19,7 @@ from proativo.platforms.snapshots import (
     Facts,
     carrier_slug,
     customer_id,
+    get_json,
     instant,
     json_object,
     obj,
@@ -102,19 +103,15 @@ def fetch_order(
 ) -> dict[str, Any] | None:
     """The order from the OMS API; None when it does not exist. Raises on 429/5xx (the queue retries)."""
     base = str(credentials.get("api_url") or f"https://{account}.vtexcommercestable.com.br").rstrip("/")
-    answer = client.get(
+    return get_json(
+        client,
         f"{base}/api/oms/pvt/orders/{order_id}",
-        headers={
+        {
             "X-VTEX-API-AppKey": str(credentials["app_key"]),
             "X-VTEX-API-AppToken": str(credentials["app_token"]),
             "Accept": "application/json",
         },
     )
-    if answer.status_code == 404:
-        return None
-    answer.raise_for_status()
-    data = answer.json()
-    return data if isinstance(data, dict) else None
 
 
 def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
