@@ -114,3 +114,16 @@ def test_an_order_after_the_attribution_window_is_not_credited(harness: Harness)
     harness.post(order("o1", "2026-12-02T12:00:00Z"))  # six days after the last one: past the five-day window
     (placed,) = harness.items("c-1", "ORDER#")
     assert "attributed_flow" not in placed
+
+
+def test_a_customer_who_stops_buying_hears_from_the_store_after_180_days(harness: Harness) -> None:
+    harness.post(order("o1", "2026-11-24T12:00:00Z"))
+    harness.stack.jump(timedelta(days=179).total_seconds())
+    assert harness.outbox.entries == []
+    harness.stack.jump(timedelta(days=1, hours=1).total_seconds())
+    assert [e.template for e in harness.outbox.entries] == ["winback_reminder"]
+    harness.post(order("o2", "2027-05-23T14:00:00Z", order_id="o-2"))  # comes back: the offer never goes
+    harness.stack.jump(timedelta(days=20).total_seconds())
+    assert [e.template for e in harness.outbox.entries] == ["winback_reminder"]
+    (credited,) = harness.items("c-1", "ORDER#o-2")
+    assert credited["attributed_step"] == "we_miss_you"

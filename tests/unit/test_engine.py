@@ -65,8 +65,9 @@ def test_a_cart_event_arriving_late_does_not_move_the_wait_backwards() -> None:
 def test_an_order_exits_the_abandonment_flow() -> None:
     current = enrolments_after(decide(default_flows(), {}, CustomerFacts(), cart(T0), T0))
     decisions = decide(default_flows(), current, CustomerFacts(), placed(T0 + timedelta(hours=2)), T0)
-    assert [type(d) for d in decisions] == [Exit]
-    assert decisions[0].reason == "OrderPlaced"
+    cart_decisions = [d for d in decisions if d.enrolment.flow_id == "cart_abandonment"]
+    assert [type(d) for d in cart_decisions] == [Exit]
+    assert cart_decisions[0].reason == "OrderPlaced"
 
 
 def test_a_cart_older_than_the_last_order_never_starts_a_reminder() -> None:
@@ -178,3 +179,43 @@ def test_a_deadline_step_without_a_deadline_field_is_refused() -> None:
             " steps: [{id: a, at_deadline: -PT1H, channel: email, template: t}]}\n",
             "f.yaml",
         )
+
+
+def test_every_order_restarts_the_win_back_wait_and_a_late_old_order_ends_nothing() -> None:
+    first = placed(T0)
+    (enrol,) = [d for d in decide(default_flows(), {}, CustomerFacts(), first, T0) if d.enrolment.flow_id == "win_back"]
+    assert enrol.due_at == T0 + timedelta(days=180)
+    current = enrolments_after([enrol])
+    later = OrderPlaced(
+        event_id="o2",
+        store_id="s",
+        source="test",
+        customer=ANA,
+        occurred_at=T0 + timedelta(days=30),
+        order_id="o2",
+        currency="BRL",
+        total=Decimal("50"),
+    )
+    decisions = [
+        d for d in decide(default_flows(), current, CustomerFacts(), later, T0) if d.enrolment.flow_id == "win_back"
+    ]
+    assert [(type(d), d.enrolment.key) for d in decisions] == [(Exit, "o1"), (Enrol, "o2")]
+    stale = OrderPlaced(
+        event_id="o0",
+        store_id="s",
+        source="test",
+        customer=ANA,
+        occurred_at=T0 - timedelta(days=3),
+        order_id="o0",
+        currency="BRL",
+        total=Decimal("50"),
+    )
+    assert not any(isinstance(d, Exit) for d in decide(default_flows(), current, CustomerFacts(), stale, T0))
+
+
+def test_the_order_that_started_a_win_back_never_ends_it_when_redelivered() -> None:
+    (enrol,) = [
+        d for d in decide(default_flows(), {}, CustomerFacts(), placed(T0), T0) if d.enrolment.flow_id == "win_back"
+    ]
+    again = placed(T0 + timedelta(days=20))  # the same order reported again by a later snapshot
+    assert decide(default_flows(), enrolments_after([enrol]), CustomerFacts(), again, T0) == []

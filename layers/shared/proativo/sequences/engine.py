@@ -120,8 +120,15 @@ def decide(
     `enrolments` maps (flow id, key) to the customer's current enrolments of any status.
     """
     decisions: list[Decision] = []
+    triggered = {(f.id, enrolment_key(f, event)) for f in flows if event.type in f.trigger}
     for enrolment in enrolments.values():
-        if enrolment.status == "active" and event.type in enrolment.exit_on:
+        if (
+            enrolment.status == "active"
+            and event.type in enrolment.exit_on
+            # An event never ends the journey it started, nor one that began after it happened (late delivery).
+            and (enrolment.flow_id, enrolment.key) not in triggered
+            and enrolment.anchor_at < event.occurred_at
+        ):
             decisions.append(Exit(enrolment, reason=event.type))
     exiting = {(d.enrolment.flow_id, d.enrolment.key) for d in decisions}
 
