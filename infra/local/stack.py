@@ -212,6 +212,12 @@ class LocalStack:
             else:
                 os.environ[key] = value
 
+    def wiring_reset(self) -> None:
+        """Forget every function's built objects, as a new Lambda container would."""
+        from proativo import wiring
+
+        wiring.reset()
+
     def _set_process_env(self, values: dict[str, str]) -> None:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))

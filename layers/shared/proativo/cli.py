@@ -5,6 +5,7 @@ any table and stage given directly, such as the local stack's (`AWS_ENDPOINT_URL
     proativo stores rotate-secret minha-loja --platform woocommerce
     proativo stores set-api-credentials minha-loja --platform vtex < vtex-credentials.json
     proativo stores list
+    proativo flows set minha-loja my-flows.yaml
 """
 
 import argparse
@@ -106,6 +107,37 @@ def cmd_api_credentials(args: argparse.Namespace) -> dict[str, Any]:
     return {"store_id": args.store_id, "platform": args.platform, "keys": sorted(credentials)}
 
 
+def cmd_flows_set(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from proativo.sequences import overrides
+
+    target = _target(args)
+    path = Path(args.file)
+    flows = overrides.save(
+        boto3.resource("dynamodb").Table(target.table),
+        args.store_id,
+        path.read_text(encoding="utf-8"),
+        str(path),
+        clock.now(),
+    )
+    return {"store_id": args.store_id, "flows": {f.id: f.version for f in flows}}
+
+
+def cmd_flows_show(args: argparse.Namespace) -> dict[str, Any]:
+    from proativo.sequences import overrides
+
+    flows = overrides.load(boto3.resource("dynamodb").Table(_target(args).table), args.store_id)
+    return {"store_id": args.store_id, "flows": [f.model_dump(mode="json") for f in flows]}
+
+
+def cmd_flows_reset(args: argparse.Namespace) -> dict[str, Any]:
+    from proativo.sequences import overrides
+
+    overrides.reset(boto3.resource("dynamodb").Table(_target(args).table), args.store_id)
+    return {"store_id": args.store_id, "flows": "built-in"}
+
+
 def cmd_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     target = _target(args)
     return stores.registered(boto3.resource("dynamodb").Table(target.table))
@@ -149,6 +181,19 @@ def parser() -> argparse.ArgumentParser:
     api.set_defaults(run=cmd_api_credentials)
     listing = store_cmds.add_parser("list", parents=[where], help="every registered store")
     listing.set_defaults(run=cmd_list)
+    flow_cmds = commands.add_parser("flows", help="a store's sequences (flows)").add_subparsers(
+        dest="command", required=True
+    )
+    set_flows = flow_cmds.add_parser("set", parents=[where], help="validate and save a store's flows YAML")
+    set_flows.add_argument("store_id")
+    set_flows.add_argument("file")
+    set_flows.set_defaults(run=cmd_flows_set)
+    show = flow_cmds.add_parser("show", parents=[where], help="the flows in force for a store")
+    show.add_argument("store_id")
+    show.set_defaults(run=cmd_flows_show)
+    reset = flow_cmds.add_parser("reset", parents=[where], help="back to the built-in flows")
+    reset.add_argument("store_id")
+    reset.set_defaults(run=cmd_flows_reset)
     return top
 
 
@@ -157,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         result = args.run(args)
-    except ValueError as exc:  # pydantic's ValidationError included: a bad store id, e-mail, currency
+    except ValueError as exc:  # FlowError and pydantic's ValidationError included: a bad flow, store id, e-mail
         print(f"proativo: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -14,16 +14,8 @@ if TYPE_CHECKING:
     from proativo.messaging.sender import Sender
     from proativo.platforms.readback import ReadBack
     from proativo.processing import EventProcessor
-    from proativo.sequences.flows import Flow
     from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
     from proativo.tracking import Tracker
-
-
-def flows_for(store_id: str) -> "tuple[Flow, ...]":
-    """The flows in force for a store (the built-in ones until stores override them)."""
-    from proativo.sequences.flows import default_flows
-
-    return default_flows()
 
 
 @cache
@@ -31,6 +23,7 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
     """The event processor for these settings."""
     from proativo.customers import CustomerRepository
     from proativo.processing import EventProcessor
+    from proativo.sequences.overrides import FlowCache
     from proativo.sequences.store import SequenceStore
     from proativo.tracking import ParcelRegistry
 
@@ -39,7 +32,7 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
         customers=CustomerRepository(table),
         sequences=SequenceStore(table, settings.due_shards),
         parcels=ParcelRegistry(table, settings.due_shards),
-        flows_for=flows_for,
+        flows_for=FlowCache(table),
     )
 
 

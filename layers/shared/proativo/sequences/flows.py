@@ -1,5 +1,6 @@
 """Flow definitions are data: YAML files validated here, so a bad flow is refused with its file, step and field."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from importlib import resources
@@ -110,3 +111,24 @@ def default_flows() -> tuple[Flow, ...]:
 def load_flows_file(path: Path) -> tuple[Flow, ...]:
     """Validate a store's flows file."""
     return parse_flows(path.read_text(encoding="utf-8"), str(path))
+
+
+def merge(defaults: tuple[Flow, ...], overrides: tuple[Flow, ...]) -> tuple[Flow, ...]:
+    """The flows in force: a store's own definition replaces the built-in one with the same id; new ids add flows."""
+    by_id = {f.id: f for f in defaults}
+    by_id.update({f.id: f for f in overrides})
+    return tuple(by_id.values())
+
+
+def missing_templates(flows: tuple[Flow, ...], exists: Callable[[str], bool], locales: tuple[str, ...]) -> list[str]:
+    """Every template file a flow's steps need that `exists` does not know, as 'flow/step: file'."""
+    missing = []
+    for flow in flows:
+        for step in flow.steps:
+            parts = ("subject", "txt", "html") if step.channel == "email" else (step.channel,)
+            for locale in locales:
+                for part in parts:
+                    name = f"{locale}/{step.template}.{part}.j2"
+                    if not exists(name):
+                        missing.append(f"flow {flow.id}, step {step.id}: no template {name}")
+    return missing
