@@ -3,6 +3,7 @@ once, with one scheduled step (the conditional writes decide, not the timing).""
 
 import threading
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from proativo.events import CartUpdated, Customer
 from proativo.settings import EventsSettings
@@ -25,7 +26,7 @@ def test_concurrent_duplicates_never_enrol_a_customer_twice(harness: Harness) ->
             occurred_at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
             cart_id="cart-race",
             currency="BRL",
-            total="99.90",  # type: ignore[arg-type]
+            total=Decimal("99.90"),
         )
         for n in range(8)
     ]
