@@ -179,6 +179,9 @@ class LocalStack:
             }
         )
         os.environ.pop("AWS_ENDPOINT_URL", None)
+        from infra.local import moto_patches
+
+        moto_patches.install()
         self._mock = mock_aws()
         self._mock.start(reset=True)
         port = _free_port()

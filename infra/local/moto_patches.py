@@ -1,0 +1,75 @@
+"""Make the embedded DynamoDB's transactions cost what they touch.
+
+moto rolls a failed TransactWriteItems back by deep-copying every table it names, once per item, before it runs:
+each transaction costs O(table size). That is moto's, not DynamoDB's, cost model, and it made every enrolment in the
+local stack slower as the table grew. This patch snapshots only the items the transaction names and restores
+those on failure; moto's own whole-table copy is skipped (made an identity) for the duration of the call only.
+"""
+
+import copy
+import threading
+from typing import Any
+
+_local = threading.local()
+_installed = False
+
+
+class _CopyShim:
+    """Stands in for the `copy` module inside moto's DynamoDB models: identity while a transaction runs."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if getattr(_local, "in_transaction", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend once per process."""
+    global _installed
+    if _installed:
+        return
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original = models.DynamoDBBackend.transact_write_items
+    models.copy = _CopyShim()  # type: ignore[assignment,attr-defined]
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        snapshots = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            key = op.get("Key") or op.get("Item")
+            if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+                continue
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            if table.has_range_key and range_key is None:
+                continue
+            current = table.get_item(hash_key, range_key)
+            snapshots.append((table, hash_key, range_key, copy.deepcopy(current)))
+        _local.in_transaction = True
+        try:
+            original(self, transact_items)
+        except BaseException:
+            for table, hash_key, range_key, item in reversed(snapshots):
+                if table.has_range_key:
+                    bucket = table.items[hash_key]
+                    if item is None:
+                        bucket.pop(range_key, None)
+                    else:
+                        bucket[range_key] = item
+                elif item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+            raise
+        finally:
+            _local.in_transaction = False
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _installed = True

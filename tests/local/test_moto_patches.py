@@ -1,0 +1,41 @@
+"""The embedded DynamoDB's cheaper transaction rollback keeps DynamoDB's all-or-nothing promise."""
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Harness
+
+
+def _put(key: str, condition: str | None = None, **extra: Any) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": "proativo-local-Table", "Item": {"pk": "T", "sk": key, **extra}}
+    if condition:
+        put["ConditionExpression"] = condition
+    return {"Put": put}
+
+
+def test_a_failed_transaction_changes_nothing_and_a_good_one_everything(harness: Harness) -> None:
+    table = harness.table()
+    client = table.meta.client
+    table.put_item(Item={"pk": "T", "sk": "existing", "v": 1})
+    with pytest.raises(ClientError) as caught:
+        client.transact_write_items(
+            TransactItems=[
+                _put("new", v=2),
+                {
+                    "Update": {
+                        "TableName": "proativo-local-Table",
+                        "Key": {"pk": "T", "sk": "existing"},
+                        "UpdateExpression": "SET v = :v",
+                        "ExpressionAttributeValues": {":v": 3},
+                    }
+                },
+                _put("guard", "attribute_exists(pk)", v=4),  # fails: the whole transaction must not happen
+            ]
+        )
+    assert caught.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert "Item" not in table.get_item(Key={"pk": "T", "sk": "new"})
+    assert table.get_item(Key={"pk": "T", "sk": "existing"})["Item"]["v"] == 1
+    client.transact_write_items(TransactItems=[_put("new", v=2), _put("other", v=5)])
+    assert table.get_item(Key={"pk": "T", "sk": "new"})["Item"]["v"] == 2
