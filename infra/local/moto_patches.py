@@ -1,9 +1,10 @@
-"""Make the embedded DynamoDB's transactions cost what they touch.
+"""Make the embedded DynamoDB cost what DynamoDB costs: the work, not the table.
 
-moto rolls a failed TransactWriteItems back by deep-copying every table it names, once per item, before it runs:
-each transaction costs O(table size). That is moto's, not DynamoDB's, cost model, and it made every enrolment in the
-local stack slower as the table grew. This patch snapshots only the items the transaction names and restores
-those on failure; moto's own whole-table copy is skipped (made an identity) for the duration of the call only.
+- moto rolls a failed TransactWriteItems back by deep-copying every table it names, once per item, before it runs:
+  each transaction costs O(table size). We snapshot only the items the transaction names and restore those on
+  failure; moto's own whole-table copy is skipped (made an identity) for the duration of the call only.
+- moto answers a Query on the base table by sorting *every* item of the table and keeping the partition's. We hand
+  it the partition only (the same items, in the same order).
 """
 
 import copy
@@ -72,4 +73,33 @@ def install() -> None:
             _local.in_transaction = False
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _install_partition_query()
     _installed = True
+
+
+def _install_partition_query() -> None:
+    from moto.dynamodb.models.table import Table
+
+    all_items, query = Table.all_items, Table.query
+
+    def partition_items(self: Any) -> Any:
+        hint = getattr(_local, "partition", None)
+        if hint is None or hint[0] is not self:
+            return all_items(self)
+        bucket = self.items.get(hint[1])
+        if bucket is None:
+            return []
+        return list(bucket.values()) if self.range_key_attr else [bucket]
+
+    def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return query(self, hash_key, *args, **kwargs)
+        _local.partition = (self, hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _local.partition = None
+
+    Table.all_items = partition_items  # type: ignore[method-assign]
+    Table.query = partition_query  # type: ignore[method-assign]
