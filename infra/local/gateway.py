@@ -46,7 +46,8 @@ def fake_platform_credentials(base_url: str) -> dict[str, dict[str, str]]:
 
 
 def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPServer:
-    """An HTTP server serving the stack's routes on 127.0.0.1:`port`."""
+    """An HTTP server serving the stack's routes on 127.0.0.1:`port`; it also points the demo store's platform API
+    credentials at the fake platform APIs it serves, so read-backs stay on this machine."""
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "proativo-local"

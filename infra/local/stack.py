@@ -1,13 +1,16 @@
 """The local stack: an in-process moto server as AWS, resources created from template.yaml, the real handlers
 invoked with real event shapes, SQS queues polled in batches, schedules fired on a virtual clock."""
 
+import base64
 import contextlib
 import importlib.util
 import io
 import json
 import os
+import re
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -90,14 +93,10 @@ class LambdaContext:
     _deadline: float = 0.0
 
     def __post_init__(self) -> None:
-        import time
-
         self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
         self._deadline = time.monotonic() + self.timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
-        import time
-
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
@@ -243,8 +242,6 @@ class LocalStack:
                 return self._get_att(logical, attribute)
             if "Fn::Sub" in value:
                 text = value["Fn::Sub"]
-                import re
-
                 return re.sub(
                     r"\$\{([^}]+)\}",
                     lambda m: str(
@@ -417,7 +414,7 @@ class LocalStack:
                     return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
                 result = invocation.result
                 out = result.get("body", "") or ""
-                raw = __import__("base64").b64decode(out) if result.get("isBase64Encoded") else out.encode()
+                raw = base64.b64decode(out) if result.get("isBase64Encoded") else out.encode()
                 return int(result.get("statusCode", 200)), dict(result.get("headers") or {}), raw
         return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
 
