@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from botocore.exceptions import ClientError
@@ -104,3 +105,24 @@ def test_a_hard_bounce_suppresses_every_later_email(harness: Harness) -> None:
     assert harness.ses_sent() == 1
     (suppression,) = harness.items("c-1", "SUPPRESS#")
     assert suppression["reason"] == "MessageBounced"
+
+
+def test_a_throttled_read_is_retried_rather_than_deciding_on_half_the_facts(harness: Harness) -> None:
+    from proativo import aws
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    client = aws.table(harness.stack.physical["Table"]).meta.client
+    real = client.batch_get_item
+    calls = {"n": 0}
+
+    def throttled_once(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        answer = real(**kwargs)
+        if calls["n"] == 1:
+            return {**answer, "UnprocessedKeys": kwargs["RequestItems"]}
+        return answer
+
+    with patch.object(client, "batch_get_item", side_effect=throttled_once):
+        harness.stack.advance(3600 + 60)
+    assert calls["n"] == 2
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]

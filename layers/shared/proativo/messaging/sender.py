@@ -138,6 +138,9 @@ class Sender:
         answer: Any = self.table.meta.client.batch_get_item(
             RequestItems={self.table.name: {"Keys": [{"pk": pk, "sk": sk} for sk in wanted], "ConsistentRead": True}}
         )
+        if answer.get("UnprocessedKeys"):
+            # Throttled: deciding on a partial read could skip a message for good. Let the queue retry it.
+            raise RetryableSendError("DynamoDB left keys unprocessed")
         for item in answer["Responses"].get(self.table.name, []):
             found[str(item["sk"])] = dict(item)
         # Consent and suppression items are few per customer; one Query reads them all.
