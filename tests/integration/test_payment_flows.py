@@ -21,7 +21,7 @@ def test_a_boleto_is_reminded_then_paid_and_nothing_more_is_sent(harness: Harnes
     )
     assert harness.post(generic("order.paid", "p2", "2026-11-27T00:30:00Z", {"order_id": "6001"})).status == 202
     harness.stack.jump(timedelta(days=2).total_seconds())
-    assert [e.template for e in harness.outbox.entries] == ["payment_pending_reminder"]
+    assert [e.template for e in harness.outbox.entries] == ["payment_pending_reminder", "order_thanks"]
 
 
 def test_an_unpaid_boleto_gets_the_last_call_and_the_way_out(harness: Harness) -> None:

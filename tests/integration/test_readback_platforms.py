@@ -52,7 +52,8 @@ def test_a_nuvemshop_shipment_read_back_tells_the_customer(harness: Harness, mon
         _post_sample(harness, "nuvemshop", "order-fulfilled")
         harness.stack.jump(timedelta(days=2).total_seconds())
     assert [(e.recipient, e.template) for e in harness.outbox.entries if e.channel == "email"] == [
-        ("luiza.martins@example.com", "order_shipped")
+        ("luiza.martins@example.com", "order_thanks"),  # the read-back order is paid as well as shipped
+        ("luiza.martins@example.com", "order_shipped"),
     ]
 
 

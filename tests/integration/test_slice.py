@@ -127,3 +127,11 @@ def test_a_customer_who_stops_buying_hears_from_the_store_after_180_days(harness
     assert [e.template for e in harness.outbox.entries] == ["winback_reminder"]
     (credited,) = harness.items("c-1", "ORDER#o-2")
     assert credited["attributed_step"] == "we_miss_you"
+
+
+def test_a_delivered_order_gets_its_arrival_note_half_an_hour_later(harness: Harness) -> None:
+    harness.post(generic("order.delivered", "d1", "2026-11-24T12:00:00Z", {"order_id": "5001"}))
+    harness.stack.advance(29 * 60)
+    assert harness.outbox.entries == []
+    harness.stack.advance(2 * 60)
+    assert [(e.template, e.subject) for e in harness.outbox.entries] == [("order_delivered", "Seu pedido 5001 chegou")]

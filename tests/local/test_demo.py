@@ -21,27 +21,30 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
     sent = [(e.channel, e.recipient, e.template) for e in outbox.entries]
     assert sent == [
         ("email", "ana.souza@example.com", "cart_abandoned_1"),  # an hour after her last cart change
+        ("email", "carla.dias@example.com", "order_thanks"),  # paid at once: thanks and what happens next
         ("email", "bruno.lima@example.com", "cart_abandoned_1"),
+        ("email", "ana.souza@example.com", "order_thanks"),
         ("email", "ana.souza@example.com", "order_shipped"),
         ("sms", "+5511987654321", "order_shipped"),  # Ana opted in to SMS
         ("email", "carla.dias@example.com", "order_shipped"),
         ("sms", "+5521912345678", "order_shipped"),
         ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
-    ]  # Davi paid at 10:30: no last call
+        ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
+    ]
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
-    assert times[1] == "2026-11-24T13:30"
+    assert times[2] == "2026-11-24T13:30"
 
 
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 8
+    assert index.count("<tr><td>") == 11
     for entry in outbox.entries:
         assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
-    sms = (out / outbox.entries[3].text_file).read_text(encoding="utf-8")
+    sms = (out / outbox.entries[5].text_file).read_text(encoding="utf-8")
     assert sms.startswith("Loja Demo: seu pedido 5001 saiu com CORREIOS. Rastreio AA123456785BR")
     assert (out / "timeline.txt").exists()
 
