@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from proativo.aws import error_code
 from proativo.clock import as_utc
-from proativo.queues import SQS_BATCH
+from proativo.queues import send_each
 from proativo.sequences.items import cancel_step, enrolment_sk, next_step_item
 
 if TYPE_CHECKING:
@@ -51,33 +51,15 @@ def query_due(table: "Table", kind: str, shards: int, now: datetime, limit: int)
     return found
 
 
-def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def enqueue_each(
     sqs: "SQSClient",
     queue_url: str,
     items: list[dict[str, Any]],
     message_of: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> Iterator[tuple[dict[str, Any], bool]]:
-    """Send one message per item (batches of 10); yields each item with whether the queue took it."""
-    for batch in _chunks(items, SQS_BATCH):
-        answer = sqs.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {
-                    "Id": str(n),
-                    "MessageBody": json.dumps(message_of(item)),
-                    "MessageAttributes": {"store_id": {"DataType": "String", "StringValue": str(item["store_id"])}},
-                }
-                for n, item in enumerate(batch)
-            ],
-        )
-        accepted = {int(ok["Id"]) for ok in answer.get("Successful", [])}
-        for n, item in enumerate(batch):
-            yield item, n in accepted
+    """Send one message per item; yields each item with whether the queue took it."""
+    messages = [(json.dumps(message_of(item)), str(item["store_id"])) for item in items]
+    yield from zip(items, send_each(sqs, queue_url, messages), strict=True)
 
 
 def send_request_of(step: dict[str, Any]) -> dict[str, Any]:

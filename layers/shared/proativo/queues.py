@@ -1,5 +1,7 @@
-"""Handing canonical events to the events queue: the one way webhooks, feedback and tracking report what happened."""
+"""Sending to our queues in batches of ten, each message tagged with its store: the one batch loop the webhooks,
+feedback, dispatcher and tracking fan-out share."""
 
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -8,10 +10,10 @@ if TYPE_CHECKING:
 SQS_BATCH = 10
 
 
-def enqueue_events(sqs: "SQSClient", queue_url: str, events: tuple[str, ...], store_id: str) -> int:
-    """Send canonical events to the events queue (batches of 10); raises unless every one was accepted."""
-    for start in range(0, len(events), SQS_BATCH):
-        chunk = events[start : start + SQS_BATCH]
+def send_each(sqs: "SQSClient", queue_url: str, messages: Sequence[tuple[str, str]]) -> Iterator[bool]:
+    """Send (body, store id) messages in batches; yields, in order, whether the queue took each one."""
+    for start in range(0, len(messages), SQS_BATCH):
+        chunk = messages[start : start + SQS_BATCH]
         answer = sqs.send_message_batch(
             QueueUrl=queue_url,
             Entries=[
@@ -20,9 +22,16 @@ def enqueue_events(sqs: "SQSClient", queue_url: str, events: tuple[str, ...], st
                     "MessageBody": body,
                     "MessageAttributes": {"store_id": {"DataType": "String", "StringValue": store_id}},
                 }
-                for n, body in enumerate(chunk)
+                for n, (body, store_id) in enumerate(chunk)
             ],
         )
-        if answer.get("Failed"):
-            raise RuntimeError(f"events queue refused {len(answer['Failed'])} of {len(chunk)} messages")
+        accepted = {int(ok["Id"]) for ok in answer.get("Successful", [])}
+        yield from (n in accepted for n in range(len(chunk)))
+
+
+def enqueue_events(sqs: "SQSClient", queue_url: str, events: tuple[str, ...], store_id: str) -> int:
+    """Send canonical events to the events queue; raises unless every one was accepted."""
+    refused = sum(not ok for ok in send_each(sqs, queue_url, [(body, store_id) for body in events]))
+    if refused:
+        raise RuntimeError(f"events queue refused {refused} of {len(events)} messages")
     return len(events)
