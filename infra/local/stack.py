@@ -214,6 +214,10 @@ class LocalStack:
             else:
                 os.environ[key] = value
 
+    def take_logs(self) -> list[str]:
+        """The lines the functions printed since the last call."""
+        return self._sink.take()
+
     def wiring_reset(self) -> None:
         """Forget every function's built objects, as a new Lambda container would."""
         from proativo import wiring
@@ -340,7 +344,8 @@ class LocalStack:
         return env
 
     @contextlib.contextmanager
-    def _function_env(self, name: str) -> Iterator[None]:
+    def running_as(self, name: str) -> Iterator[None]:
+        """Within: the process has function `name`'s environment and its stdout goes to the stack's log sink."""
         env = self.function_env(name)
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -361,7 +366,7 @@ class LocalStack:
         spec = importlib.util.spec_from_file_location(f"proativo_local_{name}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
-        with self._function_env(name):
+        with self.running_as(name):
             spec.loader.exec_module(module)
         # A Powertools logger of a service already seen keeps its first level: set ours explicitly.
         from aws_lambda_powertools import Logger
@@ -381,7 +386,7 @@ class LocalStack:
             context = LambdaContext(function_name=name, memory_limit_in_mb=fn.memory, timeout_seconds=fn.timeout)
             result: Any = None
             error: str | None = None
-            with self._function_env(name):
+            with self.running_as(name):
                 try:
                     result = handler(event, context)
                 except Exception as exc:  # a crashing handler is what Lambda reports as a function error
