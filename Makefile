@@ -39,7 +39,7 @@ demo: venv
 	$(BIN)/python -m infra.local demo --out demo-output
 
 serve: venv
-	$(BIN)/python -m infra.local serve --port $(PORT)
+	$(BIN)/python -m infra.local serve --port $(PORT) $(if $(START),--start $(START))
 
 invoke: venv
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file in events/>" >&2; exit 2; }

@@ -5,6 +5,7 @@ import json
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from infra.local.template import ROOT
@@ -29,6 +30,11 @@ def _function_name(name: str) -> str:
         choices = ", ".join(sorted(FUNCTION_ALIASES))
         raise SystemExit(f"unknown function {name!r}; use one of: {choices} (or a logical id from template.yaml)")
     return resolved
+
+
+def _demo_start() -> str:
+    scenario = json.loads((ROOT / "events" / "demo" / "day.json").read_text(encoding="utf-8"))
+    return str(scenario["start"])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -66,7 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from infra.local.stack import DEMO_SECRET, DEMO_STORE, LocalStack
 
     out = Path(args.out)
-    with LocalStack(follow_wall=True, log_level=args.log_level) as stack:
+    # The samples in events/ happen on the demo day: start there (or now, with --start now) and follow the wall.
+    start = datetime.now(UTC) if args.start == "now" else datetime.fromisoformat(args.start)
+    with LocalStack(start=start, follow_wall=True, log_level=args.log_level) as stack:
         outbox = Outbox(stack, out)
         server = make_server(stack, outbox, args.port)
         stop = threading.Event()
@@ -97,8 +105,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_post(args: argparse.Namespace) -> int:
     """POST a webhook sample to a running `make serve`, signed now (the stack's clock) with the demo secret."""
-    from datetime import datetime
-
     import httpx
     from proativo.platforms import PLATFORMS
 
@@ -141,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--out", default="demo-output/serve")
     serve.add_argument("--log-level", default="INFO")
+    serve.add_argument(
+        "--start",
+        default=_demo_start(),
+        help="the stack's time at start, ISO-8601 or 'now' (default: the demo day's morning, when the samples happen)",
+    )
     serve.set_defaults(run=cmd_serve)
     invoke = sub.add_parser("invoke", help="invoke one function with an event file")
     invoke.add_argument("function")

@@ -66,7 +66,8 @@ def test_serve_takes_a_webhook_and_the_clock_route_runs_what_falls_due(served: t
     again = _run("post", "events/webhooks/generic/bruno-cart-updated.json", "--url", url)
     assert again.stdout.startswith("200 ") and "duplicate" in again.stdout
 
-    moved = httpx.post(f"{url}/_local/clock", json={"advance_seconds": 3700}, timeout=60).json()
+    # make serve starts on the demo day at 08:00 (-03:00); Bruno left his cart at 09:30, the reminder goes at 10:30.
+    moved = httpx.post(f"{url}/_local/clock", json={"advance_seconds": 3 * 3600}, timeout=60).json()
     assert moved["messages_sent"] == 1
     (message,) = httpx.get(f"{url}/_local/outbox", timeout=5).json()
     assert (message["channel"], message["recipient"], message["template"]) == (
@@ -102,7 +103,8 @@ def test_serve_reads_notify_only_platforms_back_from_their_fake_apis(served: tup
     assert posted.stdout.startswith("202 "), posted.stdout + posted.stderr
     posted = _run("post", "events/webhooks/vtex/order-invoiced.json", "--url", url)
     assert posted.stdout.startswith("202 "), posted.stdout + posted.stderr
-    httpx.post(f"{url}/_local/clock", json={"advance_seconds": 86400}, timeout=120)
+    # Both orders ship on the demo day's morning after (Nuvemshop's at 10:04, -03:00).
+    httpx.post(f"{url}/_local/clock", json={"advance_seconds": 2 * 86400}, timeout=120)
     sent = {(m["recipient"], m["template"]) for m in httpx.get(f"{url}/_local/outbox", timeout=5).json()}
     assert ("luiza.martins@example.com", "order_shipped") in sent
     assert ("6f1a9c2e4b7d4e0a9f3c1b2d5e6a7c8d@ct.vtex.com.br", "order_shipped") in sent
