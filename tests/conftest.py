@@ -82,6 +82,12 @@ class Harness:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
+    def received(self) -> int:
+        """Deliveries recorded plus events queued: what a webhook left behind (0 for a refused one)."""
+        table = self.stack.physical["DeliveriesTable"]
+        recorded = self.stack.client("dynamodb").scan(TableName=table, Select="COUNT")["Count"]
+        return int(recorded) + self.queue_depth("EventsQueue")
+
     def ses_sent(self) -> int:
         """E-mails the embedded SES accepted."""
         from moto.ses.models import ses_backends

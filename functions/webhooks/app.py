@@ -1,4 +1,5 @@
-"""POST /webhooks/{platform}/{store_id}: verify the store's signature, parse, enqueue, answer fast."""
+"""POST /webhooks/{platform}/{store_id}: verify the store's signature, parse, record the delivery (one conditional
+write: a repeat changes nothing, the table's stream queues the rest), answer fast."""
 
 import base64
 import json
@@ -8,11 +9,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, queues, stores, webhooks
+from proativo import aws, clock, deliveries, stores, webhooks
 from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, ProativoError, Unauthorized
-from proativo.idempotency import REPLAYED, mark_replayed, once
 from proativo.settings import WebhookSettings
 
 settings = WebhookSettings.from_env()
@@ -20,17 +19,6 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Proativo")
 app = APIGatewayHttpResolver(enable_validation=True)
-idempotency = IdempotencyConfig(
-    event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600, response_hook=mark_replayed
-)
-
-
-def enqueue(delivery: dict[str, Any]) -> dict[str, Any]:
-    count = queues.enqueue_events(aws.sqs(), settings.events_queue_url, tuple(delivery["events"]), delivery["store_id"])
-    return {"status": "accepted", "events": count}
-
-
-enqueue_once = once(lambda: settings.idempotency_table_name, idempotency, data_keyword="delivery")(enqueue)
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
@@ -79,12 +67,13 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     event = app.current_event
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
     logger.append_keys(store_id=store_id, platform=platform)
+    now = clock.now()
     delivery = webhooks.receive(
         platform,
         store_id,
         event.headers,
         body,
-        clock.now(),
+        now,
         _secret,
         settings.max_body_bytes,
         settings.signature_tolerance_seconds,
@@ -92,14 +81,17 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     if isinstance(delivery, webhooks.Ignored):
         metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "ignored", "reason": delivery.reason})
-    work = {"key": delivery.key, "store_id": store_id, "events": list(delivery.events)}
-    result = enqueue_once(delivery=work) if delivery.key else enqueue(work)
-    if result.get(REPLAYED):
+    # A platform without delivery ids: every request is its own delivery (the events function still drops events
+    # it has applied, by event id).
+    key = delivery.key or f"{store_id}:{platform}:request:{event.request_context.request_id}"
+    if not deliveries.record(
+        aws.dynamodb(), settings.deliveries_table_name, key, store_id, delivery.events, delivery.event_types, now
+    ):
         metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "duplicate", "events": 0})
     metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=len(delivery.events))
     logger.info("webhook accepted", extra={"event_types": delivery.event_types})
-    return _json(202, result)
+    return _json(202, {"status": "accepted", "events": len(delivery.events)})
 
 
 @app.get("/openapi.json", summary="This API's OpenAPI description", tags=["meta"], include_in_schema=False)
@@ -140,5 +132,4 @@ def refused(exc: ProativoError) -> Response[dict[str, Any]]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
     return app.resolve(event, context)

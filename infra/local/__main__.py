@@ -18,6 +18,7 @@ FUNCTION_ALIASES = {
     "tracking": "TrackingFunction",
     "tracker": "TrackerFunction",
     "feedback": "FeedbackFunction",
+    "relay": "RelayFunction",
 }
 
 

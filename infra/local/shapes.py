@@ -139,3 +139,21 @@ def sns_event(topic_arn: str, message: str, now: datetime) -> dict[str, Any]:
             }
         ]
     }
+
+
+def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB Streams event for records read from a table's stream, as Lambda delivers them."""
+    return {
+        "Records": [
+            {
+                "eventID": r["eventID"],
+                "eventName": r["eventName"],
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "dynamodb": {**r["dynamodb"], "ApproximateCreationDateTime": time.time()},
+                "eventSourceARN": stream_arn,
+            }
+            for r in records
+        ]
+    }

@@ -3,6 +3,7 @@
 There is no second list of resources: whatever the template declares is what runs here.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,19 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class StreamTrigger:
+    """A DynamoDB stream event source of a function (only INSERT records reach it when its filter says so)."""
+
+    table: str
+    function: str
+    batch_size: int
+    partial_failures: bool
+    event_names: tuple[str, ...] | None
+    max_retries: int
+    on_failure: str | None
+
+
+@dataclass(frozen=True)
 class ScheduleTrigger:
     """A rate schedule of a function."""
 
@@ -106,6 +120,7 @@ class Stack:
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     queue_triggers: list[QueueTrigger] = field(default_factory=list)
+    stream_triggers: list[StreamTrigger] = field(default_factory=list)
     schedules: list[ScheduleTrigger] = field(default_factory=list)
     topic_triggers: list[TopicTrigger] = field(default_factory=list)
 
@@ -136,6 +151,25 @@ def _ref_name(value: Any) -> str:
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         return str(value["Fn::GetAtt"][0])
     raise ValueError(f"cannot tell which resource {value!r} names")
+
+
+def _stream_trigger(function: str, props: dict[str, Any]) -> StreamTrigger:
+    names: set[str] = set()
+    for rule in props.get("FilterCriteria", {}).get("Filters", []):
+        pattern = json.loads(rule["Pattern"])
+        if set(pattern) != {"eventName"}:
+            raise ValueError(f"the local stack filters stream records on eventName only, not {pattern}")
+        names.update(pattern["eventName"])
+    on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+    return StreamTrigger(
+        table=_ref_name(props["Stream"]),
+        function=function,
+        batch_size=int(props.get("BatchSize", 100)),
+        partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+        event_names=tuple(sorted(names)) or None,
+        max_retries=int(props.get("MaximumRetryAttempts", -1)),
+        on_failure=_ref_name(on_failure) if on_failure else None,
+    )
 
 
 def read_stack(path: Path = TEMPLATE) -> Stack:
@@ -170,6 +204,8 @@ def read_stack(path: Path = TEMPLATE) -> Stack:
                         partial_failures="ReportBatchItemFailures" in ep.get("FunctionResponseTypes", []),
                     )
                 )
+            elif kind == "DynamoDB":
+                stack.stream_triggers.append(_stream_trigger(name, ep))
             elif kind in ("Schedule", "ScheduleV2"):
                 expression = ep.get("Schedule") or ep.get("ScheduleExpression")
                 stack.schedules.append(ScheduleTrigger(name, event_name, rate_seconds(expression)))

@@ -40,7 +40,7 @@ def test_a_woocommerce_ping_is_acknowledged_and_nothing_is_stored(harness: Harne
     headers, body = _sample("woocommerce", "ping")
     answer = harness.post(body, platform="woocommerce", headers=headers, signed=False, drain=False)
     assert (answer.status, answer.body["status"]) == (200, "ignored")
-    assert harness.queue_depth("EventsQueue") == 0
+    assert harness.received() == 0
 
 
 def test_shopify_secret_of_one_store_does_not_open_another(harness: Harness) -> None:

@@ -49,7 +49,7 @@ def test_refusals_store_and_enqueue_nothing(harness: Harness, kwargs: dict, stat
     answer = harness.post(cart("e1", "2026-11-24T11:55:00Z"), drain=False, **kwargs)
     assert answer.status == status
     assert answer.body["reason"]
-    assert harness.queue_depth("EventsQueue") == 0
+    assert harness.received() == 0
     assert harness.items("c-1") == []
 
 
@@ -85,7 +85,7 @@ def test_malformed_json_is_a_400(harness: Harness) -> None:
     answer = harness.post(b"{not json", drain=False)
     assert answer.status == 400
     assert answer.body["field"] == "body"
-    assert harness.queue_depth("EventsQueue") == 0
+    assert harness.received() == 0
 
 
 def test_a_payload_failing_validation_names_the_field(harness: Harness) -> None:
@@ -93,7 +93,7 @@ def test_a_payload_failing_validation_names_the_field(harness: Harness) -> None:
     body["data"]["total"] = "lots"
     answer = harness.post(body, drain=False)
     assert (answer.status, answer.body["field"]) == (400, "data.total")
-    assert harness.queue_depth("EventsQueue") == 0
+    assert harness.received() == 0
 
 
 def test_an_unknown_topic_is_acknowledged_and_ignored(harness: Harness) -> None:
@@ -101,7 +101,7 @@ def test_an_unknown_topic_is_acknowledged_and_ignored(harness: Harness) -> None:
     body["topic"] = "product.updated"
     answer = harness.post(body, drain=False)
     assert (answer.status, answer.body["status"]) == (200, "ignored")
-    assert harness.queue_depth("EventsQueue") == 0
+    assert harness.received() == 0
 
 
 def test_a_body_over_256_kb_is_a_413(harness: Harness) -> None:
@@ -109,4 +109,47 @@ def test_a_body_over_256_kb_is_a_413(harness: Harness) -> None:
     body["padding"] = "x" * (256 * 1024)
     answer = harness.post(body, drain=False)
     assert answer.status == 413
+    assert harness.received() == 0
+
+
+def test_an_accepted_delivery_is_recorded_before_the_answer(harness: Harness) -> None:
+    answer = harness.post(cart("e1", "2026-11-24T11:55:00Z"), drain=False)
+    assert answer.status == 202
+    assert harness.received() == 1  # the delivery: its stream queues the events once the relay runs
+    harness.stack.drain()
+    assert len(harness.items("c-1", "EVENT#")) == 1
+
+
+def test_a_relay_that_cannot_queue_retries_and_loses_nothing(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from proativo import queues
+
+    relay = harness.stack.modules["RelayFunction"]
+    real, calls = queues.enqueue_events, []
+
+    def unavailable_once(*args: object, **kwargs: object) -> int:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("events queue unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(relay.queues, "enqueue_events", unavailable_once)
+    harness.post(cart("e1", "2026-11-24T11:55:00Z"), drain=False)
+    harness.post(cart("e2", "2026-11-24T11:56:00Z", id="c-2", email="joao@example.com"), drain=False)
+    harness.stack.drain()
+    relayed = [i for i in harness.stack.invocations if i.function == "RelayFunction"]
+    assert relayed[0].result["batchItemFailures"]  # the stream resumes from the record that failed
+    # The stream resumes from the first failure, so the record after it is relayed again: the events function drops
+    # that repeat by event id.
+    assert len(calls) == 4
+    assert len(harness.items("c-1", "EVENT#")) == 1
+    assert len(harness.items("c-2", "EVENT#")) == 1
+
+
+def test_the_relay_ignores_what_is_not_a_new_delivery(harness: Harness) -> None:
+    from tests.conftest import EVENTS
+
+    event = json.loads((EVENTS / "relay" / "new-delivery.json").read_text(encoding="utf-8"))
+    event["Records"][0]["eventName"] = "REMOVE"  # the TTL removing a delivery after a week
+    invocation = harness.stack.invoke("RelayFunction", event)
+    assert invocation.result == {"batchItemFailures": []}
     assert harness.queue_depth("EventsQueue") == 0

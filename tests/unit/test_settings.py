@@ -5,19 +5,16 @@ from proativo.settings import SettingsError, WebhookSettings
 
 
 def test_a_missing_variable_is_named() -> None:
-    with pytest.raises(SettingsError, match="EVENTS_QUEUE_URL"):
-        WebhookSettings.from_env(
-            {"STAGE": "x", "TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "SECRETS_PREFIX": "/p"}
-        )
+    with pytest.raises(SettingsError, match="DELIVERIES_TABLE_NAME"):
+        WebhookSettings.from_env({"STAGE": "x", "TABLE_NAME": "t", "SECRETS_PREFIX": "/p"})
 
 
 def test_a_bad_value_is_named() -> None:
     env = {
         "STAGE": "x",
         "TABLE_NAME": "t",
-        "IDEMPOTENCY_TABLE_NAME": "i",
+        "DELIVERIES_TABLE_NAME": "d",
         "SECRETS_PREFIX": "/p",
-        "EVENTS_QUEUE_URL": "q",
         "DUE_SHARDS": "zero",
     }
     with pytest.raises(SettingsError, match="DUE_SHARDS"):

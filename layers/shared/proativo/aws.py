@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
@@ -22,6 +23,12 @@ def _session() -> boto3.Session:
 def table(name: str) -> "Table":
     """The DynamoDB table `name` (high-level resource: native Python types in and out)."""
     return _session().resource("dynamodb").Table(name)
+
+
+@cache
+def dynamodb() -> "DynamoDBClient":
+    """The low-level DynamoDB client (for the request path: no type conversion layer)."""
+    return _session().client("dynamodb")
 
 
 @cache
@@ -50,7 +57,7 @@ def ssm() -> "SSMClient":
 
 def reset() -> None:
     """Forget every client (the local stack and tests call this after pointing AWS elsewhere)."""
-    for fn in (_session, table, sqs, sesv2, sns, ssm):
+    for fn in (_session, table, dynamodb, sqs, sesv2, sns, ssm):
         fn.cache_clear()
 
 

@@ -12,16 +12,6 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-
-REPLAYED = "_replayed"
-
-
-def mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
-    """Response hook: flag a result that came from the idempotency store (the work was done before)."""
-    if isinstance(response, dict):
-        return {**response, REPLAYED: True}
-    return response
 
 
 def once(

@@ -1,4 +1,4 @@
-"""Sending to our queues in batches of ten, each message tagged with its store: the one batch loop the webhooks,
+"""Sending to our queues in batches of ten, each message tagged with its store: the one batch loop the relay,
 feedback, dispatcher and tracking fan-out share."""
 
 from collections.abc import Iterator, Sequence

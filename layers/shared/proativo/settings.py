@@ -36,10 +36,9 @@ class CoreSettings(_FromEnv):
 
 
 class WebhookSettings(CoreSettings):
-    """The webhook receiver: where to enqueue, where secrets live, what it accepts."""
+    """The webhook receiver: where deliveries are recorded, where secrets live, what it accepts."""
 
-    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
-    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
     secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
     max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
     signature_tolerance_seconds: int = Field(default=300, alias="SIGNATURE_TOLERANCE_SECONDS", gt=0)
@@ -76,6 +75,12 @@ class TrackingSettings(CoreSettings):
     tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
     secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
     max_items_per_run: int = Field(default=5000, alias="MAX_ITEMS_PER_RUN", gt=0)
+
+
+class RelaySettings(CoreSettings):
+    """The relay: new deliveries (the deliveries table's stream) to the events queue."""
+
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
 
 
 class FeedbackSettings(CoreSettings):

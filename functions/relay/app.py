@@ -1,0 +1,37 @@
+"""Deliveries table stream → the events queue: each new webhook delivery's canonical events, queued for the events
+function. Partial batch failures: the stream resumes from the first record not relayed, so nothing is lost."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import aws, deliveries, queues
+from proativo.settings import RelaySettings
+
+settings = RelaySettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Proativo")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@tracer.capture_method
+def record_handler(record: DynamoDBRecord) -> None:
+    delivery = deliveries.from_stream(record.raw_event)
+    if delivery is None:
+        return
+    tracer.put_annotation("store_id", delivery.store_id)
+    queued = queues.enqueue_events(aws.sqs(), settings.events_queue_url, delivery.events, delivery.store_id)
+    metrics.add_metric(name="EventsRelayed", unit=MetricUnit.Count, value=queued)
+    logger.info("delivery relayed", extra={"store_id": delivery.store_id, "events": queued})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
