@@ -24,12 +24,17 @@ def record_handler(record: SQSRecord) -> None:
     ref = ParcelRef.model_validate_json(record.body)
     for outcome in wiring.tracker(settings).check([ref], clock.now()):
         metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
+        for announced in outcome.announced:
+            if announced.startswith("ParcelException:"):
+                metrics.add_metric(name="ParcelExceptions", unit=MetricUnit.Count, value=1)
         logger.info(
             "parcel checked",
             extra={
                 "store_id": ref.store_id,
                 "carrier": ref.carrier,
-                "scans": len(outcome.scans),
+                "order_id": ref.order_id,
+                "new_scans": outcome.new_scans,
+                "announced": list(outcome.announced),
                 "outcome": outcome.note,
                 "next_check_at": outcome.next_check_at.isoformat() if outcome.next_check_at else None,
             },

@@ -41,6 +41,12 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
                     if answer.status_code >= 300:
                         raise RuntimeError(f"{step['post']} answered {answer.status_code}: {answer.text}")
             stack.run_until(datetime.fromisoformat(scenario["end"]))
+            if "follow_up" in scenario:
+                # The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out.
+                follow = scenario["follow_up"]
+                timeline.add(stack.clock.now(), f"> {follow['note']}")
+                while stack.clock.now() < datetime.fromisoformat(follow["until"]):
+                    stack.jump(3600, settle=300)
         finally:
             server.shutdown()
         with (out / "logs.jsonl").open("w", encoding="utf-8") as logs:
@@ -55,5 +61,6 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
         print(f"\n{scenario['title']}\n")
         print(text)
         print(f"{len(outbox.entries)} messages in {out / 'index.html'} (timeline: {out / 'timeline.txt'})")
-        print(f"replayed {scenario['start']} .. {scenario['end']} in {time.monotonic() - started:.1f} s")
+        until = scenario.get("follow_up", {}).get("until", scenario["end"])
+        print(f"replayed {scenario['start']} .. {until} in {time.monotonic() - started:.1f} s")
     return timeline, outbox

@@ -22,6 +22,9 @@ from typing import Any
 import boto3
 
 from infra.local.clock import VirtualClock
+from infra.local.fake_carrier import FakeCorreios
+from infra.local.fake_carrier import credentials as fake_correios_credentials
+from infra.local.fake_carrier import serve as serve_fake_carrier
 from infra.local.template import Function, Stack, read_stack
 
 REGION = "us-east-1"
@@ -145,6 +148,7 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._clients: dict[str, Any] = {}
         self._mock: Any = None
+        self._carrier_server: Any = None
         # Per stream trigger: the shard iterator to read on from, and the records read but not yet processed.
         self._stream_iterators: dict[int, str] = {}
         self._stream_pending: dict[int, list[dict[str, Any]]] = {}
@@ -192,14 +196,19 @@ class LocalStack:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
         self.endpoint = f"http://127.0.0.1:{port}"
+        from aws_lambda_powertools.utilities.parameters import clear_caches
         from proativo import aws, clock, wiring
 
         aws.reset()
         wiring.reset()
+        # A stack before this one in the process may have cached its own secrets and credentials.
+        clear_caches()  # type: ignore[no-untyped-call]
         clock.use(self.clock.now)
         self._create_resources()
         for name in self.stack.functions:
             self._load(name)
+        self.fake_correios = FakeCorreios.from_file(self.clock.now)
+        self._carrier_server = serve_fake_carrier(self.fake_correios)
         self.seed_demo_store()
         now = self.clock.now()
         for trigger in self.stack.schedules:
@@ -210,6 +219,9 @@ class LocalStack:
         from proativo import clock
 
         clock.use(clock.system_clock)
+        if self._carrier_server:
+            self._carrier_server.shutdown()
+            self._carrier_server.server_close()
         if self._server:
             self._server.stop()
         self._mock.stop()
@@ -618,10 +630,19 @@ class LocalStack:
         """The store `demo`, whose webhook secret for every platform is `demo-secret`."""
         from proativo import aws, stores
         from proativo.platforms import PLATFORMS
+        from proativo.tracking.carriers import credentials_name
 
         prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))
         for platform in PLATFORMS:
             stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, platform, DEMO_SECRET)
+        # The demo store's Correios contract, pointing at the fake Correios this stack serves.
+        host, port = self._carrier_server.server_address[:2]
+        aws.ssm().put_parameter(
+            Name=credentials_name(prefix, DEMO_STORE, "correios"),
+            Value=json.dumps(fake_correios_credentials(f"http://{host}:{port}")),
+            Type="SecureString",
+            Overwrite=True,
+        )
         stores.register(
             aws.table(self.physical["Table"]),
             stores.StoreProfile(

@@ -54,10 +54,10 @@ class Timeline:
                     self.add(inv.at, f"     $$ recovered {value} by {by}")
             elif message == "dispatch run" and log.get("due"):
                 self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
-            elif message == "tracking run" and log.get("due"):
-                self.add(inv.at, f"     tracking: {log['due']} parcel(s) due for a carrier check")
-            elif message == "parcel checked":
-                self.add(inv.at, f"     tracker: {log.get('carrier')} parcel -> {log.get('outcome')}")
+            elif message == "parcel checked" and log.get("announced"):
+                said = ", ".join(log["announced"])
+                parcel = f"{log.get('carrier')} parcel of order {log.get('order_id')}"
+                self.add(inv.at, f"     tracker: {parcel} now {log.get('outcome')} -> {said}")
             elif log.get("level") == "ERROR" or log.get("exception"):
                 self.add(inv.at, f"   ! {inv.function}: {str(message).splitlines()[0]}")
             elif isinstance(message, str) and message.startswith("message skipped"):

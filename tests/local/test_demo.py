@@ -31,6 +31,21 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
         ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
+        # The week after, on the fake Correios. Carla's parcel: out for delivery, nobody home, then the agency.
+        ("email", "carla.dias@example.com", "parcel_out_for_delivery"),
+        ("sms", "+5521912345678", "parcel_out_for_delivery"),
+        ("email", "carla.dias@example.com", "parcel_exception"),  # failed attempt
+        ("sms", "+5521912345678", "parcel_exception"),
+        ("email", "carla.dias@example.com", "parcel_exception"),  # waiting at the agency, until when
+        ("sms", "+5521912345678", "parcel_exception"),
+        # Ana's is late: she is told the evening it was promised, before she could ask.
+        ("email", "ana.souza@example.com", "parcel_exception"),
+        ("sms", "+5511987654321", "parcel_exception"),
+        ("email", "ana.souza@example.com", "parcel_out_for_delivery"),
+        ("sms", "+5511987654321", "parcel_out_for_delivery"),
+        ("email", "ana.souza@example.com", "order_delivered"),
+        ("email", "carla.dias@example.com", "parcel_pickup_reminder"),  # two days before it would go back
+        ("email", "carla.dias@example.com", "order_delivered"),  # she collected it
     ]
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
@@ -40,7 +55,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 11
+    assert index.count("<tr><td>") == 24
     for entry in outbox.entries:
         assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
@@ -58,4 +73,5 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "$$ recovered 409.70 by cart_abandonment/reminder_1h/email" in text
     assert text.count("$$ recovered") == 1  # Carla bought before any reminder: nothing to credit
     assert "OrderPaid for c-davi -> left payment_pending (OrderPaid)" in text
-    assert "failed" not in text
+    assert " failed: " not in text  # no function failed
+    assert "ParcelException:late" in text and "ParcelException:awaiting_pickup" in text

@@ -4,6 +4,8 @@ any table and stage given directly, such as the local stack's (`AWS_ENDPOINT_URL
     proativo stores add minha-loja --platform shopify --name "Minha Loja" --secret-stdin
     proativo stores rotate-secret minha-loja --platform woocommerce
     proativo stores set-api-credentials minha-loja --platform vtex < vtex-credentials.json
+    proativo stores set-carrier-credentials minha-loja --carrier correios < correios-contract.json
+    proativo stores set-tracking-policy minha-loja --stalled-business-days 2 --pickup-hold-days 7
     proativo stores list
     proativo flows set minha-loja my-flows.yaml
 """
@@ -91,12 +93,7 @@ def cmd_api_credentials(args: argparse.Namespace) -> dict[str, Any]:
     from proativo.platforms.readback import check_credentials, credentials_name
 
     target = _target(args)
-    try:
-        credentials = json.loads(sys.stdin.read())
-    except ValueError:
-        raise SystemExit("API credentials are a JSON object on stdin") from None
-    if not isinstance(credentials, dict):
-        raise SystemExit("API credentials are a JSON object on stdin")
+    credentials = _stdin_json("API credentials")
     check_credentials(args.platform, credentials)
     boto3.client("ssm").put_parameter(
         Name=credentials_name(target.prefix, args.store_id, args.platform),
@@ -105,6 +102,69 @@ def cmd_api_credentials(args: argparse.Namespace) -> dict[str, Any]:
         Overwrite=True,
     )
     return {"store_id": args.store_id, "platform": args.platform, "keys": sorted(credentials)}
+
+
+def _stdin_json(what: str) -> dict[str, Any]:
+    try:
+        found = json.loads(sys.stdin.read())
+    except ValueError:
+        raise SystemExit(f"{what} are a JSON object on stdin") from None
+    if not isinstance(found, dict):
+        raise SystemExit(f"{what} are a JSON object on stdin")
+    return found
+
+
+def cmd_carrier_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from proativo.tracking.carriers import credentials_name
+    from proativo.tracking.correios import CorreiosCredentials
+
+    target = _target(args)
+    credentials = _stdin_json("carrier credentials")
+    try:
+        CorreiosCredentials.model_validate(credentials)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise SystemExit(f"{args.carrier} credentials refused: {problems}") from None
+    boto3.client("ssm").put_parameter(
+        Name=credentials_name(target.prefix, args.store_id, args.carrier),
+        Value=json.dumps(credentials),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    return {"store_id": args.store_id, "carrier": args.carrier, "keys": sorted(credentials)}
+
+
+def cmd_tracking_policy(args: argparse.Namespace) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from proativo import keys
+    from proativo.tracking.detection import TrackingPolicy
+    from proativo.tracking.policy import POLICY_FIELD
+
+    target = _target(args)
+    given = {
+        name: getattr(args, name)
+        for name in ("stalled_business_days", "lost_business_days", "pickup_hold_days", "expire_after_days", "country")
+        if getattr(args, name) is not None
+    }
+    if args.late_grace is not None:
+        given["late_grace"] = args.late_grace
+    try:
+        policy = TrackingPolicy.model_validate(given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise SystemExit(f"tracking policy refused: {problems}") from None
+    stored = policy.model_dump(mode="json", include=set(given))
+    boto3.resource("dynamodb").Table(target.table).update_item(
+        Key={"pk": keys.store_pk(args.store_id), "sk": "PROFILE"},
+        UpdateExpression="SET #p = :p",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#p": POLICY_FIELD},
+        ExpressionAttributeValues={":p": stored},
+    )
+    return {"store_id": args.store_id, POLICY_FIELD: policy.model_dump(mode="json")}
 
 
 def cmd_flows_set(args: argparse.Namespace) -> dict[str, Any]:
@@ -179,6 +239,25 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("store_id")
     api.add_argument("--platform", required=True, choices=["nuvemshop", "vtex"])
     api.set_defaults(run=cmd_api_credentials)
+    carrier = store_cmds.add_parser(
+        "set-carrier-credentials",
+        parents=[where],
+        help='a store\'s carrier contract, as JSON on stdin (correios: {"user", "access_code", "postage_card"})',
+    )
+    carrier.add_argument("store_id")
+    carrier.add_argument("--carrier", required=True, choices=["correios"])
+    carrier.set_defaults(run=cmd_carrier_credentials)
+    policy = store_cmds.add_parser(
+        "set-tracking-policy", parents=[where], help="a store's parcel thresholds (only the ones given change)"
+    )
+    policy.add_argument("store_id")
+    policy.add_argument("--stalled-business-days", type=int)
+    policy.add_argument("--lost-business-days", type=int)
+    policy.add_argument("--pickup-hold-days", type=int)
+    policy.add_argument("--expire-after-days", type=int)
+    policy.add_argument("--late-grace", help="ISO-8601 duration, e.g. PT12H")
+    policy.add_argument("--country", help="ISO country whose holidays are not business days, e.g. BR")
+    policy.set_defaults(run=cmd_tracking_policy)
     listing = store_cmds.add_parser("list", parents=[where], help="every registered store")
     listing.set_defaults(run=cmd_list)
     flow_cmds = commands.add_parser("flows", help="a store's sequences (flows)").add_subparsers(

@@ -132,25 +132,35 @@ class OrderShipped(_Event):
 
 
 class ParcelScanned(_Event):
-    """A carrier scan, normalised."""
+    """A parcel's status changed (a carrier scan, normalised: see `proativo.tracking.status`)."""
 
     type: Literal["ParcelScanned"] = "ParcelScanned"
     order_id: _ID
     carrier: str
     tracking_code: str
     status: str
+    substatus: str | None = None
+    description: str | None = Field(default=None, max_length=300)
     location: str | None = None
     at: AwareDatetime
+    tracking_url: str | None = None
 
 
 class ParcelException(_Event):
-    """A parcel needs attention; emitted once per episode."""
+    """A parcel needs attention; emitted once per episode (`occurred_at`: when the episode began)."""
 
     type: Literal["ParcelException"] = "ParcelException"
     order_id: _ID
     carrier: str
     tracking_code: str
-    kind: Literal["late", "stalled", "lost", "damaged", "returned", "awaiting_pickup", "address_problem"]
+    kind: Literal[
+        "late", "stalled", "lost", "damaged", "returned", "awaiting_pickup", "address_problem", "failed_attempt"
+    ]
+    detail: str | None = Field(default=None, max_length=300, description="the carrier's own words for the last scan")
+    location: str | None = None
+    promised_at: AwareDatetime | None = None
+    pickup_deadline: AwareDatetime | None = None
+    tracking_url: str | None = None
 
 
 class OrderDelivered(_Event):

@@ -75,6 +75,7 @@ class TrackingSettings(CoreSettings):
     tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
     secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
     max_items_per_run: int = Field(default=5000, alias="MAX_ITEMS_PER_RUN", gt=0)
+    carrier_timeout_seconds: float = Field(default=10.0, alias="CARRIER_TIMEOUT_SECONDS", gt=0)
 
 
 class RelaySettings(CoreSettings):

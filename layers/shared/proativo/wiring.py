@@ -4,6 +4,7 @@ Each factory imports what it needs when called, so a function loads only its own
 (the dispatcher never pays for templates, the sender never for the sequence engine).
 """
 
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -77,10 +78,29 @@ def tracking_fan_out(settings: "TrackingSettings") -> "TrackingFanOut":
 
 @cache
 def tracker(settings: "TrackingSettings") -> "Tracker":
-    """The carrier checker for these settings."""
-    from proativo.tracking import ParcelRegistry, Tracker
+    """The carrier checker for these settings: carriers with each store's own credentials, announcements to the
+    events queue."""
+    import httpx
 
-    return Tracker(ParcelRegistry(aws.table(settings.table_name), settings.due_shards), carriers={})
+    from proativo import queues
+    from proativo.events import Event, dump_event
+    from proativo.tracking import ParcelRegistry, Tracker
+    from proativo.tracking.carriers import CarrierDirectory
+    from proativo.tracking.policy import PolicyCache
+
+    table = aws.table(settings.table_name)
+
+    def publish(events: "Sequence[Event]") -> None:
+        for store_id in {e.store_id for e in events}:
+            mine = tuple(dump_event(e) for e in events if e.store_id == store_id)
+            queues.enqueue_events(aws.sqs(), settings.events_queue_url, mine, store_id)
+
+    return Tracker(
+        ParcelRegistry(table, settings.due_shards),
+        carriers=CarrierDirectory(settings.secrets_prefix, httpx.Client(timeout=settings.carrier_timeout_seconds)),
+        policies=PolicyCache(table),
+        publish=publish,
+    )
 
 
 def reset() -> None:

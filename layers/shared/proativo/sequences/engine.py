@@ -5,7 +5,7 @@ enrol a customer twice and an exit always wins over a late restart.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from proativo.events import Event
@@ -140,6 +140,8 @@ def decide(
             continue
         if flow.skip_if_ordered_since_trigger and facts.last_order_at and facts.last_order_at >= event.occurred_at:
             continue
+        if flow.stale_after is not None and now - event.occurred_at > flow.stale_after:
+            continue
         current = enrolments.get((flow.id, key))
         if current is None:
             deadline = _deadline(flow, event)
@@ -192,8 +194,8 @@ def describe(decision: Decision) -> str:
     e = decision.enrolment
     match decision:
         case Enrol():
-            return f"enrolled in {e.flow_id} (first step due {decision.due_at:%Y-%m-%d %H:%M}Z)"
+            return f"enrolled in {e.flow_id} (first step due {decision.due_at.astimezone(UTC):%Y-%m-%d %H:%M}Z)"
         case Restart():
-            return f"{e.flow_id} restarted (first step now due {decision.due_at:%Y-%m-%d %H:%M}Z)"
+            return f"{e.flow_id} restarted (first step now due {decision.due_at.astimezone(UTC):%Y-%m-%d %H:%M}Z)"
         case Exit():
             return f"left {e.flow_id} ({decision.reason})"

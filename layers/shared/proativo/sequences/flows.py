@@ -46,11 +46,14 @@ class Flow(BaseModel):
     version: int = Field(ge=1)
     purpose: Purpose
     trigger: tuple[str, ...] = Field(min_length=1)
-    key: Literal["cart_id", "order_id", "customer"]
+    key: Literal["cart_id", "order_id", "tracking_code", "customer"]
     when: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="enter only when each named field of the trigger has one of these values"
     )
     deadline: str | None = Field(default=None, description="the trigger's field that at_deadline steps count from")
+    stale_after: timedelta | None = Field(
+        default=None, gt=timedelta(0), description="do not enter when the trigger is older than this (old news)"
+    )
     restart_on_trigger: bool = False
     skip_if_ordered_since_trigger: bool = False
     exit_on: tuple[str, ...] = ()

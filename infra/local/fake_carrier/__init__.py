@@ -1,0 +1,163 @@
+"""A fake Correios API for the local stack: the token and API Rastro endpoints, answering from scripted journeys
+(on time, late, stalled, lost, damaged, returned, awaiting pickup) on the stack's virtual clock, with a
+configurable latency. The Correios adapter talks to it exactly as it talks to the real API."""
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import TypeAdapter
+
+JOURNEYS = Path(__file__).with_name("journeys.yaml")
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+USER, ACCESS_CODE, POSTAGE_CARD = "lojademo", "demo-access-code", "0076543210"
+_DURATION = TypeAdapter(timedelta)
+
+
+@dataclass
+class FakeCorreios:
+    """Answers Correios' token and tracking requests; `now` is the local stack's clock."""
+
+    now: Callable[[], datetime]
+    latency_seconds: float = 0.0
+    journeys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+    estimate: timedelta = timedelta(days=3)
+    started: dict[str, datetime] = field(default_factory=dict)
+    requests: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_file(
+        cls, now: Callable[[], datetime], path: Path = JOURNEYS, latency_seconds: float = 0.0
+    ) -> "FakeCorreios":
+        """The journeys of `path`."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            now=now,
+            latency_seconds=latency_seconds,
+            journeys=data["journeys"],
+            codes=dict(data.get("codes") or {}),
+            estimate=_DURATION.validate_python(data.get("estimate", "P3D")),
+        )
+
+    def assign(self, code: str, journey: str) -> None:
+        """Make `code` travel on `journey` (tests and benchmarks)."""
+        if journey not in self.journeys:
+            raise KeyError(f"no journey {journey!r}; known: {', '.join(self.journeys)}")
+        self.codes[code] = journey
+
+    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> tuple[int, Any]:
+        """(status, JSON) for one request to the fake API, as Correios would answer it."""
+        with self._lock:
+            self.requests += 1
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
+        if method == "POST" and path.endswith("/token/v1/autentica/cartaopostagem"):
+            return self._token(headers)
+        if method == "GET" and path.endswith("/srorastro/v1/objetos"):
+            if headers.get("authorization", "") != "Bearer fake-correios-token":
+                return 401, {"msgs": ["Token inválido ou expirado"]}
+            return 200, self._objects(query.get("codigosObjetos", []))
+        return 404, {"msgs": [f"no such resource {path}"]}
+
+    def _token(self, headers: dict[str, str]) -> tuple[int, Any]:
+        expected = "Basic " + base64.b64encode(f"{USER}:{ACCESS_CODE}".encode()).decode()
+        if headers.get("authorization", "") != expected:
+            return 401, {"msgs": ["Usuário ou código de acesso inválido"]}
+        expires = (self.now() + timedelta(hours=24)).astimezone(BRASILIA)
+        return 201, {
+            "ambiente": "PRODUCAO",
+            "id": USER,
+            "perfil": "PJ",
+            "cartaoPostagem": {"numero": POSTAGE_CARD, "contrato": "9912345678", "dr": 72},
+            "emissao": self.now().astimezone(BRASILIA).strftime("%Y-%m-%dT%H:%M:%S"),
+            "expiraEm": expires.strftime("%Y-%m-%dT%H:%M:%S"),
+            "zoneOffset": "-03:00",
+            "token": "fake-correios-token",
+        }
+
+    def _objects(self, codes: list[str]) -> dict[str, Any]:
+        now = self.now()
+        objects: list[dict[str, Any]] = []
+        for code in codes:
+            with self._lock:
+                start = self.started.setdefault(code, now)
+            steps = self.journeys[self.codes.get(code, "on_time")]
+            happened = [s for s in steps if start + _DURATION.validate_python(s["after"]) <= now]
+            if not happened:
+                objects.append(
+                    {"codObjeto": code, "mensagem": "SRO-020: Objeto não encontrado na base de dados dos Correios."}
+                )
+                continue
+            events = [
+                {
+                    "codigo": s["code"],
+                    "tipo": s["tipo"],
+                    "dtHrCriado": (start + _DURATION.validate_python(s["after"]))
+                    .astimezone(BRASILIA)
+                    .strftime("%Y-%m-%dT%H:%M:%S"),
+                    "descricao": s["description"],
+                    "unidade": {"tipo": "Unidade de Tratamento", "endereco": {"cidade": s["city"], "uf": s["uf"]}},
+                }
+                for s in reversed(happened)
+            ]
+            objects.append(
+                {
+                    "codObjeto": code,
+                    "tipoPostal": {"sigla": code[:2], "descricao": "ETIQUETA LOGICA SEDEX", "categoria": "SEDEX"},
+                    "dtPrevista": (start + self.estimate).astimezone(BRASILIA).strftime("%Y-%m-%dT23:59:59"),
+                    "eventos": events,
+                    "modalidade": "F",
+                }
+            )
+        return {"objetos": objects, "quantidade": len(objects), "resultado": "Todos os Eventos", "versao": "3.0.0"}
+
+
+def credentials(api_url: str) -> dict[str, str]:
+    """The demo store's Correios contract, pointing at the fake served under `api_url`."""
+    return {"user": USER, "access_code": ACCESS_CODE, "postage_card": POSTAGE_CARD, "api_url": api_url}
+
+
+def parse_query(query: str) -> dict[str, list[str]]:
+    """A query string as lists of values (codigosObjetos repeats)."""
+    return parse_qs(query)
+
+
+def serve(fake: FakeCorreios) -> ThreadingHTTPServer:
+    """Serve `fake` on a free port of 127.0.0.1, on a daemon thread (the server's address says where)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                self.rfile.read(length)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, answer = fake.answer(self.command, url.path, parse_query(url.query), headers)
+            body = json.dumps(answer, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _handle
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

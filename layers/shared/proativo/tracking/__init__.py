@@ -1,0 +1,302 @@
+"""Parcel tracking: every shipped parcel gets a next-check time on the due index; the tracking schedule fans due
+parcels out to the tracking queue and the worker asks the parcel's carrier, assesses what changed (`detection`)
+and announces it as canonical events (status changes, exceptions once per episode, delivery) on the events queue.
+
+Carrier adapters plug in behind `Carrier`; a carrier without an adapter (or a store without credentials for it) is
+checked again later (its parcels are kept, not dropped), so adding an adapter starts tracking the parcels waiting.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
+
+from proativo import keys
+from proativo.aws import error_code
+from proativo.clock import as_utc, parse_utc
+from proativo.events import Customer, Event, OrderDelivered, OrderShipped, ParcelException, ParcelScanned
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+    from proativo.tracking.detection import Assessment, ParcelState, TrackingPolicy
+    from proativo.tracking.status import TrackingResult
+
+FIRST_CHECK_AFTER = timedelta(hours=2)
+RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
+
+
+class Carrier(Protocol):
+    """A carrier adapter: what it knows of each tracking code (codes it has nothing on may be absent)."""
+
+    def track(self, codes: Iterable[str], now: datetime) -> dict[str, "TrackingResult"]: ...
+
+
+def parcel_sk(carrier: str, tracking_code: str) -> str:
+    """Sort key of a parcel inside the customer's partition."""
+    return f"PARCEL#{carrier}#{tracking_code}"
+
+
+class ParcelRef(BaseModel):
+    """The tracking queue's message: which parcel to check."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store_id: str
+    customer_id: str
+    order_id: str
+    carrier: str
+    tracking_code: str
+
+
+def _key(ref: ParcelRef) -> dict[str, str]:
+    return {"pk": keys.customer_pk(ref.store_id, ref.customer_id), "sk": parcel_sk(ref.carrier, ref.tracking_code)}
+
+
+def _time(item: dict[str, Any], name: str) -> datetime | None:
+    value = item.get(name)
+    return parse_utc(str(value)) if value else None
+
+
+@dataclass(frozen=True)
+class ParcelRegistry:
+    """Parcels under watch."""
+
+    table: "Table"
+    due_shards: int
+
+    def register(self, event: OrderShipped, now: datetime) -> bool:
+        """Start watching a shipped parcel (once; a repeated shipment event changes nothing)."""
+        pk = keys.customer_pk(event.store_id, event.customer.id)
+        sk = parcel_sk(event.carrier, event.tracking_code)
+        first = max(now, event.occurred_at) + FIRST_CHECK_AFTER
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": pk,
+                    "sk": sk,
+                    "kind": "parcel",
+                    "store_id": event.store_id,
+                    "customer_id": event.customer.id,
+                    "order_id": event.order_id,
+                    "carrier": event.carrier,
+                    "tracking_code": event.tracking_code,
+                    "shipped_at": as_utc(event.occurred_at),
+                    **({"promised_at": as_utc(event.promised_at)} if event.promised_at else {}),
+                    **({"tracking_url": event.tracking_url} if event.tracking_url else {}),
+                    "status": "info_received",
+                    "version": 0,
+                    "next_check_at": as_utc(first),
+                    **keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def load(self, ref: ParcelRef) -> dict[str, Any] | None:
+        """The parcel's item (None if it is gone, e.g. erased)."""
+        item: dict[str, Any] | None = self.table.get_item(Key=_key(ref), ConsistentRead=True).get("Item")
+        return item
+
+    def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
+        """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
+        due = keys.due_keys("track", "|".join(_key(ref).values()), at, self.due_shards)
+        try:
+            self.table.update_item(
+                Key=_key(ref),
+                UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def save(self, ref: ParcelRef, version: int, state: "ParcelState", next_check_at: datetime | None) -> bool:
+        """Store the assessed state and the next check (none: off the index for good), if nobody saved since."""
+        values: dict[str, Any] = {
+            ":v": version,
+            ":n": version + 1,
+            ":status": state.status.value,
+            ":episodes": sorted(state.open_episodes),
+            ":seen": state.scans_seen,
+        }
+        sets = ["version = :n", "#status = :status", "open_episodes = :episodes", "scans_seen = :seen"]
+        removes: list[str] = []
+        optional = {
+            "substatus": state.substatus,
+            "last_scan_at": as_utc(state.last_scan_at) if state.last_scan_at else None,
+            "last_description": state.last_description,
+            "last_location": state.last_location,
+            "estimated_delivery": as_utc(state.estimated_delivery) if state.estimated_delivery else None,
+            "delivered_at": as_utc(state.delivered_at) if state.delivered_at else None,
+        }
+        for name, value in optional.items():
+            if value is None:
+                removes.append(name)
+            else:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
+        if next_check_at is None:
+            removes += ["due_shard", "due_at", "next_check_at"]
+        else:
+            due = keys.due_keys("track", "|".join(_key(ref).values()), next_check_at, self.due_shards)
+            sets += ["due_shard = :s", "due_at = :d", "next_check_at = :d"]
+            values.update({":s": due["due_shard"], ":d": due["due_at"]})
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self.table.update_item(
+                Key=_key(ref),
+                UpdateExpression=expression,
+                ConditionExpression="version = :v",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def state_of(item: dict[str, Any]) -> "ParcelState":
+    """The detector's view of a stored parcel."""
+    from proativo.tracking.detection import ParcelState
+    from proativo.tracking.status import Status
+
+    shipped = _time(item, "shipped_at")
+    assert shipped is not None  # every parcel is registered with its shipping time
+    return ParcelState(
+        shipped_at=shipped,
+        promised_at=_time(item, "promised_at"),
+        estimated_delivery=_time(item, "estimated_delivery"),
+        status=Status(str(item.get("status", "info_received"))),
+        substatus=item.get("substatus"),
+        last_scan_at=_time(item, "last_scan_at"),
+        last_description=item.get("last_description"),
+        last_location=item.get("last_location"),
+        scans_seen=int(item.get("scans_seen", 0)),
+        open_episodes=frozenset(item.get("open_episodes") or ()),
+        delivered_at=_time(item, "delivered_at"),
+    )
+
+
+def announcements(ref: ParcelRef, item: dict[str, Any], assessment: "Assessment", now: datetime) -> list[Event]:
+    """The canonical events one assessment announces, each with an id that re-detection reproduces exactly."""
+    from proativo.tracking.status import Status
+
+    base = {
+        "store_id": ref.store_id,
+        "source": ref.carrier,
+        "customer": Customer(id=ref.customer_id),
+        "order_id": ref.order_id,
+    }
+    parcel = {**base, "carrier": ref.carrier, "tracking_code": ref.tracking_code}
+    url = item.get("tracking_url")
+    # Each kind of announcement has its own id space: a failed-attempt scan and the failed-attempt episode it opens
+    # share a kind and an instant, and must not be taken for one another by the events function's idempotency.
+    prefix = f"parcel:{ref.carrier}:{ref.tracking_code}"
+    state = assessment.state
+    found: list[Event] = []
+    if assessment.status_changed and state.last_scan_at is not None:
+        found.append(
+            ParcelScanned(
+                **parcel,
+                event_id=f"{prefix}:scan:{state.status.value}:{as_utc(state.last_scan_at)}",
+                occurred_at=state.last_scan_at,
+                status=state.status.value,
+                substatus=state.substatus,
+                description=state.last_description,
+                location=state.last_location,
+                at=state.last_scan_at,
+                tracking_url=url,
+            )
+        )
+    for episode in assessment.opened:
+        found.append(
+            ParcelException(
+                **parcel,
+                event_id=f"{prefix}:exception:{episode.kind}:{as_utc(episode.since)}",
+                occurred_at=min(episode.since, now),
+                kind=episode.kind,
+                detail=episode.detail,
+                location=state.last_location,
+                promised_at=state.promised_at or state.estimated_delivery,
+                pickup_deadline=episode.pickup_deadline,
+                tracking_url=url,
+            )
+        )
+    if assessment.status_changed and state.status == Status.DELIVERED and state.delivered_at:
+        found.append(OrderDelivered(**base, event_id=f"{prefix}:delivered", occurred_at=state.delivered_at))
+    return found
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one carrier check found for one parcel, and when it is checked next (None: never again)."""
+
+    ref: ParcelRef
+    new_scans: int
+    announced: tuple[str, ...]
+    next_check_at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """Checks parcels with their carriers and announces what changed."""
+
+    registry: ParcelRegistry
+    carriers: Callable[[str, str], Carrier | None]
+    policies: Callable[[str], "TrackingPolicy"]
+    publish: Callable[[Sequence[Event]], None]
+
+    def check(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
+        """Ask each parcel's carrier (one call per store and carrier: credentials are per store), assess, announce,
+        then save. Announcing first: a crash before the save re-detects the same events, with the same ids."""
+        from proativo.tracking.detection import assess
+
+        outcomes: list[CheckOutcome] = []
+        groups: dict[tuple[str, str], list[ParcelRef]] = {}
+        for ref in refs:
+            groups.setdefault((ref.store_id, ref.carrier), []).append(ref)
+        for (store_id, carrier), group in groups.items():
+            adapter = self.carriers(store_id, carrier)
+            if adapter is None:
+                for ref in group:
+                    at = now + RECHECK_WITHOUT_ADAPTER
+                    kept = self.registry.reschedule(ref, at)
+                    note = f"no adapter or credentials for carrier '{carrier}'; kept for later"
+                    outcomes.append(CheckOutcome(ref, 0, (), at if kept else None, note))
+                continue
+            results = adapter.track([r.tracking_code for r in group], now)
+            policy = self.policies(store_id)
+            for ref in group:
+                item = self.registry.load(ref)
+                if item is None:
+                    outcomes.append(CheckOutcome(ref, 0, (), None, "parcel no longer exists"))
+                    continue
+                assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
+                events = announcements(ref, item, assessment, now)
+                if events:
+                    self.publish(events)
+                saved = self.registry.save(ref, int(item.get("version", 0)), assessment.state, assessment.next_check_at)
+                outcomes.append(
+                    CheckOutcome(
+                        ref,
+                        len(assessment.new_scans),
+                        tuple(e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events),
+                        assessment.next_check_at,
+                        f"{assessment.state.status.value}" + ("" if saved else " (another check saved first)"),
+                    )
+                )
+        return outcomes

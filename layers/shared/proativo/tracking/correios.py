@@ -1,0 +1,199 @@
+"""Correios API Rastro: a token per store's contract (cached until it expires), objects queried in batches,
+429/5xx retried with backoff, every event mapped to the one status model (`correios_events.yaml`)."""
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from proativo.tracking.status import Scan, Status, TrackingResult
+
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+TOKEN_PATH = "/token/v1/autentica/cartaopostagem"  # noqa: S105 - a URL path, not a secret
+OBJECTS_PATH = "/srorastro/v1/objetos"
+_RETRYABLE = frozenset({429, 500, 502, 503, 504})
+type Params = list[tuple[str, str | int | float | bool | None]]
+
+
+class CarrierUnavailable(RuntimeError):
+    """The carrier could not answer now (throttled, down, or refusing our credentials): try again later."""
+
+
+class CorreiosCredentials(BaseModel):
+    """A store's Correios contract: the portal user, its API access code and the postage card number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    user: str = Field(min_length=1)
+    access_code: str = Field(min_length=1, repr=False)
+    postage_card: str = Field(pattern=r"^\d{6,16}$")
+    api_url: str = "https://api.correios.com.br"
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    distribution_codes: frozenset[str]
+    distribution: dict[str, dict[str, str]]
+    by_code: dict[str, dict[str, str]]
+    exact: dict[str, dict[str, str]]
+
+    def status_of(self, code: str, tipo: str) -> tuple[Status, str | None]:
+        found = (
+            self.exact.get(f"{code}/{tipo}")
+            or (self.distribution.get(tipo) if code in self.distribution_codes else None)
+            or self.by_code.get(code)
+            or {"status": "in_transit"}
+        )
+        return Status(found["status"]), found.get("substatus")
+
+
+@cache
+def mapping() -> _Mapping:
+    """The Correios event table, loaded once."""
+    text = resources.files("proativo.tracking").joinpath("correios_events.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return _Mapping(
+        distribution_codes=frozenset(data["distribution_codes"]),
+        distribution={str(k): v for k, v in data["distribution"].items()},
+        by_code=data["by_code"],
+        exact=data["exact"],
+    )
+
+
+def _local_time(value: Any) -> datetime | None:
+    """Correios dates are Brasília wall-clock times, as a string or as {"date": …, "timezone": …}."""
+    if isinstance(value, dict):
+        zone = ZoneInfo(str(value.get("timezone") or "America/Sao_Paulo"))
+        text = str(value.get("date") or "")
+    else:
+        zone, text = BRASILIA, str(value or "")
+    if not text:
+        return None
+    parsed = datetime.fromisoformat(text.replace(" ", "T"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _location(event: dict[str, Any]) -> str | None:
+    address = (event.get("unidade") or {}).get("endereco") or {}
+    city, state = address.get("cidade"), address.get("uf")
+    return "/".join(str(p).strip() for p in (city, state) if p) or None
+
+
+def parse_objects(payload: dict[str, Any]) -> dict[str, TrackingResult]:
+    """API Rastro's answer (`objetos`, newest event first) as results by code, scans oldest first."""
+    results: dict[str, TrackingResult] = {}
+    table = mapping()
+    for obj in payload.get("objetos") or []:
+        code = str(obj.get("codObjeto", "")).upper()
+        events = obj.get("eventos") or []
+        if not code:
+            continue
+        if not events:
+            # "SRO-020: Objeto não encontrado": posted labels are often unknown for a few hours.
+            results[code] = TrackingResult(tracking_code=code, found=False)
+            continue
+        scans = []
+        for event in reversed(events):
+            at = _local_time(event.get("dtHrCriado"))
+            if at is None:
+                continue
+            raw, tipo = str(event.get("codigo", "")), str(event.get("tipo", ""))
+            status, substatus = table.status_of(raw, tipo)
+            scans.append(
+                Scan(
+                    tracking_code=code,
+                    status=status,
+                    substatus=substatus,
+                    raw_code=f"{raw}/{tipo}",
+                    description=str(event.get("descricao") or ""),
+                    location=_location(event),
+                    at=at,
+                )
+            )
+        results[code] = TrackingResult(
+            tracking_code=code,
+            scans=tuple(sorted(scans, key=lambda s: s.at)),
+            estimated_delivery=_local_time(obj.get("dtPrevista")),
+        )
+    return results
+
+
+@dataclass
+class Correios:
+    """The Correios adapter for one store's contract (tokens are per contract: never shared across stores)."""
+
+    credentials: CorreiosCredentials
+    http: httpx.Client
+    batch_size: int = 50
+    max_attempts: int = 4
+    backoff_seconds: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+    _token: tuple[str, datetime] | None = field(default=None, repr=False)
+
+    def track(self, codes: Iterable[str], now: datetime) -> dict[str, TrackingResult]:
+        """Scans for each code, asking in batches; codes the carrier did not answer for are absent."""
+        wanted = sorted({c.upper() for c in codes})
+        found: dict[str, TrackingResult] = {}
+        for start in range(0, len(wanted), self.batch_size):
+            batch = wanted[start : start + self.batch_size]
+            params: Params = [("codigosObjetos", c) for c in batch]
+            params.append(("resultado", "T"))
+            found.update(parse_objects(self._get(OBJECTS_PATH, params, now)))
+        return found
+
+    def _get(self, path: str, params: Params, now: datetime) -> dict[str, Any]:
+        refreshed = False
+        for attempt in range(self.max_attempts):
+            answer = self.http.get(
+                f"{self.credentials.api_url}{path}",
+                params=params,
+                headers={"Authorization": f"Bearer {self._bearer(now)}", "Accept": "application/json"},
+            )
+            if answer.status_code == 401 and not refreshed:
+                self._token, refreshed = None, True  # revoked or expired early: one new token, then retry
+                continue
+            if answer.status_code in _RETRYABLE:
+                if attempt + 1 == self.max_attempts:
+                    break
+                self.sleep(_retry_after(answer) or self.backoff_seconds * 2**attempt)
+                continue
+            if answer.status_code == 404:
+                return {}
+            if answer.status_code >= 400:
+                raise CarrierUnavailable(f"Correios answered {answer.status_code} for {path}")
+            body: dict[str, Any] = answer.json()
+            return body
+        raise CarrierUnavailable(
+            f"Correios kept refusing {path} after {self.max_attempts} attempts"
+        )  # the queue retries
+
+    def _bearer(self, now: datetime) -> str:
+        if self._token and self._token[1] - timedelta(minutes=5) > now:
+            return self._token[0]
+        answer = self.http.post(
+            f"{self.credentials.api_url}{TOKEN_PATH}",
+            auth=(self.credentials.user, self.credentials.access_code),
+            json={"numero": self.credentials.postage_card},
+        )
+        if answer.status_code >= 400:
+            raise CarrierUnavailable(f"Correios refused a token ({answer.status_code})")
+        body = answer.json()
+        offset = body.get("zoneOffset")
+        expires = datetime.fromisoformat(f"{body['expiraEm']}{offset or ''}")
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=BRASILIA)
+        self._token = (str(body["token"]), expires)
+        return self._token[0]
+
+
+def _retry_after(answer: httpx.Response) -> float | None:
+    value = answer.headers.get("retry-after", "")
+    return float(value) if value.replace(".", "", 1).isdigit() else None

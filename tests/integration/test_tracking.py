@@ -1,0 +1,141 @@
+"""Parcels tracked with the (fake) Correios API through the real functions, on virtual time: every kind of trouble
+is caught by the tracker and the customer hears it from the store first, once."""
+
+import pytest
+
+from tests.conftest import Harness, generic
+
+CUSTOMER = {
+    "id": "c-9",
+    "email": "rita@example.com",
+    "phone": "+5511988887777",
+    "name": "Rita Alves",
+    "locale": "pt-BR",
+    "accepts_sms": True,
+}
+
+
+def ship(harness: Harness, code: str, journey: str, promised: str | None = "2026-11-27T23:59:59-03:00") -> None:
+    harness.stack.fake_correios.assign(code, journey)
+    data = {"order_id": "o-9", "carrier": "Correios", "tracking_code": code, "promised_at": promised}
+    answer = harness.post(generic("order.shipped", f"ship-{code}", "2026-11-24T11:50:00Z", data, CUSTOMER))
+    assert answer.status == 202
+
+
+def days(harness: Harness, n: float) -> None:
+    """Let `n` days pass an hour at a time: every hour the tracking schedule and the dispatcher run once (the idle
+    minutes between are skipped), so each check sees what the carrier said by then."""
+    for _ in range(int(n * 24)):
+        harness.stack.jump(3600, settle=60)
+
+
+def notices(harness: Harness) -> list[tuple[str, str, str]]:
+    """(channel, template, kind or status) of every parcel message sent, in order."""
+    return [
+        (e.channel, e.template, e.subject or "")
+        for e in harness.outbox.entries
+        if e.template.startswith("parcel_") or e.template == "order_delivered"
+    ]
+
+
+def parcel(harness: Harness) -> dict:
+    (item,) = harness.items("c-9", "PARCEL#")
+    return item
+
+
+def test_an_on_time_parcel_tells_out_for_delivery_then_delivered(harness: Harness) -> None:
+    ship(harness, "AA123456785BR", "on_time")
+    days(harness, 4)
+    assert [(c, t) for c, t, _ in notices(harness)] == [
+        ("email", "parcel_out_for_delivery"),
+        ("sms", "parcel_out_for_delivery"),
+        ("email", "order_delivered"),
+    ]
+    item = parcel(harness)
+    assert (item["status"], item["open_episodes"]) == ("delivered", [])
+    assert "due_at" not in item  # final: never checked again
+
+
+def test_a_late_parcel_is_caught_before_the_customer_asks_and_told_once(harness: Harness) -> None:
+    ship(harness, "QB472915809BR", "late", promised="2026-11-26T23:59:59-03:00")
+    days(harness, 3)
+    late = [n for n in notices(harness) if n[1] == "parcel_exception"]
+    assert [(c, t) for c, t, _ in late] == [("email", "parcel_exception"), ("sms", "parcel_exception")]
+    assert "atrasou" in late[0][2]
+    days(harness, 4)  # many more checks while late, then delivered
+    assert [n for n in notices(harness) if n[1] == "parcel_exception"] == late
+    assert notices(harness)[-1][1] == "order_delivered"
+
+
+@pytest.mark.parametrize(
+    ("journey", "kind", "words"),
+    [
+        ("stalled", "stalled", "parado"),
+        ("lost", "lost", "não localiza"),
+        ("damaged", "damaged", "avaria"),
+        ("returned", "returned", "voltando"),
+        ("awaiting_pickup", "awaiting_pickup", "agência"),
+    ],
+)
+def test_every_kind_of_trouble_is_detected_and_told(harness: Harness, journey: str, kind: str, words: str) -> None:
+    ship(harness, "QC158300275BR", journey, promised=None)
+    days(harness, 12)
+    subjects = [s for c, t, s in notices(harness) if t == "parcel_exception" and c == "email"]
+    assert any(words in s for s in subjects), subjects
+    events = [i for i in harness.items("c-9", "EVENT#") if i["type"] == "ParcelException"]
+    assert kind in {i["event_id"].split(":")[4] for i in events}
+
+
+def test_awaiting_pickup_is_reminded_before_the_parcel_goes_back(harness: Harness) -> None:
+    ship(harness, "QC158300275BR", "awaiting_pickup", promised=None)
+    days(harness, 9)
+    sent = [(c, t) for c, t, _ in notices(harness)]
+    # A failed attempt, then the agency: both told; two days before the parcel would go back, the reminder; then
+    # the customer collects it.
+    assert sent == [
+        ("email", "parcel_out_for_delivery"),
+        ("sms", "parcel_out_for_delivery"),
+        ("email", "parcel_exception"),
+        ("sms", "parcel_exception"),
+        ("email", "parcel_exception"),
+        ("sms", "parcel_exception"),
+        ("email", "parcel_pickup_reminder"),
+        ("email", "order_delivered"),
+    ]
+
+
+WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
+
+
+def test_a_store_sets_its_own_thresholds(harness: Harness) -> None:
+    from proativo.cli import main as cli
+
+    assert cli(["stores", "set-tracking-policy", "demo", "--stalled-business-days", "1", *WHERE]) == 0
+    ship(harness, "QC158300275BR", "stalled", promised=None)
+    days(harness, 3)  # posted Tuesday, last scan that night: stalled after one business day, not three
+    events = harness.items("c-9", "EVENT#")
+    (stalled,) = [i for i in events if i["event_id"].split(":")[3:5] == ["exception", "stalled"]]
+    assert stalled["received_at"] < "2026-11-26T12:00:00Z"
+
+
+def test_carrier_credentials_are_checked_before_they_are_saved(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from proativo.cli import main as cli
+
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"user": "loja", "access_code": "x", "postage_card": "abc"}'))
+    with pytest.raises(SystemExit, match="postage_card"):
+        cli(["stores", "set-carrier-credentials", "demo", "--carrier", "correios", *WHERE])
+
+
+def test_a_carrier_without_credentials_keeps_the_parcel_for_later(harness: Harness) -> None:
+    from proativo import aws
+
+    aws.ssm().delete_parameter(Name="/proativo/local/stores/demo/carrier-credentials/correios")
+    ship(harness, "AA123456785BR", "on_time")
+    days(harness, 1)
+    item = parcel(harness)
+    assert (item["status"], "due_at" in item) == ("info_received", True)
+    assert harness.stack.fake_correios.requests == 0

@@ -1,0 +1,124 @@
+"""The Correios adapter against API Rastro's recorded answers (respx: never the network)."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from proativo.tracking import s10
+from proativo.tracking.correios import CarrierUnavailable, Correios, CorreiosCredentials
+from proativo.tracking.status import Status
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "correios"
+API = "https://api.correios.com.br"
+NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # the recorded token was issued at 12:00Z, valid for a day
+
+
+def _fixture(name: str) -> dict:
+    loaded: dict = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def _adapter(**kwargs: object) -> Correios:
+    credentials = CorreiosCredentials(user="lojaexemplo", access_code="s3cr3t", postage_card="0076543210")
+    return Correios(credentials, httpx.Client(), sleep=lambda _: None, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [("RA473124829BR", True), ("AA123456785BR", True), ("AA123456784BR", False), ("AA12345678BR", False), ("", False)],
+)
+def test_s10_codes_are_checked_by_their_check_digit(code: str, valid: bool) -> None:
+    assert s10.is_valid(code) is valid
+
+
+def test_scans_are_mapped_to_the_status_model_oldest_first() -> None:
+    with respx.mock(assert_all_called=True) as api:
+        api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        api.get(f"{API}/srorastro/v1/objetos").respond(json=_fixture("objetos.json"))
+        found = _adapter().track(["AA123456785BR", "qb472915809br"], NOW)
+    parcel = found["AA123456785BR"]
+    assert [(s.status, s.substatus, s.raw_code) for s in parcel.scans] == [
+        (Status.IN_TRANSIT, "posted", "PO/01"),
+        (Status.IN_TRANSIT, None, "RO/01"),
+        (Status.OUT_FOR_DELIVERY, None, "OEC/01"),
+        (Status.FAILED_ATTEMPT, "recipient_absent", "BDE/20"),
+        (Status.AVAILABLE_FOR_PICKUP, None, "LDI/01"),
+    ]
+    assert parcel.scans[0].at == datetime(2026, 11, 24, 14, 2, 10, tzinfo=UTC)  # Brasília time, read as such
+    assert parcel.scans[-1].location == "CAMPINAS/SP"
+    assert parcel.estimated_delivery == datetime(2026, 11, 28, 2, 59, 59, tzinfo=UTC)
+    assert found["QB472915809BR"].found is False
+
+
+def test_codes_are_asked_in_batches_with_one_token() -> None:
+    with respx.mock() as api:
+        token = api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        objects = api.get(f"{API}/srorastro/v1/objetos").respond(json={"objetos": []})
+        adapter = _adapter(batch_size=2)
+        adapter.track(["AA000000001BR", "AA000000002BR", "AA000000003BR"], NOW)
+        adapter.track(["AA000000004BR"], NOW + timedelta(hours=1))
+    assert token.call_count == 1  # cached until it expires
+    assert [r.request.url.params.get_list("codigosObjetos") for r in objects.calls] == [
+        ["AA000000001BR", "AA000000002BR"],
+        ["AA000000003BR"],
+        ["AA000000004BR"],
+    ]
+    assert token.calls.last.request.headers["authorization"].startswith("Basic ")
+    assert objects.calls.last.request.headers["authorization"] == "Bearer eyJhbGciOiJSUzI1NiJ9.recorded.token"
+
+
+def test_an_expired_token_is_renewed() -> None:
+    with respx.mock() as api:
+        token = api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        api.get(f"{API}/srorastro/v1/objetos").respond(json={"objetos": []})
+        adapter = _adapter()
+        adapter.track(["AA000000001BR"], NOW)
+        adapter.track(["AA000000001BR"], datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # token expired at 12:00Z
+    assert token.call_count == 2
+
+
+def test_a_revoked_token_is_replaced_once() -> None:
+    with respx.mock() as api:
+        token = api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        api.get(f"{API}/srorastro/v1/objetos").mock(
+            side_effect=[httpx.Response(401), httpx.Response(200, json=_fixture("objetos.json"))]
+        )
+        found = _adapter().track(["AA123456785BR"], NOW)
+    assert token.call_count == 2
+    assert found["AA123456785BR"].scans
+
+
+def test_throttling_and_5xx_are_retried_with_backoff_honouring_retry_after() -> None:
+    waits: list[float] = []
+    with respx.mock() as api:
+        api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        api.get(f"{API}/srorastro/v1/objetos").mock(
+            side_effect=[
+                httpx.Response(429, headers={"retry-after": "3"}),
+                httpx.Response(503),
+                httpx.Response(200, json=_fixture("objetos.json")),
+            ]
+        )
+        adapter = _adapter()
+        adapter.sleep = waits.append
+        found = adapter.track(["AA123456785BR"], NOW)
+    assert waits == [3.0, 1.0]
+    assert found["AA123456785BR"].scans
+
+
+def test_a_carrier_that_keeps_failing_is_reported_unavailable() -> None:
+    with respx.mock() as api:
+        api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        api.get(f"{API}/srorastro/v1/objetos").respond(502)
+        with pytest.raises(CarrierUnavailable, match="after 4 attempts"):
+            _adapter().track(["AA123456785BR"], NOW)
+
+
+def test_refused_credentials_are_reported_unavailable() -> None:
+    with respx.mock() as api:
+        api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(401, json={"msgs": ["Usuário inválido"]})
+        with pytest.raises(CarrierUnavailable, match="token"):
+            _adapter().track(["AA123456785BR"], NOW)
