@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import cold_start, dispatch, webhook
+from bench import cold_start, dispatch, tracking, webhook
 
 
 def main() -> int:
@@ -14,6 +14,18 @@ def main() -> int:
     print(f"dispatcher_read_ratio: {due['dispatcher_read_ratio']:.2f}")
     print(
         f"  {due['dispatcher_read']} items read for {due['dispatcher_due']} due among {due['dispatcher_stored']} stored"
+    )
+    checked = tracking.wall()
+    print(f"tracking_wall_ratio: {checked['tracking_wall_ratio']:.2f}")
+    print(
+        f"  {checked['tracking_parcels']} parcels in {checked['tracking_wall_seconds']:.1f} s, ideal"
+        f" {checked['tracking_ideal_seconds']:.1f} s (50 ms a request, {checked['tracking_concurrency']} in flight)"
+    )
+    polled = tracking.reads()
+    print(f"tracking_read_ratio: {polled['tracking_read_ratio']:.2f}")
+    print(
+        f"  {polled['tracking_read']} items read for {polled['tracking_due']} parcels due among"
+        f" {polled['tracking_stored']} stored"
     )
     results = cold_start.measure()
     print(f"cold_start_ratio_max: {results['cold_start_ratio_max']:.2f}")

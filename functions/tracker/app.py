@@ -1,28 +1,29 @@
-"""Tracking queue → ask each parcel's carrier for new scans, in batches per carrier."""
+"""Tracking queue → ask the carriers about each message's parcels (records concurrently, within each carrier's
+limits), announce what changed. Partial batch failures: a carrier that cannot answer fails only its records."""
 
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.settings import TrackingSettings
-from proativo.tracking import ParcelRef
+from proativo.tracking import ParcelBatch
 
 settings = TrackingSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Proativo")
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
 
-@tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
-    ref = ParcelRef.model_validate_json(record.body)
-    for outcome in wiring.tracker(settings).check([ref], clock.now()):
+async def record_handler(record: SQSRecord) -> None:
+    batch = ParcelBatch.from_message(record.body)
+    for outcome in await wiring.tracker(settings).check(batch.parcels, clock.now()):
+        ref = outcome.ref
         metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
         for announced in outcome.announced:
             if announced.startswith("ParcelException:"):
@@ -45,4 +46,6 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return async_process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

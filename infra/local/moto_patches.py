@@ -5,6 +5,9 @@
   failure; moto's own whole-table copy is skipped (made an identity) for the duration of the call only.
 - moto answers a Query on the base table by sorting *every* item of the table and keeping the partition's. We hand
   it the partition only (the same items, in the same order).
+- moto's SendMessage reads the queue's attributes to learn whether it deduplicates by content, and computing them
+  counts every message in the queue twice: each send costs O(queue depth) (1.5 ms more per 100 messages waiting).
+  While a send to a standard queue runs, the queue answers that question without counting (FIFO queues as before).
 """
 
 import copy
@@ -74,7 +77,29 @@ def install() -> None:
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _install_partition_query()
+    _install_cheap_send()
     _installed = True
+
+
+def _install_cheap_send() -> None:
+    from moto.sqs.models import Queue, SQSBackend
+
+    full_attributes, send_message = Queue.attributes, SQSBackend.send_message
+
+    def attributes(self: Any) -> dict[str, Any]:
+        if getattr(_local, "in_send", False) and not self.fifo_queue:
+            return {}  # a standard queue never deduplicates: nothing a send reads
+        return full_attributes.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    def cheap_send(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _local.in_send = True
+        try:
+            return send_message(self, *args, **kwargs)
+        finally:
+            _local.in_send = False
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+    SQSBackend.send_message = cheap_send  # type: ignore[method-assign]
 
 
 def _install_partition_query() -> None:

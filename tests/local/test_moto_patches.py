@@ -39,3 +39,19 @@ def test_a_failed_transaction_changes_nothing_and_a_good_one_everything(harness:
     assert table.get_item(Key={"pk": "T", "sk": "existing"})["Item"]["v"] == 1
     client.transact_write_items(TransactItems=[_put("new", v=2), _put("other", v=5)])
     assert table.get_item(Key={"pk": "T", "sk": "new"})["Item"]["v"] == 2
+
+
+def test_a_send_still_counts_and_deduplicates_as_sqs_does(harness: Harness) -> None:
+    sqs = harness.stack.client("sqs")
+    url = harness.stack.physical["EventsQueue"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "3"
+    fifo = sqs.create_queue(
+        QueueName="dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for _ in range(2):
+        sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
+    counted = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert counted["ApproximateNumberOfMessages"] == "1"

@@ -1,6 +1,8 @@
 """The Correios adapter against API Rastro's recorded answers (respx: never the network)."""
 
+import asyncio
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,9 +23,21 @@ def _fixture(name: str) -> dict:
     return loaded
 
 
+async def _no_wait(seconds: float) -> None:
+    return None
+
+
 def _adapter(**kwargs: object) -> Correios:
     credentials = CorreiosCredentials(user="lojaexemplo", access_code="s3cr3t", postage_card="0076543210")
-    return Correios(credentials, httpx.Client(), sleep=lambda _: None, **kwargs)
+    return Correios(credentials, sleep=_no_wait, **kwargs)
+
+
+def track(adapter: Correios, codes: Iterable[str], now: datetime) -> dict:
+    async def run() -> dict:
+        async with httpx.AsyncClient() as http:
+            return await adapter.track(http, codes, now)
+
+    return asyncio.run(run())
 
 
 @pytest.mark.parametrize(
@@ -38,7 +52,7 @@ def test_scans_are_mapped_to_the_status_model_oldest_first() -> None:
     with respx.mock(assert_all_called=True) as api:
         api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
         api.get(f"{API}/srorastro/v1/objetos").respond(json=_fixture("objetos.json"))
-        found = _adapter().track(["AA123456785BR", "qb472915809br"], NOW)
+        found = track(_adapter(), ["AA123456785BR", "qb472915809br"], NOW)
     parcel = found["AA123456785BR"]
     assert [(s.status, s.substatus, s.raw_code) for s in parcel.scans] == [
         (Status.IN_TRANSIT, "posted", "PO/01"),
@@ -58,8 +72,8 @@ def test_codes_are_asked_in_batches_with_one_token() -> None:
         token = api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
         objects = api.get(f"{API}/srorastro/v1/objetos").respond(json={"objetos": []})
         adapter = _adapter(batch_size=2)
-        adapter.track(["AA000000001BR", "AA000000002BR", "AA000000003BR"], NOW)
-        adapter.track(["AA000000004BR"], NOW + timedelta(hours=1))
+        track(adapter, ["AA000000001BR", "AA000000002BR", "AA000000003BR"], NOW)
+        track(adapter, ["AA000000004BR"], NOW + timedelta(hours=1))
     assert token.call_count == 1  # cached until it expires
     assert [r.request.url.params.get_list("codigosObjetos") for r in objects.calls] == [
         ["AA000000001BR", "AA000000002BR"],
@@ -75,8 +89,8 @@ def test_an_expired_token_is_renewed() -> None:
         token = api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
         api.get(f"{API}/srorastro/v1/objetos").respond(json={"objetos": []})
         adapter = _adapter()
-        adapter.track(["AA000000001BR"], NOW)
-        adapter.track(["AA000000001BR"], datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # token expired at 12:00Z
+        track(adapter, ["AA000000001BR"], NOW)
+        track(adapter, ["AA000000001BR"], datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # token expired at 12:00Z
     assert token.call_count == 2
 
 
@@ -86,7 +100,7 @@ def test_a_revoked_token_is_replaced_once() -> None:
         api.get(f"{API}/srorastro/v1/objetos").mock(
             side_effect=[httpx.Response(401), httpx.Response(200, json=_fixture("objetos.json"))]
         )
-        found = _adapter().track(["AA123456785BR"], NOW)
+        found = track(_adapter(), ["AA123456785BR"], NOW)
     assert token.call_count == 2
     assert found["AA123456785BR"].scans
 
@@ -102,9 +116,13 @@ def test_throttling_and_5xx_are_retried_with_backoff_honouring_retry_after() -> 
                 httpx.Response(200, json=_fixture("objetos.json")),
             ]
         )
+
+        async def wait(seconds: float) -> None:
+            waits.append(seconds)
+
         adapter = _adapter()
-        adapter.sleep = waits.append
-        found = adapter.track(["AA123456785BR"], NOW)
+        adapter.sleep = wait
+        found = track(adapter, ["AA123456785BR"], NOW)
     assert waits == [3.0, 1.0]
     assert found["AA123456785BR"].scans
 
@@ -114,11 +132,11 @@ def test_a_carrier_that_keeps_failing_is_reported_unavailable() -> None:
         api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
         api.get(f"{API}/srorastro/v1/objetos").respond(502)
         with pytest.raises(CarrierUnavailable, match="after 4 attempts"):
-            _adapter().track(["AA123456785BR"], NOW)
+            track(_adapter(), ["AA123456785BR"], NOW)
 
 
 def test_refused_credentials_are_reported_unavailable() -> None:
     with respx.mock() as api:
         api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(401, json={"msgs": ["Usuário inválido"]})
         with pytest.raises(CarrierUnavailable, match="token"):
-            _adapter().track(["AA123456785BR"], NOW)
+            track(_adapter(), ["AA123456785BR"], NOW)

@@ -134,10 +134,15 @@ def parse_query(query: str) -> dict[str, list[str]]:
     return parse_qs(query)
 
 
-def serve(fake: FakeCorreios) -> ThreadingHTTPServer:
-    """Serve `fake` on a free port of 127.0.0.1, on a daemon thread (the server's address says where)."""
+def serve(fake: FakeCorreios, port: int = 0) -> ThreadingHTTPServer:
+    """Serve `fake` on 127.0.0.1 (`port` 0: a free one), on a daemon thread (the server's address says where)."""
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the real API: a connection per request would measure TCP
+        # Headers and body go out in two writes; with Nagle's algorithm on, the second waits for the client's
+        # delayed ACK (40 ms) on a kept-alive connection.
+        disable_nagle_algorithm = True
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -157,7 +162,24 @@ def serve(fake: FakeCorreios) -> ThreadingHTTPServer:
 
         do_GET = do_POST = _handle
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the fake Correios alone, in its own process (the benchmarks: its work is not ours to count)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m infra.local.fake_carrier", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--now", required=True, help="the fake's clock, ISO-8601 (it does not move)")
+    args = parser.parse_args(argv)
+    at = datetime.fromisoformat(args.now)
+    fake = FakeCorreios.from_file(lambda: at, latency_seconds=args.latency)
+    server = serve(fake, port=args.port)
+    print(f"fake Correios on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    threading.Event().wait()
+    return 0

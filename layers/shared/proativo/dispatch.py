@@ -172,28 +172,51 @@ class FanOutReport:
 
 @dataclass(frozen=True)
 class TrackingFanOut:
-    """Sends every parcel due for a check to the tracking queue, then takes it off the due index."""
+    """Sends every parcel due for a check to the tracking queue, a message per store and carrier with up to
+    `per_message` parcels (one carrier request can answer for all of them), then takes them off the due index."""
 
     table: "Table"
     sqs: "SQSClient"
     queue_url: str
     shards: int
+    per_message: int = 25
 
     def run(self, now: datetime, limit: int) -> FanOutReport:
         """One pass over the parcels due now."""
         due = query_due(self.table, "track", self.shards, now, limit)
         report = FanOutReport(due=len(due.items), read=due.read)
-        for parcel, accepted in enqueue_each(self.sqs, self.queue_url, due.items, _ref_of):
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for parcel in due.items:
+            groups.setdefault((str(parcel["store_id"]), str(parcel["carrier"])), []).append(parcel)
+        chunks = [
+            group[start : start + self.per_message]
+            for group in groups.values()
+            for start in range(0, len(group), self.per_message)
+        ]
+        messages = [
+            (json.dumps({"parcels": [_ref_of(p) for p in chunk]}), str(chunk[0]["store_id"])) for chunk in chunks
+        ]
+        for chunk, accepted in zip(chunks, send_each(self.sqs, self.queue_url, messages), strict=True):
             if not accepted:
                 continue  # still on the index: the next run tries again
-            self.table.update_item(
-                Key={"pk": parcel["pk"], "sk": parcel["sk"]},
-                UpdateExpression="REMOVE due_shard, due_at",
-                ConditionExpression="due_at = :d",
-                ExpressionAttributeValues={":d": parcel["due_at"]},
-            )
-            report.enqueued += 1
+            for parcel in chunk:
+                _off_the_index(self.table, parcel)
+                report.enqueued += 1
         return report
+
+
+def _off_the_index(table: "Table", parcel: dict[str, Any]) -> None:
+    try:
+        table.update_item(
+            Key={"pk": parcel["pk"], "sk": parcel["sk"]},
+            UpdateExpression="REMOVE due_shard, due_at",
+            ConditionExpression="due_at = :d",
+            ExpressionAttributeValues={":d": parcel["due_at"]},
+        )
+    except ClientError as exc:
+        if error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        # Rescheduled meanwhile (a check that just finished): its new time stands.
 
 
 def _ref_of(parcel: dict[str, Any]) -> dict[str, str]:

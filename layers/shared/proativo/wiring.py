@@ -80,8 +80,6 @@ def tracking_fan_out(settings: "TrackingSettings") -> "TrackingFanOut":
 def tracker(settings: "TrackingSettings") -> "Tracker":
     """The carrier checker for these settings: carriers with each store's own credentials, announcements to the
     events queue."""
-    import httpx
-
     from proativo import queues
     from proativo.events import Event, dump_event
     from proativo.tracking import ParcelRegistry, Tracker
@@ -97,9 +95,10 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
 
     return Tracker(
         ParcelRegistry(table, settings.due_shards),
-        carriers=CarrierDirectory(settings.secrets_prefix, httpx.Client(timeout=settings.carrier_timeout_seconds)),
+        carriers=CarrierDirectory(settings.secrets_prefix),
         policies=PolicyCache(table),
         publish=publish,
+        http_timeout=settings.carrier_timeout_seconds,
     )
 
 

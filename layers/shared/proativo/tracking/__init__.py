@@ -6,8 +6,10 @@ Carrier adapters plug in behind `Carrier`; a carrier without an adapter (or a st
 checked again later (its parcels are kept, not dropped), so adding an adapter starts tracking the parcels waiting.
 """
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,9 +22,11 @@ from proativo.clock import as_utc, parse_utc
 from proativo.events import Customer, Event, OrderDelivered, OrderShipped, ParcelException, ParcelScanned
 
 if TYPE_CHECKING:
+    import httpx
     from mypy_boto3_dynamodb.service_resource import Table
 
     from proativo.tracking.detection import Assessment, ParcelState, TrackingPolicy
+    from proativo.tracking.limits import Limits, Throttle
     from proativo.tracking.status import TrackingResult
 
 FIRST_CHECK_AFTER = timedelta(hours=2)
@@ -30,9 +34,15 @@ RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
 
 
 class Carrier(Protocol):
-    """A carrier adapter: what it knows of each tracking code (codes it has nothing on may be absent)."""
+    """A carrier adapter: asks about up to `batch_size` codes per request, within its `limits`; codes it has
+    nothing on may be absent from the answer."""
 
-    def track(self, codes: Iterable[str], now: datetime) -> dict[str, "TrackingResult"]: ...
+    batch_size: int
+    limits: "Limits"
+
+    async def fetch(
+        self, http: "httpx.AsyncClient", codes: list[str], now: datetime
+    ) -> dict[str, "TrackingResult"]: ...
 
 
 def parcel_sk(carrier: str, tracking_code: str) -> str:
@@ -52,8 +62,28 @@ class ParcelRef(BaseModel):
     tracking_code: str
 
 
+class ParcelBatch(BaseModel):
+    """The tracking queue's message: parcels of one store and carrier to check together (a lone ParcelRef, the
+    earlier shape, reads as a batch of one)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    parcels: tuple[ParcelRef, ...]
+
+    @classmethod
+    def from_message(cls, body: str) -> "ParcelBatch":
+        """Parse a tracking queue message."""
+        data = json.loads(body)
+        return cls.model_validate(data if isinstance(data, dict) and "parcels" in data else {"parcels": [data]})
+
+
 def _key(ref: ParcelRef) -> dict[str, str]:
     return {"pk": keys.customer_pk(ref.store_id, ref.customer_id), "sk": parcel_sk(ref.carrier, ref.tracking_code)}
+
+
+def _item_key(ref: ParcelRef) -> tuple[str, str]:
+    key = _key(ref)
+    return key["pk"], key["sk"]
 
 
 def _time(item: dict[str, Any], name: str) -> datetime | None:
@@ -105,6 +135,25 @@ class ParcelRegistry:
         item: dict[str, Any] | None = self.table.get_item(Key=_key(ref), ConsistentRead=True).get("Item")
         return item
 
+    def load_many(self, refs: Sequence[ParcelRef]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The items of many parcels by (pk, sk), 100 keys a request; keys DynamoDB leaves unprocessed (throttling)
+        are read one by one, so the answer is always whole."""
+        # The resource's client takes and gives plain Python values (boto3 injects the type conversion).
+        client = self.table.meta.client
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        keys = [_key(r) for r in refs]
+        for start in range(0, len(keys), 100):
+            answer: Any = client.batch_get_item(
+                RequestItems={self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            )
+            for item in answer.get("Responses", {}).get(self.table.name, []):
+                found[(item["pk"], item["sk"])] = dict(item)
+            for key in answer.get("UnprocessedKeys", {}).get(self.table.name, {}).get("Keys", []):
+                alone = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+                if alone:
+                    found[(key["pk"], key["sk"])] = dict(alone)
+        return found
+
     def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
         """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
         due = keys.due_keys("track", "|".join(_key(ref).values()), at, self.due_shards)
@@ -121,45 +170,34 @@ class ParcelRegistry:
             raise
         return True
 
-    def save(self, ref: ParcelRef, version: int, state: "ParcelState", next_check_at: datetime | None) -> bool:
-        """Store the assessed state and the next check (none: off the index for good), if nobody saved since."""
-        values: dict[str, Any] = {
-            ":v": version,
-            ":n": version + 1,
-            ":status": state.status.value,
-            ":episodes": sorted(state.open_episodes),
-            ":seen": state.scans_seen,
-        }
-        sets = ["version = :n", "#status = :status", "open_episodes = :episodes", "scans_seen = :seen"]
-        removes: list[str] = []
-        optional = {
+    def save(self, item: dict[str, Any], state: "ParcelState", next_check_at: datetime | None) -> bool:
+        """Store the assessed state and the next check (none: off the index for good) over the item as loaded, if
+        nobody saved since (optimistic: the version it was loaded at). One put, no update expression to evaluate."""
+        version = int(item.get("version", 0))
+        fields = {
+            "status": state.status.value,
             "substatus": state.substatus,
+            "open_episodes": sorted(state.open_episodes),
+            "scans_seen": state.scans_seen,
             "last_scan_at": as_utc(state.last_scan_at) if state.last_scan_at else None,
             "last_description": state.last_description,
             "last_location": state.last_location,
             "estimated_delivery": as_utc(state.estimated_delivery) if state.estimated_delivery else None,
             "delivered_at": as_utc(state.delivered_at) if state.delivered_at else None,
         }
-        for name, value in optional.items():
-            if value is None:
-                removes.append(name)
-            else:
-                sets.append(f"{name} = :{name}")
-                values[f":{name}"] = value
-        if next_check_at is None:
-            removes += ["due_shard", "due_at", "next_check_at"]
-        else:
-            due = keys.due_keys("track", "|".join(_key(ref).values()), next_check_at, self.due_shards)
-            sets += ["due_shard = :s", "due_at = :d", "next_check_at = :d"]
-            values.update({":s": due["due_shard"], ":d": due["due_at"]})
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        kept = {k: v for k, v in item.items() if k not in fields and k not in ("due_shard", "due_at", "next_check_at")}
+        updated: dict[str, Any] = {**kept, **{k: v for k, v in fields.items() if v is not None}, "version": version + 1}
+        if next_check_at is not None:
+            due = keys.due_keys("track", f"{item['pk']}|{item['sk']}", next_check_at, self.due_shards)
+            updated.update({**due, "next_check_at": due["due_at"]})
         try:
-            self.table.update_item(
-                Key=_key(ref),
-                UpdateExpression=expression,
+            # Through the resource's client: clients are thread-safe (the tracker saves from worker threads), and
+            # this one takes plain Python values like the resource does.
+            self.table.meta.client.put_item(
+                TableName=self.table.name,
+                Item=updated,
                 ConditionExpression="version = :v",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues={":v": version},
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -251,7 +289,7 @@ class CheckOutcome:
     note: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tracker:
     """Checks parcels with their carriers and announces what changed."""
 
@@ -259,44 +297,91 @@ class Tracker:
     carriers: Callable[[str, str], Carrier | None]
     policies: Callable[[str], "TrackingPolicy"]
     publish: Callable[[Sequence[Event]], None]
+    http_timeout: float = 10.0
+    _throttles: dict[tuple[int, int], "Throttle"] = field(default_factory=dict)
 
-    def check(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
-        """Ask each parcel's carrier (one call per store and carrier: credentials are per store), assess, announce,
-        then save. Announcing first: a crash before the save re-detects the same events, with the same ids."""
-        from proativo.tracking.detection import assess
+    async def check(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
+        """Ask the carriers about `refs` (batches of each carrier's size, concurrently within its limits; one
+        store's credentials per request), assess each parcel, announce, then save. Announcing first: a crash before
+        the save re-detects the same events, with the same ids."""
+        import httpx
 
         outcomes: list[CheckOutcome] = []
         groups: dict[tuple[str, str], list[ParcelRef]] = {}
         for ref in refs:
             groups.setdefault((ref.store_id, ref.carrier), []).append(ref)
-        for (store_id, carrier), group in groups.items():
-            adapter = self.carriers(store_id, carrier)
-            if adapter is None:
-                for ref in group:
-                    at = now + RECHECK_WITHOUT_ADAPTER
-                    kept = self.registry.reschedule(ref, at)
-                    note = f"no adapter or credentials for carrier '{carrier}'; kept for later"
-                    outcomes.append(CheckOutcome(ref, 0, (), at if kept else None, note))
-                continue
-            results = adapter.track([r.tracking_code for r in group], now)
-            policy = self.policies(store_id)
-            for ref in group:
-                item = self.registry.load(ref)
-                if item is None:
-                    outcomes.append(CheckOutcome(ref, 0, (), None, "parcel no longer exists"))
+        items = self.registry.load_many(refs)
+        work = []
+        async with httpx.AsyncClient(timeout=self.http_timeout) as http:
+            for (store_id, carrier), group in groups.items():
+                adapter = self.carriers(store_id, carrier)
+                if adapter is None:
+                    outcomes += [self._keep(ref, now) for ref in group]
                     continue
-                assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
-                events = announcements(ref, item, assessment, now)
-                if events:
-                    self.publish(events)
-                saved = self.registry.save(ref, int(item.get("version", 0)), assessment.state, assessment.next_check_at)
-                outcomes.append(
-                    CheckOutcome(
-                        ref,
-                        len(assessment.new_scans),
-                        tuple(e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events),
-                        assessment.next_check_at,
-                        f"{assessment.state.status.value}" + ("" if saved else " (another check saved first)"),
-                    )
-                )
+                policy = self.policies(store_id)
+                for start in range(0, len(group), adapter.batch_size):
+                    chunk = group[start : start + adapter.batch_size]
+                    work.append(self._batch(http, adapter, chunk, items, policy, now))
+            for done in await asyncio.gather(*work):
+                outcomes += done
         return outcomes
+
+    def check_now(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
+        """`check` from synchronous code (scripts, benchmarks)."""
+        return asyncio.run(self.check(refs, now))
+
+    def _throttle(self, adapter: Carrier) -> "Throttle":
+        from proativo.tracking.limits import Throttle
+
+        key = (id(asyncio.get_running_loop()), id(adapter))
+        if key not in self._throttles:
+            self._throttles = {k: v for k, v in self._throttles.items() if k[0] == key[0]}  # older loops are gone
+            self._throttles[key] = Throttle(adapter.limits)
+        return self._throttles[key]
+
+    async def _batch(
+        self,
+        http: "httpx.AsyncClient",
+        adapter: Carrier,
+        refs: list[ParcelRef],
+        items: dict[tuple[str, str], dict[str, Any]],
+        policy: "TrackingPolicy",
+        now: datetime,
+    ) -> list[CheckOutcome]:
+        async with self._throttle(adapter).slot():
+            results = await adapter.fetch(http, [r.tracking_code for r in refs], now)
+        # Announcing and saving wait on AWS: off the event loop, so the next carrier requests go out meanwhile.
+        return await asyncio.to_thread(
+            lambda: [self._apply(ref, items.get(_item_key(ref)), results, policy, now) for ref in refs]
+        )
+
+    def _keep(self, ref: ParcelRef, now: datetime) -> CheckOutcome:
+        at = now + RECHECK_WITHOUT_ADAPTER
+        kept = self.registry.reschedule(ref, at)
+        note = f"no adapter or credentials for carrier '{ref.carrier}'; kept for later"
+        return CheckOutcome(ref, 0, (), at if kept else None, note)
+
+    def _apply(
+        self,
+        ref: ParcelRef,
+        item: dict[str, Any] | None,
+        results: dict[str, "TrackingResult"],
+        policy: "TrackingPolicy",
+        now: datetime,
+    ) -> CheckOutcome:
+        from proativo.tracking.detection import assess
+
+        if item is None:
+            return CheckOutcome(ref, 0, (), None, "parcel no longer exists")
+        assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
+        events = announcements(ref, item, assessment, now)
+        if events:
+            self.publish(events)
+        saved = self.registry.save(item, assessment.state, assessment.next_check_at)
+        return CheckOutcome(
+            ref,
+            len(assessment.new_scans),
+            tuple(e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events),
+            assessment.next_check_at,
+            assessment.state.status.value + ("" if saved else " (another check saved first)"),
+        )

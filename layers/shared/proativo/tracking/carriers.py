@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from aws_lambda_powertools.utilities import parameters
 
 if TYPE_CHECKING:
@@ -23,13 +22,13 @@ def carrier_id(name: str) -> str:
     return "correios" if lowered.startswith("correios") else lowered
 
 
-def _correios(credentials: dict[str, Any], http: httpx.Client) -> "Carrier":
+def _correios(credentials: dict[str, Any]) -> "Carrier":
     from proativo.tracking.correios import Correios, CorreiosCredentials
 
-    return Correios(CorreiosCredentials.model_validate(credentials), http)
+    return Correios(CorreiosCredentials.model_validate(credentials))
 
 
-BUILDERS: dict[str, Callable[[dict[str, Any], httpx.Client], "Carrier"]] = {"correios": _correios}
+BUILDERS: dict[str, Callable[[dict[str, Any]], "Carrier"]] = {"correios": _correios}
 
 
 @dataclass
@@ -37,7 +36,6 @@ class CarrierDirectory:
     """Finds (and keeps) the adapter for a store and a carrier; None when there is none or no credentials."""
 
     prefix: str
-    http: httpx.Client
     cache_seconds: int = 300
     _adapters: dict[tuple[str, str, str], "Carrier"] = field(default_factory=dict)
 
@@ -56,5 +54,5 @@ class CarrierDirectory:
         # Keyed by the credentials too: rotated credentials get a new adapter (and a new token).
         key = (store_id, name, repr(sorted(found.items())))
         if key not in self._adapters:
-            self._adapters[key] = build(found, self.http)
+            self._adapters[key] = build(found)
         return self._adapters[key]

@@ -1,8 +1,8 @@
 """Correios API Rastro: a token per store's contract (cached until it expires), objects queried in batches,
 429/5xx retried with backoff, every event mapped to the one status model (`correios_events.yaml`)."""
 
-import time
-from collections.abc import Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -14,6 +14,7 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from proativo.tracking.limits import Limits
 from proativo.tracking.status import Scan, Status, TrackingResult
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -128,34 +129,39 @@ def parse_objects(payload: dict[str, Any]) -> dict[str, TrackingResult]:
 
 @dataclass
 class Correios:
-    """The Correios adapter for one store's contract (tokens are per contract: never shared across stores)."""
+    """The Correios adapter for one store's contract (tokens are per contract: never shared across stores).
+
+    Stateless but for the token; the HTTP client comes with each call (it belongs to the caller's event loop)."""
 
     credentials: CorreiosCredentials
-    http: httpx.Client
     batch_size: int = 50
+    limits: Limits = field(default_factory=lambda: Limits(concurrency=5, per_second=20))
     max_attempts: int = 4
     backoff_seconds: float = 0.5
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _token: tuple[str, datetime] | None = field(default=None, repr=False)
 
-    def track(self, codes: Iterable[str], now: datetime) -> dict[str, TrackingResult]:
-        """Scans for each code, asking in batches; codes the carrier did not answer for are absent."""
+    async def track(self, http: httpx.AsyncClient, codes: Iterable[str], now: datetime) -> dict[str, TrackingResult]:
+        """Scans for each code, asking one batch after another (the tracker runs batches concurrently itself)."""
         wanted = sorted({c.upper() for c in codes})
         found: dict[str, TrackingResult] = {}
         for start in range(0, len(wanted), self.batch_size):
-            batch = wanted[start : start + self.batch_size]
-            params: Params = [("codigosObjetos", c) for c in batch]
-            params.append(("resultado", "T"))
-            found.update(parse_objects(self._get(OBJECTS_PATH, params, now)))
+            found.update(await self.fetch(http, wanted[start : start + self.batch_size], now))
         return found
 
-    def _get(self, path: str, params: Params, now: datetime) -> dict[str, Any]:
+    async def fetch(self, http: httpx.AsyncClient, codes: list[str], now: datetime) -> dict[str, TrackingResult]:
+        """One API Rastro request for up to `batch_size` codes; codes it says nothing of are absent."""
+        params: Params = [("codigosObjetos", c.upper()) for c in codes]
+        params.append(("resultado", "T"))
+        return parse_objects(await self._get(http, OBJECTS_PATH, params, now))
+
+    async def _get(self, http: httpx.AsyncClient, path: str, params: Params, now: datetime) -> dict[str, Any]:
         refreshed = False
         for attempt in range(self.max_attempts):
-            answer = self.http.get(
+            answer = await http.get(
                 f"{self.credentials.api_url}{path}",
                 params=params,
-                headers={"Authorization": f"Bearer {self._bearer(now)}", "Accept": "application/json"},
+                headers={"Authorization": f"Bearer {await self._bearer(http, now)}", "Accept": "application/json"},
             )
             if answer.status_code == 401 and not refreshed:
                 self._token, refreshed = None, True  # revoked or expired early: one new token, then retry
@@ -163,7 +169,7 @@ class Correios:
             if answer.status_code in _RETRYABLE:
                 if attempt + 1 == self.max_attempts:
                     break
-                self.sleep(_retry_after(answer) or self.backoff_seconds * 2**attempt)
+                await self.sleep(_retry_after(answer) or self.backoff_seconds * 2**attempt)
                 continue
             if answer.status_code == 404:
                 return {}
@@ -171,14 +177,13 @@ class Correios:
                 raise CarrierUnavailable(f"Correios answered {answer.status_code} for {path}")
             body: dict[str, Any] = answer.json()
             return body
-        raise CarrierUnavailable(
-            f"Correios kept refusing {path} after {self.max_attempts} attempts"
-        )  # the queue retries
+        # The tracking queue retries the record later.
+        raise CarrierUnavailable(f"Correios kept refusing {path} after {self.max_attempts} attempts")
 
-    def _bearer(self, now: datetime) -> str:
+    async def _bearer(self, http: httpx.AsyncClient, now: datetime) -> str:
         if self._token and self._token[1] - timedelta(minutes=5) > now:
             return self._token[0]
-        answer = self.http.post(
+        answer = await http.post(
             f"{self.credentials.api_url}{TOKEN_PATH}",
             auth=(self.credentials.user, self.credentials.access_code),
             json={"numero": self.credentials.postage_card},
