@@ -33,7 +33,7 @@ lint: venv
 	$(BIN)/cfn-lint template.yaml
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 demo: venv
 	$(BIN)/python -m infra.local demo --out demo-output

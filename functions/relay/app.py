@@ -1,5 +1,6 @@
-"""Deliveries table stream → the events queue: each new webhook delivery's canonical events, queued for the events
-function. Partial batch failures: the stream resumes from the first record not relayed, so nothing is lost."""
+"""Deliveries table stream → the queues: each new webhook delivery's canonical events to the events queue (a
+carrier's pushed scans to the tracking queue). Partial batch failures: the stream resumes from the first record not
+relayed, so nothing is lost."""
 
 from typing import Any
 
@@ -25,7 +26,8 @@ def record_handler(record: DynamoDBRecord) -> None:
     if delivery is None:
         return
     tracer.put_annotation("store_id", delivery.store_id)
-    queued = queues.enqueue_events(aws.sqs(), settings.events_queue_url, delivery.events, delivery.store_id)
+    url = settings.tracking_queue_url if delivery.queue == "tracking" else settings.events_queue_url
+    queued = queues.enqueue_events(aws.sqs(), url, delivery.events, delivery.store_id)
     metrics.add_metric(name="EventsRelayed", unit=MetricUnit.Count, value=queued)
     logger.info("delivery relayed", extra={"store_id": delivery.store_id, "events": queued})
 

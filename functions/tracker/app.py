@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.settings import TrackingSettings
 from proativo.tracking import ParcelBatch
+from proativo.tracking.push import CarrierPushMessage
 
 settings = TrackingSettings.from_env()
 logger = Logger()
@@ -21,8 +22,13 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
 
 async def record_handler(record: SQSRecord) -> None:
-    batch = ParcelBatch.from_message(record.body)
-    for outcome in await wiring.tracker(settings).check(batch.parcels, clock.now()):
+    tracker, now = wiring.tracker(settings), clock.now()
+    pushed = CarrierPushMessage.from_message(record.body)
+    if pushed is not None:
+        outcomes = [await tracker.apply_push(pushed.store_id, pushed.carrier, pushed.push.result(), now)]
+    else:
+        outcomes = await tracker.check(ParcelBatch.from_message(record.body).parcels, now)
+    for outcome in outcomes:
         ref = outcome.ref
         metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
         for announced in outcome.announced:

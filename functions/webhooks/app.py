@@ -94,6 +94,47 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     return _json(202, {"status": "accepted", "events": len(delivery.events)})
 
 
+@app.post(
+    "/webhooks/carrier/<carrier>/<store_id>",
+    summary="Receive a carrier's pushed scans",
+    description="Verifies the store's signature for the carrier (as the generic platform signs) and queues the scans "
+    "for tracking. See README, 'Carriers that push', for the format.",
+    tags=["webhooks"],
+    responses={
+        202: _doc("accepted: scans queued for tracking", _ANSWER),
+        200: _doc("duplicate delivery", _ANSWER),
+        400: _doc("invalid payload: the field and the reason", _REFUSAL),
+        401: _doc("missing or wrong signature", _REFUSAL),
+        404: _doc("unknown carrier or store", _REFUSAL),
+        413: _doc("body over 256 KB", _REFUSAL),
+    },
+)
+def receive_carrier(carrier: str, store_id: str) -> Response[dict[str, Any]]:
+    event = app.current_event
+    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+    logger.append_keys(store_id=store_id, carrier=carrier)
+    now = clock.now()
+    delivery = webhooks.receive_carrier_push(
+        carrier,
+        store_id,
+        event.headers,
+        body,
+        now,
+        _secret,
+        settings.max_body_bytes,
+        settings.signature_tolerance_seconds,
+    )
+    assert delivery.key is not None  # a push always has one
+    recorded = deliveries.record(
+        aws.dynamodb(), settings.deliveries_table_name, delivery.key, store_id, delivery.events, (), now, "tracking"
+    )
+    if not recorded:
+        metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
+        return _json(200, {"status": "duplicate", "events": 0})
+    metrics.add_metric(name="CarrierPushes", unit=MetricUnit.Count, value=1)
+    return _json(202, {"status": "accepted", "events": 1})
+
+
 @app.get("/openapi.json", summary="This API's OpenAPI description", tags=["meta"], include_in_schema=False)
 def openapi() -> Response[dict[str, Any]]:
     schema = json.loads(
@@ -105,6 +146,15 @@ def openapi() -> Response[dict[str, Any]]:
         "required": True,
         "description": "The platform's payload, exactly as signed",
         "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    from proativo.tracking.push import CarrierPush
+
+    push = CarrierPush.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(push.pop("$defs", {}))
+    schema["paths"]["/webhooks/carrier/{carrier}/{store_id}"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "The carrier's scans for one tracking code, exactly as signed",
+        "content": {"application/json": {"schema": push}},
     }
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=schema)
 

@@ -24,9 +24,13 @@ def request_time(event: dict[str, Any]) -> datetime:
 
 
 def webhook_platform(event: dict[str, Any]) -> str | None:
-    """The platform of a webhook route event, or None for any other event."""
-    if str(event.get("routeKey", "")).startswith("POST /webhooks/{platform}/"):
+    """The platform whose signature a webhook route event carries (a carrier's push is signed as the generic
+    platform signs), or None for any other event."""
+    route = str(event.get("routeKey", ""))
+    if route.startswith("POST /webhooks/{platform}/"):
         return str(event.get("pathParameters", {}).get("platform"))
+    if route.startswith("POST /webhooks/carrier/"):
+        return "generic"
     return None
 
 

@@ -33,6 +33,7 @@ LOCAL_STAGE = "local"
 DEMO_STORE = "demo"
 DEMO_SECRET = "demo-secret"  # noqa: S105 - the documented secret of the local demo store
 DEMO_SENDER = "contato@lojademo.com.br"
+DEMO_CARRIER = "expressa"  # a regional carrier that pushes its scans to /webhooks/carrier/expressa/demo
 
 
 _SINK: "_Sink | None" = None
@@ -631,10 +632,13 @@ class LocalStack:
         from proativo import aws, stores
         from proativo.platforms import PLATFORMS
         from proativo.tracking.carriers import credentials_name
+        from proativo.webhooks import carrier_secret_name
 
         prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))
         for platform in PLATFORMS:
             stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, platform, DEMO_SECRET)
+        # A carrier that pushes its scans (the generic carrier's format), with the same secret.
+        stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, carrier_secret_name(DEMO_CARRIER), DEMO_SECRET)
         # The demo store's Correios contract, pointing at the fake Correios this stack serves.
         host, port = self._carrier_server.server_address[:2]
         aws.ssm().put_parameter(

@@ -1,8 +1,11 @@
 """Parcels tracked with the (fake) Correios API through the real functions, on virtual time: every kind of trouble
 is caught by the tracker and the customer hears it from the store first, once."""
 
+import json
+
 import pytest
 
+from infra.local.stack import DEMO_SECRET
 from tests.conftest import Harness, generic
 
 CUSTOMER = {
@@ -138,4 +141,95 @@ def test_a_carrier_without_credentials_keeps_the_parcel_for_later(harness: Harne
     days(harness, 1)
     item = parcel(harness)
     assert (item["status"], "due_at" in item) == ("info_received", True)
+    assert harness.stack.fake_correios.requests == 0
+
+
+def push(harness: Harness, code: str, *scans: dict, delivery: str = "p-1", secret: str = DEMO_SECRET) -> int:
+    """POST a carrier push to the local stack's route, signed like the generic platform."""
+    from proativo.platforms import PLATFORMS
+
+    body = json.dumps({"id": delivery, "tracking_code": code, "scans": list(scans)}).encode()
+    headers = {
+        "content-type": "application/json",
+        **PLATFORMS["generic"].sign_headers(secret, body, harness.stack.clock.now()),
+    }
+    status, _, _ = harness.stack.http("POST", "/webhooks/carrier/expressa/demo", headers, body)
+    harness.stack.drain()
+    return status
+
+
+def ship_with(harness: Harness, carrier: str, code: str) -> None:
+    data = {"order_id": "o-9", "carrier": carrier, "tracking_code": code, "promised_at": "2026-11-27T23:59:59-03:00"}
+    assert harness.post(generic("order.shipped", f"ship-{code}", "2026-11-24T11:50:00Z", data, CUSTOMER)).status == 202
+
+
+def test_a_carrier_that_pushes_is_heard_like_one_that_is_polled(harness: Harness) -> None:
+    ship_with(harness, "Expressa", "EX-778899")
+    scan = {"status": "out_for_delivery", "code": "SAI", "description": "Saiu para entrega", "location": "Curitiba/PR"}
+    assert push(harness, "EX-778899", {**scan, "at": "2026-11-24T08:55:00-03:00"}) == 202
+    assert push(harness, "EX-778899", {**scan, "at": "2026-11-24T08:55:00-03:00"}) == 200  # the same delivery again
+    harness.stack.advance(120)
+    assert [(c, t) for c, t, _ in notices(harness)] == [
+        ("email", "parcel_out_for_delivery"),
+        ("sms", "parcel_out_for_delivery"),
+    ]
+    delivered = {"status": "delivered", "code": "ENT", "description": "Entregue", "at": "2026-11-24T09:01:00-03:00"}
+    assert push(harness, "EX-778899", delivered, delivery="p-2") == 202
+    harness.stack.jump(3600)
+    assert notices(harness)[-1][1] == "order_delivered"
+    assert parcel(harness)["status"] == "delivered"
+
+
+def test_a_pushing_carrier_gone_quiet_is_judged_by_the_clock(harness: Harness) -> None:
+    ship_with(harness, "Expressa", "EX-101010")
+    transit = {"status": "in_transit", "code": "TRF", "at": "2026-11-24T08:55:00-03:00"}
+    assert push(harness, "EX-101010", transit) == 202
+    days(harness, 6)  # nothing more pushed: stalled after three business days, then late after the promise
+    kinds = {i["event_id"].split(":")[4] for i in harness.items("c-9", "EVENT#") if i["type"] == "ParcelException"}
+    assert kinds == {"stalled", "late"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        (b"{oops", 400, "body"),
+        (b'{"id": "x", "tracking_code": "EX-1", "scans": []}', 400, "scans"),
+        (
+            b'{"id": "x", "tracking_code": "EX-1234", "scans": [{"status": "teleported", "at": "2026-11-24T09:30Z"}]}',
+            400,
+            "scans.0.status",
+        ),
+    ],
+)
+def test_a_bad_push_is_refused_with_its_field_and_nothing_is_kept(
+    harness: Harness, body: bytes, status: int, field: str
+) -> None:
+    from proativo.platforms import PLATFORMS
+
+    headers = {
+        "content-type": "application/json",
+        **PLATFORMS["generic"].sign_headers("demo-secret", body, harness.stack.clock.now()),
+    }
+    answer, _, out = harness.stack.http("POST", "/webhooks/carrier/expressa/demo", headers, body)
+    assert (answer, json.loads(out)["field"]) == (status, field)
+    assert harness.received() == 0
+
+
+def test_a_push_signed_with_another_secret_or_for_an_unknown_carrier_is_refused(harness: Harness) -> None:
+    scan = {"status": "in_transit", "at": "2026-11-24T09:30:00-03:00"}
+    assert push(harness, "EX-555", scan, secret="not-the-secret") == 401
+    body = b'{"id": "x", "tracking_code": "EX-555", "scans": [{"status": "in_transit", "at": "2026-11-24T09:30:00Z"}]}'
+    from proativo.platforms import PLATFORMS
+
+    headers = PLATFORMS["generic"].sign_headers("demo-secret", body, harness.stack.clock.now())
+    assert harness.stack.http("POST", "/webhooks/carrier/nobody/demo", headers, body)[0] == 404
+    assert harness.received() == 0
+
+
+def test_a_mistyped_correios_code_is_kept_aside_not_reported_lost(harness: Harness) -> None:
+    ship_with(harness, "Correios", "AA123456784BR")  # the check digit says 5
+    days(harness, 15)
+    item = parcel(harness)
+    assert (item["status"], item["substatus"], "due_at" in item) == ("exception", "invalid_code", False)
+    assert notices(harness) == []
     assert harness.stack.fake_correios.requests == 0

@@ -22,11 +22,13 @@ RETENTION_SECONDS = 7 * 24 * 3600  # platforms retry for up to two days (Shopify
 
 @dataclass(frozen=True)
 class Delivery:
-    """A delivery as the relay reads it from the stream: its store and its canonical events (JSON)."""
+    """A delivery as the relay reads it from the stream: its store, its messages (JSON) and where they go: the
+    events queue (canonical events from platforms) or the tracking queue (scans carriers push)."""
 
     key: str
     store_id: str
     events: tuple[str, ...]
+    queue: str = "events"
 
 
 def record(
@@ -37,6 +39,7 @@ def record(
     events: Sequence[str],
     event_types: Sequence[str],
     now: datetime,
+    queue: str = "events",
 ) -> bool:
     """Record a delivery unless its key was seen: True if recorded (its events will be queued), False if a repeat."""
     try:
@@ -48,6 +51,7 @@ def record(
                 "events": {"L": [{"S": e} for e in events]},
                 "event_types": {"L": [{"S": t} for t in event_types]},
                 "received_at": {"S": now.isoformat()},
+                "queue": {"S": queue},
                 "expiration": {"N": str(int(now.timestamp()) + RETENTION_SECONDS)},
             },
             ConditionExpression="attribute_not_exists(id)",
@@ -68,4 +72,5 @@ def from_stream(record: Mapping[str, Any]) -> Delivery | None:
         key=image["id"]["S"],
         store_id=image["store_id"]["S"],
         events=tuple(e["S"] for e in image["events"]["L"]),
+        queue=image.get("queue", {}).get("S", "events"),
     )

@@ -79,9 +79,10 @@ class TrackingSettings(CoreSettings):
 
 
 class RelaySettings(CoreSettings):
-    """The relay: new deliveries (the deliveries table's stream) to the events queue."""
+    """The relay: new deliveries (the deliveries table's stream) to the events or the tracking queue."""
 
     events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
+    tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
 
 
 class FeedbackSettings(CoreSettings):

@@ -1,6 +1,7 @@
 """Receiving a platform webhook: verify, parse, and hand canonical events to the events queue. Nothing else runs
 in the request path, so platforms get their answer well inside their time limits."""
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -65,3 +66,40 @@ def receive(
         events=tuple(dump_event(e) for e in events),
         event_types=tuple(e.type for e in events),
     )
+
+
+_CARRIER = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+
+
+def carrier_secret_name(carrier: str) -> str:
+    """The name a carrier's push secret is kept under, beside the platforms' (`webhook-secrets/carrier-<name>`)."""
+    return f"carrier-{carrier}"
+
+
+def receive_carrier_push(
+    carrier: str,
+    store_id: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    secret_of: Callable[[str, str], str],
+    max_body_bytes: int,
+    tolerance_seconds: int,
+) -> Delivery:
+    """Verify and parse a carrier's push of scans (signed like the generic platform): one message for the tracking
+    queue, keyed by the push's delivery id so a repeat changes nothing."""
+    from proativo.platforms.generic import GenericPlatform
+    from proativo.tracking.push import parse_push
+
+    if not _CARRIER.match(carrier):
+        raise NotFound(f"unknown carrier '{carrier}'")
+    if not _STORE_ID.match(store_id):
+        raise NotFound(f"unknown store '{store_id}'")
+    if len(body) > max_body_bytes:
+        raise PayloadTooLarge(f"body of {len(body)} bytes exceeds {max_body_bytes}")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    GenericPlatform().verify(lowered, body, secret_of(store_id, carrier_secret_name(carrier)), now, tolerance_seconds)
+    push = parse_push(body)
+    message = json.dumps({"store_id": store_id, "carrier": carrier, "push": push.model_dump(mode="json")})
+    delivery = lowered.get("x-proativo-delivery") or push.id
+    return Delivery(key=f"{store_id}:carrier-{carrier}:{delivery}", events=(message,), event_types=("CarrierPush",))

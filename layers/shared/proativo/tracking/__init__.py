@@ -50,6 +50,13 @@ def parcel_sk(carrier: str, tracking_code: str) -> str:
     return f"PARCEL#{carrier}#{tracking_code}"
 
 
+def lookup_pk(store_id: str, carrier: str, tracking_code: str) -> str:
+    """Partition of the item that finds a parcel from its carrier and code alone (one per parcel: no hot key)."""
+    from proativo.tracking.carriers import carrier_id
+
+    return f"{keys.store_pk(store_id)}#TRACK#{carrier_id(carrier)}#{tracking_code.strip().upper()}"
+
+
 class ParcelRef(BaseModel):
     """The tracking queue's message: which parcel to check."""
 
@@ -77,6 +84,11 @@ class ParcelBatch(BaseModel):
         return cls.model_validate(data if isinstance(data, dict) and "parcels" in data else {"parcels": [data]})
 
 
+class ParcelNotYetKnown(RuntimeError):
+    """A carrier pushed scans for a code no shipment has named yet (the shipment event may still be on its way):
+    the queue retries, and after its retries the message waits in the DLQ."""
+
+
 def _key(ref: ParcelRef) -> dict[str, str]:
     return {"pk": keys.customer_pk(ref.store_id, ref.customer_id), "sk": parcel_sk(ref.carrier, ref.tracking_code)}
 
@@ -99,10 +111,32 @@ class ParcelRegistry:
     due_shards: int
 
     def register(self, event: OrderShipped, now: datetime) -> bool:
-        """Start watching a shipped parcel (once; a repeated shipment event changes nothing)."""
+        """Start watching a shipped parcel (once; a repeated shipment event changes nothing). False when it was
+        known already."""
+        from proativo.tracking import s10
+        from proativo.tracking.carriers import carrier_id
+
         pk = keys.customer_pk(event.store_id, event.customer.id)
         sk = parcel_sk(event.carrier, event.tracking_code)
         first = max(now, event.occurred_at) + FIRST_CHECK_AFTER
+        # How a carrier's push (which knows only the tracking code) finds the parcel. Written first and idempotent:
+        # a crash before the parcel's own put leaves nothing a retry would not write again.
+        self.table.put_item(
+            Item={
+                "pk": lookup_pk(event.store_id, event.carrier, event.tracking_code),
+                "sk": "REF",
+                "kind": "parcel_ref",
+                "store_id": event.store_id,
+                "customer_id": event.customer.id,
+                "order_id": event.order_id,
+                "carrier": event.carrier,
+                "tracking_code": event.tracking_code,
+            }
+        )
+        # A Correios code that fails its S10 check digit was mistyped: the carrier would never know it, and the
+        # customer would be told of a "lost" parcel. Keep it off the index, for the store's team to correct.
+        mistyped = carrier_id(event.carrier) == "correios" and not s10.is_valid(event.tracking_code)
+        due = {} if mistyped else keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards)
         try:
             self.table.put_item(
                 Item={
@@ -117,10 +151,10 @@ class ParcelRegistry:
                     "shipped_at": as_utc(event.occurred_at),
                     **({"promised_at": as_utc(event.promised_at)} if event.promised_at else {}),
                     **({"tracking_url": event.tracking_url} if event.tracking_url else {}),
-                    "status": "info_received",
+                    "status": "exception" if mistyped else "info_received",
+                    **({"substatus": "invalid_code"} if mistyped else {"next_check_at": as_utc(first)}),
                     "version": 0,
-                    "next_check_at": as_utc(first),
-                    **keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards),
+                    **due,
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
@@ -129,6 +163,11 @@ class ParcelRegistry:
                 return False
             raise
         return True
+
+    def find(self, store_id: str, carrier: str, tracking_code: str) -> ParcelRef | None:
+        """The parcel a store shipped with `carrier` under `tracking_code` (None: not shipped, or not yet known)."""
+        item = self.table.get_item(Key={"pk": lookup_pk(store_id, carrier, tracking_code), "sk": "REF"}).get("Item")
+        return ParcelRef(**{f: str(item[f]) for f in ParcelRef.model_fields}) if item else None
 
     def load(self, ref: ParcelRef) -> dict[str, Any] | None:
         """The parcel's item (None if it is gone, e.g. erased)."""
@@ -315,10 +354,10 @@ class Tracker:
         async with httpx.AsyncClient(timeout=self.http_timeout) as http:
             for (store_id, carrier), group in groups.items():
                 adapter = self.carriers(store_id, carrier)
-                if adapter is None:
-                    outcomes += [self._keep(ref, now) for ref in group]
-                    continue
                 policy = self.policies(store_id)
+                if adapter is None:
+                    outcomes += [self._without_adapter(ref, items.get(_item_key(ref)), policy, now) for ref in group]
+                    continue
                 for start in range(0, len(group), adapter.batch_size):
                     chunk = group[start : start + adapter.batch_size]
                     work.append(self._batch(http, adapter, chunk, items, policy, now))
@@ -355,7 +394,21 @@ class Tracker:
             lambda: [self._apply(ref, items.get(_item_key(ref)), results, policy, now) for ref in refs]
         )
 
-    def _keep(self, ref: ParcelRef, now: datetime) -> CheckOutcome:
+    async def apply_push(self, store_id: str, carrier: str, result: "TrackingResult", now: datetime) -> CheckOutcome:
+        """Fold a carrier's pushed scans into its parcel, like a polled answer."""
+        ref = self.registry.find(store_id, carrier, result.tracking_code)
+        if ref is None:
+            raise ParcelNotYetKnown(f"no parcel of store '{store_id}' with {carrier} {result.tracking_code} yet")
+        item = self.registry.load(ref)
+        policy = self.policies(store_id)
+        return await asyncio.to_thread(self._apply, ref, item, {result.tracking_code: result}, policy, now)
+
+    def _without_adapter(
+        self, ref: ParcelRef, item: dict[str, Any] | None, policy: "TrackingPolicy", now: datetime
+    ) -> CheckOutcome:
+        if item is not None and int(item.get("scans_seen", 0)) > 0:
+            # A carrier that pushes: its silence is news too (late, stalled, lost are judged by the clock).
+            return self._apply(ref, item, {}, policy, now)
         at = now + RECHECK_WITHOUT_ADAPTER
         kept = self.registry.reschedule(ref, at)
         note = f"no adapter or credentials for carrier '{ref.carrier}'; kept for later"

@@ -159,7 +159,7 @@ def assess(state: ParcelState, result: TrackingResult | None, now: datetime, pol
             last_scan_at=latest.at,
             last_description=latest.description,
             last_location=latest.location,
-            scans_seen=len(scans),
+            scans_seen=state.scans_seen + len(new_scans),
             delivered_at=latest.at if latest.status == Status.DELIVERED else updated.delivered_at,
         )
     if not scans and now - state.shipped_at > timedelta(days=policy.expire_after_days):
