@@ -1,6 +1,7 @@
 """Tracking queue → ask the carriers about each message's parcels (records concurrently, within each carrier's
 limits), announce what changed. Partial batch failures: a carrier that cannot answer fails only its records."""
 
+import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -23,6 +24,21 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
 async def record_handler(record: SQSRecord) -> None:
     tracker, now = wiring.tracker(settings), clock.now()
+    claims = json.loads(record.body).get("claims")
+    if isinstance(claims, dict):
+        for step in await tracker.advance_claims(str(claims["store_id"]), list(claims["keys"]), now):
+            metrics.add_metric(name="ClaimSteps", unit=MetricUnit.Count, value=1)
+            logger.info(
+                "claim step",
+                extra={
+                    "store_id": claims["store_id"],
+                    "claim": step.sk,
+                    "status": step.status,
+                    "amount": step.amount,
+                    "announced": list(step.announced),
+                },
+            )
+        return
     pushed = CarrierPushMessage.from_message(record.body)
     if pushed is not None:
         outcomes = [await tracker.apply_push(pushed.store_id, pushed.carrier, pushed.push.result(), now)]

@@ -34,6 +34,7 @@ class OutboxEntry:
     flow_id: str
     file: str
     text_file: str
+    text: str = ""  # the plain-text part (an SMS: its text), for tests and the local API
 
 
 def _part(message: EmailMessage, subtype: str) -> str:
@@ -98,6 +99,7 @@ class Outbox:
             template=str(item["template"]),
             subject=subject,
             preview=subject or " ".join(text.split())[:90],
+            text=text,
             store_id=str(item["store_id"]),
             flow_id=str(item.get("flow_id", "")),
             file=f"messages/{stem}.html" if body_html else f"messages/{stem}.txt",

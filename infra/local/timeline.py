@@ -54,6 +54,10 @@ class Timeline:
                     self.add(inv.at, f"     $$ recovered {value} by {by}")
             elif message == "dispatch run" and log.get("due"):
                 self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
+            elif message == "claim step" and log.get("announced"):
+                status = log.get("status")
+                won = f" ({log['amount']} to the store)" if status == "won" and log.get("amount") else ""
+                self.add(inv.at, f"     claims: {log.get('claim')} -> {status}{won}")
             elif message == "parcel checked" and log.get("announced"):
                 said = ", ".join(log["announced"])
                 parcel = f"{log.get('carrier')} parcel of order {log.get('order_id')}"

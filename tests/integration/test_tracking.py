@@ -2,6 +2,8 @@
 is caught by the tracker and the customer hears it from the store first, once."""
 
 import json
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -233,3 +235,79 @@ def test_a_mistyped_correios_code_is_kept_aside_not_reported_lost(harness: Harne
     assert (item["status"], item["substatus"], "due_at" in item) == ("exception", "invalid_code", False)
     assert notices(harness) == []
     assert harness.stack.fake_correios.requests == 0
+
+
+def claims(harness: Harness) -> list[dict]:
+    found: list[dict] = _cli_json(["claims", "list", "demo", *WHERE])
+    return found
+
+
+def _cli_json(argv: list[str]) -> Any:
+    import contextlib
+    import io
+
+    from proativo.cli import main as cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli(argv) == 0
+    return json.loads(out.getvalue())
+
+
+def test_a_lost_parcel_gets_a_correios_claim_the_customer_hears_of_and_its_answer_is_recorded(harness: Harness) -> None:
+    ship(harness, "QC158300275BR", "lost", promised=None)
+    days(harness, 14)
+    (claim,) = claims(harness)
+    assert (claim["claim_kind"], claim["channel"], claim["status"], claim["amount"]) == (
+        "lost",
+        "correios_pi",
+        "won",
+        "189.90",
+    )
+    assert claim["protocol"] and claim["deadline_at"] == "2027-02-22T11:50:00Z"  # 90 days after posting
+    (told,) = [e for e in harness.outbox.entries if e.template == "parcel_claim_opened"]
+    assert told.recipient == "rita@example.com"
+    assert f"protocolo {claim['protocol']}" in told.text
+    statuses = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ClaimUpdated"]
+    assert statuses == ["claim:Correios:QC158300275BR:open", "claim:Correios:QC158300275BR:won"]
+
+
+def test_a_delay_is_claimed_only_once_it_is_days_late(harness: Harness) -> None:
+    ship(harness, "QB472915809BR", "stalled", promised="2026-11-26T23:59:59-03:00")
+    days(harness, 6)
+    assert claims(harness) == []  # late since the 27th: not five days yet
+    days(harness, 2)
+    (claim,) = claims(harness)
+    assert (claim["claim_kind"], claim["status"]) == ("late", "open")
+
+
+def test_a_carrier_without_a_claim_api_gets_a_task_and_a_warning_before_its_deadline(harness: Harness) -> None:
+    ship_with(harness, "Expressa", "EX-202020")
+    assert (
+        push(harness, "EX-202020", {"status": "exception", "substatus": "lost", "at": "2026-11-24T08:55:00-03:00"})
+        == 202
+    )
+    days(harness, 1)
+    (claim,) = claims(harness)
+    assert (claim["channel"], claim["status"], claim["deadline_at"]) == ("task", "task", "2026-12-24T11:50:00Z")
+    harness.stack.jump(timedelta(days=23).total_seconds())  # seven days before the deadline
+    events = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ClaimUpdated"]
+    assert events == ["claim:Expressa:EX-202020:task", "claim:Expressa:EX-202020:deadline_near"]
+    recorded = _cli_json(
+        [
+            "claims",
+            "record",
+            "demo",
+            "--carrier",
+            "Expressa",
+            "--tracking-code",
+            "EX-202020",
+            "--status",
+            "open",
+            "--protocol",
+            "EXP-991",
+            *WHERE,
+        ],
+    )
+    assert recorded["status"] == "open"
+    assert claims(harness)[0]["protocol"] == "EXP-991"

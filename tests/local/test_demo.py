@@ -31,7 +31,8 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
         ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
-        # The week after, on the fake Correios. Carla's parcel: out for delivery, nobody home, then the agency.
+        ("email", "davi.rocha@example.com", "order_shipped"),  # no SMS: Davi did not opt in
+        # The days after, on the fake Correios. Carla's parcel: out for delivery, nobody home, then the agency.
         ("email", "carla.dias@example.com", "parcel_out_for_delivery"),
         ("sms", "+5521912345678", "parcel_out_for_delivery"),
         ("email", "carla.dias@example.com", "parcel_exception"),  # failed attempt
@@ -44,6 +45,10 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "ana.souza@example.com", "parcel_out_for_delivery"),
         ("sms", "+5511987654321", "parcel_out_for_delivery"),
         ("email", "ana.souza@example.com", "order_delivered"),
+        # Davi's stalls, then Correios says it is lost: he is told, and that a claim was filed for him.
+        ("email", "davi.rocha@example.com", "parcel_exception"),  # stalled
+        ("email", "davi.rocha@example.com", "parcel_exception"),  # lost
+        ("email", "davi.rocha@example.com", "parcel_claim_opened"),
         ("email", "carla.dias@example.com", "parcel_pickup_reminder"),  # two days before it would go back
         ("email", "carla.dias@example.com", "order_delivered"),  # she collected it
     ]
@@ -55,7 +60,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 24
+    assert index.count("<tr><td>") == 28
     for entry in outbox.entries:
         assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
@@ -75,3 +80,5 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "OrderPaid for c-davi -> left payment_pending (OrderPaid)" in text
     assert " failed: " not in text  # no function failed
     assert "ParcelException:late" in text and "ParcelException:awaiting_pickup" in text
+    assert "claims: correios#QD314159268BR -> open" in text
+    assert "claims: correios#QD314159268BR -> won (189.90 to the store)" in text

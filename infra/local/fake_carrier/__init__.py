@@ -22,6 +22,8 @@ JOURNEYS = Path(__file__).with_name("journeys.yaml")
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 USER, ACCESS_CODE, POSTAGE_CARD = "lojademo", "demo-access-code", "0076543210"
 _DURATION = TypeAdapter(timedelta)
+# What the fake pays when a claim is upheld: the postage for a delay, a declared value for loss or damage.
+CLAIM_AMOUNTS = {"ATRASO": "25.90", "EXTRAVIO": "189.90", "AVARIA": "189.90"}
 
 
 @dataclass
@@ -34,6 +36,8 @@ class FakeCorreios:
     codes: dict[str, str] = field(default_factory=dict)
     estimate: timedelta = timedelta(days=3)
     started: dict[str, datetime] = field(default_factory=dict)
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    claim_answer_after: timedelta = timedelta(days=5)
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,7 +61,9 @@ class FakeCorreios:
             raise KeyError(f"no journey {journey!r}; known: {', '.join(self.journeys)}")
         self.codes[code] = journey
 
-    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> tuple[int, Any]:
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: Any = None
+    ) -> tuple[int, Any]:
         """(status, JSON) for one request to the fake API, as Correios would answer it."""
         with self._lock:
             self.requests += 1
@@ -65,11 +71,40 @@ class FakeCorreios:
             time.sleep(self.latency_seconds)
         if method == "POST" and path.endswith("/token/v1/autentica/cartaopostagem"):
             return self._token(headers)
+        if headers.get("authorization", "") != "Bearer fake-correios-token":
+            return 401, {"msgs": ["Token inválido ou expirado"]}
         if method == "GET" and path.endswith("/srorastro/v1/objetos"):
-            if headers.get("authorization", "") != "Bearer fake-correios-token":
-                return 401, {"msgs": ["Token inválido ou expirado"]}
             return 200, self._objects(query.get("codigosObjetos", []))
+        if method == "POST" and path.endswith("/pi/v1/pedidos"):
+            return self._open_claim(body or {})
+        if method == "GET" and "/pi/v1/pedidos/" in path:
+            return self._claim(path.rsplit("/", 1)[1])
         return 404, {"msgs": [f"no such resource {path}"]}
+
+    def _open_claim(self, body: dict[str, Any]) -> tuple[int, Any]:
+        kind = str(body.get("tipoManifestacao", ""))
+        if not body.get("codigoObjeto") or kind not in CLAIM_AMOUNTS:
+            return 400, {"msgs": ["codigoObjeto e tipoManifestacao (ATRASO, EXTRAVIO, AVARIA) são obrigatórios"]}
+        with self._lock:
+            number = f"{len(self.claims) + 1:09d}"
+            self.claims[number] = {"opened": self.now(), "kind": kind, "code": body["codigoObjeto"]}
+        due = (self.now() + self.claim_answer_after).astimezone(BRASILIA).strftime("%Y-%m-%d")
+        return 201, {"numeroPedido": number, "situacao": "ABERTO", "prazoResposta": due}
+
+    def _claim(self, number: str) -> tuple[int, Any]:
+        claim = self.claims.get(number)
+        if claim is None:
+            return 404, {"msgs": [f"Pedido {number} não encontrado"]}
+        if self.now() < claim["opened"] + self.claim_answer_after:
+            return 200, {"numeroPedido": number, "situacao": "ABERTO", "codigoObjeto": claim["code"]}
+        return 200, {
+            "numeroPedido": number,
+            "situacao": "RESPONDIDO",
+            "codigoObjeto": claim["code"],
+            "resultado": "PROCEDENTE",
+            "valorIndenizacao": CLAIM_AMOUNTS[claim["kind"]],
+            "dataResposta": self.now().astimezone(BRASILIA).strftime("%Y-%m-%dT%H:%M:%S"),
+        }
 
     def _token(self, headers: dict[str, str]) -> tuple[int, Any]:
         expected = "Basic " + base64.b64encode(f"{USER}:{ACCESS_CODE}".encode()).decode()
@@ -149,10 +184,13 @@ def serve(fake: FakeCorreios, port: int = 0) -> ThreadingHTTPServer:
         def _handle(self) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
-            if length:
-                self.rfile.read(length)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                sent = json.loads(raw) if raw else None
+            except ValueError:
+                sent = None
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, answer = fake.answer(self.command, url.path, parse_query(url.query), headers)
+            status, answer = fake.answer(self.command, url.path, parse_query(url.query), headers, sent)
             body = json.dumps(answer, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")

@@ -8,6 +8,8 @@ any table and stage given directly, such as the local stack's (`AWS_ENDPOINT_URL
     proativo stores set-tracking-policy minha-loja --stalled-business-days 2 --pickup-hold-days 7
     proativo stores list
     proativo flows set minha-loja my-flows.yaml
+    proativo claims list minha-loja
+    proativo claims record minha-loja --carrier jadlog --tracking-code X --status open --protocol 123
 """
 
 import argparse
@@ -203,6 +205,50 @@ def cmd_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     return stores.registered(boto3.resource("dynamodb").Table(target.table))
 
 
+_CLAIM_FIELDS = (
+    "carrier",
+    "tracking_code",
+    "order_id",
+    "claim_kind",
+    "channel",
+    "status",
+    "protocol",
+    "amount",
+    "created_at",
+    "deadline_at",
+    "answered_at",
+)
+
+
+def cmd_claims_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from proativo.tracking.claims import ClaimBook
+
+    target = _target(args)
+    book = ClaimBook(boto3.resource("dynamodb").Table(target.table), due_shards=1)
+    return [{k: str(c[k]) for k in _CLAIM_FIELDS if k in c} for c in book.listing(args.store_id)]
+
+
+def cmd_claims_record(args: argparse.Namespace) -> dict[str, Any]:
+    """A claim the store's team filed or got answered by hand (carriers without a claim API)."""
+    from datetime import UTC, datetime
+
+    from proativo.clock import as_utc
+    from proativo.tracking.claims import ClaimBook, claim_sk
+
+    target = _target(args)
+    book = ClaimBook(boto3.resource("dynamodb").Table(target.table), due_shards=1)
+    claim = book.load(args.store_id, claim_sk(args.carrier, args.tracking_code))
+    if claim is None:
+        raise SystemExit(f"no claim for {args.carrier} {args.tracking_code} in store '{args.store_id}'")
+    now = as_utc(datetime.now(UTC))
+    changes = {"status": args.status, "protocol": args.protocol, "amount": args.amount}
+    changes["answered_at" if args.status in ("won", "lost") else "opened_at"] = now
+    # Filed or answered by the team: nothing left for us to chase (no alert, no follow-up).
+    if not book.save(claim, changes, None):
+        raise SystemExit("the claim changed meanwhile: list it again and retry")
+    return {k: str(v) for k, v in {**claim, **changes}.items() if k in _CLAIM_FIELDS and v is not None}
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     top = argparse.ArgumentParser(prog="proativo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -260,6 +306,22 @@ def parser() -> argparse.ArgumentParser:
     policy.set_defaults(run=cmd_tracking_policy)
     listing = store_cmds.add_parser("list", parents=[where], help="every registered store")
     listing.set_defaults(run=cmd_list)
+    claim_cmds = commands.add_parser("claims", help="claims against carriers").add_subparsers(
+        dest="command", required=True
+    )
+    claims_list = claim_cmds.add_parser("list", parents=[where], help="a store's claims register")
+    claims_list.add_argument("store_id")
+    claims_list.set_defaults(run=cmd_claims_list)
+    record = claim_cmds.add_parser(
+        "record", parents=[where], help="a claim the store's team filed (open) or got answered (won, lost)"
+    )
+    record.add_argument("store_id")
+    record.add_argument("--carrier", required=True)
+    record.add_argument("--tracking-code", required=True)
+    record.add_argument("--status", required=True, choices=["open", "won", "lost"])
+    record.add_argument("--protocol")
+    record.add_argument("--amount", help="the carrier's indemnity, e.g. 189.90")
+    record.set_defaults(run=cmd_claims_record)
     flow_cmds = commands.add_parser("flows", help="a store's sequences (flows)").add_subparsers(
         dest="command", required=True
     )

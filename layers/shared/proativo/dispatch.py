@@ -196,22 +196,35 @@ class TrackingFanOut:
         messages = [
             (json.dumps({"parcels": [_ref_of(p) for p in chunk]}), str(chunk[0]["store_id"])) for chunk in chunks
         ]
+        # Claims with something to do (open one, ask for its answer, warn of its deadline): a message per store.
+        claims = query_due(self.table, "claim", self.shards, now, limit)
+        report.read += claims.read
+        report.due += len(claims.items)
+        by_store: dict[str, list[dict[str, Any]]] = {}
+        for claim in claims.items:
+            by_store.setdefault(str(claim["store_id"]), []).append(claim)
+        for store_id, group in by_store.items():
+            for start in range(0, len(group), self.per_message):
+                chunk = group[start : start + self.per_message]
+                chunks.append(chunk)
+                body = {"claims": {"store_id": store_id, "keys": [str(c["sk"]) for c in chunk]}}
+                messages.append((json.dumps(body), store_id))
         for chunk, accepted in zip(chunks, send_each(self.sqs, self.queue_url, messages), strict=True):
             if not accepted:
                 continue  # still on the index: the next run tries again
-            for parcel in chunk:
-                _off_the_index(self.table, parcel)
+            for item in chunk:
+                _off_the_index(self.table, item)
                 report.enqueued += 1
         return report
 
 
-def _off_the_index(table: "Table", parcel: dict[str, Any]) -> None:
+def _off_the_index(table: "Table", item: dict[str, Any]) -> None:
     try:
         table.update_item(
-            Key={"pk": parcel["pk"], "sk": parcel["sk"]},
+            Key={"pk": item["pk"], "sk": item["sk"]},
             UpdateExpression="REMOVE due_shard, due_at",
             ConditionExpression="due_at = :d",
-            ExpressionAttributeValues={":d": parcel["due_at"]},
+            ExpressionAttributeValues={":d": item["due_at"]},
         )
     except ClientError as exc:
         if error_code(exc) != "ConditionalCheckFailedException":

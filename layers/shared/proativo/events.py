@@ -163,6 +163,22 @@ class ParcelException(_Event):
     tracking_url: str | None = None
 
 
+class ClaimUpdated(_Event):
+    """A claim against a carrier moved: opened (`open`), left to the store's team (`task`), answered (`won`,
+    `lost`, with the carrier's indemnity), or a team's claim nearing its deadline (`deadline_near`)."""
+
+    type: Literal["ClaimUpdated"] = "ClaimUpdated"
+    order_id: _ID
+    carrier: str
+    tracking_code: str
+    kind: str
+    status: Literal["open", "task", "won", "lost", "deadline_near"]
+    channel: str
+    protocol: str | None = None
+    amount: Decimal | None = None
+    deadline_at: AwareDatetime
+
+
 class OrderDelivered(_Event):
     """The parcel reached the customer."""
 
@@ -211,6 +227,7 @@ type Event = Annotated[
     | OrderShipped
     | ParcelScanned
     | ParcelException
+    | ClaimUpdated
     | OrderDelivered
     | OrderCanceled
     | ConsentChanged
@@ -232,6 +249,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         OrderShipped,
         ParcelScanned,
         ParcelException,
+        ClaimUpdated,
         OrderDelivered,
         OrderCanceled,
         ConsentChanged,

@@ -84,6 +84,7 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
     from proativo.events import Event, dump_event
     from proativo.tracking import ParcelRegistry, Tracker
     from proativo.tracking.carriers import CarrierDirectory
+    from proativo.tracking.claims import ClaimBook
     from proativo.tracking.policy import PolicyCache
 
     table = aws.table(settings.table_name)
@@ -93,11 +94,14 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
             mine = tuple(dump_event(e) for e in events if e.store_id == store_id)
             queues.enqueue_events(aws.sqs(), settings.events_queue_url, mine, store_id)
 
+    directory = CarrierDirectory(settings.secrets_prefix)
     return Tracker(
         ParcelRegistry(table, settings.due_shards),
-        carriers=CarrierDirectory(settings.secrets_prefix),
+        carriers=directory,
         policies=PolicyCache(table),
         publish=publish,
+        claims=ClaimBook(table, settings.due_shards),
+        claim_channels=directory.claims,
         http_timeout=settings.carrier_timeout_seconds,
     )
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import httpx
     from mypy_boto3_dynamodb.service_resource import Table
 
+    from proativo.tracking.claims import ClaimBook, ClaimChannel, ClaimOutcome
     from proativo.tracking.detection import Assessment, ParcelState, TrackingPolicy
     from proativo.tracking.limits import Limits, Throttle
     from proativo.tracking.status import TrackingResult
@@ -336,6 +337,8 @@ class Tracker:
     carriers: Callable[[str, str], Carrier | None]
     policies: Callable[[str], "TrackingPolicy"]
     publish: Callable[[Sequence[Event]], None]
+    claims: "ClaimBook | None" = None
+    claim_channels: Callable[[str, str], "ClaimChannel | None"] = lambda store, carrier: None
     http_timeout: float = 10.0
     _throttles: dict[tuple[int, int], "Throttle"] = field(default_factory=dict)
 
@@ -403,6 +406,23 @@ class Tracker:
         policy = self.policies(store_id)
         return await asyncio.to_thread(self._apply, ref, item, {result.tracking_code: result}, policy, now)
 
+    async def advance_claims(self, store_id: str, claim_keys: Sequence[str], now: datetime) -> list["ClaimOutcome"]:
+        """Take each due claim of a store one step (open, ask for the answer, or warn of its deadline)."""
+        import httpx
+
+        from proativo.tracking.claims import advance_claim
+
+        assert self.claims is not None, "the tracker was built without a claims register"
+        outcomes = []
+        async with httpx.AsyncClient(timeout=self.http_timeout) as http:
+            for sk in claim_keys:
+                claim = self.claims.load(store_id, sk)
+                if claim is None:
+                    continue
+                channel = self.claim_channels(store_id, str(claim["carrier"]))
+                outcomes.append(await advance_claim(self.claims, claim, channel, http, self.publish, now))
+        return outcomes
+
     def _without_adapter(
         self, ref: ParcelRef, item: dict[str, Any] | None, policy: "TrackingPolicy", now: datetime
     ) -> CheckOutcome:
@@ -431,10 +451,18 @@ class Tracker:
         if events:
             self.publish(events)
         saved = self.registry.save(item, assessment.state, assessment.next_check_at)
+        announced = [e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events]
+        if saved and self.claims is not None:
+            from proativo.tracking.claims import claimable, rules_for
+
+            rules = rules_for(ref.carrier)
+            kind = claimable(assessment.state, rules, now)
+            if kind and self.claims.start(ref, assessment.state, kind, rules, now):
+                announced.append(f"ClaimStarted:{kind}")
         return CheckOutcome(
             ref,
             len(assessment.new_scans),
-            tuple(e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events),
+            tuple(announced),
             assessment.next_check_at,
             assessment.state.status.value + ("" if saved else " (another check saved first)"),
         )

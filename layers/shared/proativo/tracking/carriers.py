@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities import parameters
 
 if TYPE_CHECKING:
     from proativo.tracking import Carrier
+    from proativo.tracking.claims import ClaimChannel
 
 
 def credentials_name(prefix: str, store_id: str, carrier: str) -> str:
@@ -56,3 +57,10 @@ class CarrierDirectory:
         if key not in self._adapters:
             self._adapters[key] = build(found)
         return self._adapters[key]
+
+    def claims(self, store_id: str, carrier: str) -> "ClaimChannel | None":
+        """The channel that files claims with a carrier for a store (None: the store's team files them)."""
+        from proativo.tracking.correios import Correios, CorreiosClaims
+
+        adapter = self(store_id, carrier)
+        return CorreiosClaims(adapter) if isinstance(adapter, Correios) else None

@@ -156,11 +156,26 @@ class Correios:
         return parse_objects(await self._get(http, OBJECTS_PATH, params, now))
 
     async def _get(self, http: httpx.AsyncClient, path: str, params: Params, now: datetime) -> dict[str, Any]:
+        return await self.request(http, "GET", path, now, params=params)
+
+    async def request(
+        self,
+        http: httpx.AsyncClient,
+        method: str,
+        path: str,
+        now: datetime,
+        params: Params | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One authenticated call to the Correios API: a new token once on 401, 429/5xx retried with backoff
+        (honouring Retry-After), then CarrierUnavailable for the queue to retry later."""
         refreshed = False
         for attempt in range(self.max_attempts):
-            answer = await http.get(
+            answer = await http.request(
+                method,
                 f"{self.credentials.api_url}{path}",
                 params=params,
+                json=json,
                 headers={"Authorization": f"Bearer {await self._bearer(http, now)}", "Accept": "application/json"},
             )
             if answer.status_code == 401 and not refreshed:
@@ -171,13 +186,13 @@ class Correios:
                     break
                 await self.sleep(_retry_after(answer) or self.backoff_seconds * 2**attempt)
                 continue
-            if answer.status_code == 404:
+            if answer.status_code == 404 and method == "GET":
                 return {}
             if answer.status_code >= 400:
                 raise CarrierUnavailable(f"Correios answered {answer.status_code} for {path}")
             body: dict[str, Any] = answer.json()
             return body
-        # The tracking queue retries the record later.
+        # The queue retries the record later.
         raise CarrierUnavailable(f"Correios kept refusing {path} after {self.max_attempts} attempts")
 
     async def _bearer(self, http: httpx.AsyncClient, now: datetime) -> str:
@@ -202,3 +217,43 @@ class Correios:
 def _retry_after(answer: httpx.Response) -> float | None:
     value = answer.headers.get("retry-after", "")
     return float(value) if value.replace(".", "", 1).isdigit() else None
+
+
+PI_PATH = "/pi/v1/pedidos"
+_PI_KINDS = {"late": "ATRASO", "lost": "EXTRAVIO", "damaged": "AVARIA"}
+
+
+@dataclass
+class CorreiosClaims:
+    """Correios "Pedido de Informação" through the API, with the store's contract (shares the tracking token).
+
+    The request and answer shapes (`numeroPedido`, `situacao`, `resultado`, `valorIndenizacao`) follow the CWS
+    conventions of API Rastro; check them against Correios' current PI documentation before relying on them: the
+    path is `PI_PATH`, and `parse_pi_answer` is the one place that reads an answer."""
+
+    tracking: Correios
+
+    async def open(self, http: httpx.AsyncClient, claim: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """File the claim; its protocol number."""
+        body = {
+            "codigoObjeto": str(claim["tracking_code"]).upper(),
+            "tipoManifestacao": _PI_KINDS[str(claim["claim_kind"])],
+            "cartaoPostagem": self.tracking.credentials.postage_card,
+            "descricao": f"Pedido {claim['order_id']}: objeto com {_PI_KINDS[str(claim['claim_kind'])].lower()}",
+        }
+        answer = await self.tracking.request(http, "POST", PI_PATH, now, json=body)
+        return {"protocol": str(answer["numeroPedido"])}
+
+    async def answer(self, http: httpx.AsyncClient, claim: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        """The carrier's answer (None while it has not answered)."""
+        found = await self.tracking.request(http, "GET", f"{PI_PATH}/{claim['protocol']}", now)
+        return parse_pi_answer(found)
+
+
+def parse_pi_answer(found: dict[str, Any]) -> dict[str, Any] | None:
+    """`won` (with the indemnity) or `lost` once Correios has answered; None while the request is open."""
+    if str(found.get("situacao", "")).upper() not in ("RESPONDIDO", "ENCERRADO"):
+        return None
+    won = str(found.get("resultado", "")).upper() == "PROCEDENTE"
+    amount = found.get("valorIndenizacao")
+    return {"status": "won" if won else "lost", "amount": str(amount) if won and amount is not None else None}

@@ -118,6 +118,10 @@ def _active(state: ParcelState, latest: Scan | None, now: datetime, policy: Trac
         stalled_at = add_business_days(quiet_since, policy.stalled_business_days, policy.country, policy.timezone)
         if now >= stalled_at:
             found[STALLED] = Episode(STALLED, stalled_at, detail)
+    if LOST in found:
+        # Lost says it all: "late" or "stalled" after it would only confuse the customer.
+        found.pop(LATE, None)
+        found.pop(STALLED, None)
     return found
 
 

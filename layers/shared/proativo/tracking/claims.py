@@ -1,0 +1,255 @@
+"""Claims against carriers: opened for delay, loss or damage once the parcel's episode is ripe, followed until the
+carrier answers, and a store's team told when a claim they must open by hand nears its deadline.
+
+A claim is one item per parcel in the store's claims register (`STORE#<id>#CLAIMS`, keyed by carrier and code: the
+register is listed without a scan), on the due index (kind `claim`) whenever it has something to do next. Rules per
+carrier are data (`claims.yaml`). Correios claims ("Pedido de Informação") go through its API with the store's
+contract; any other carrier gets a task for the store's team.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import yaml
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field
+
+from proativo import keys
+from proativo.aws import error_code
+from proativo.clock import as_utc, parse_utc
+from proativo.events import ClaimUpdated, Customer, Event
+
+if TYPE_CHECKING:
+    import httpx
+    from mypy_boto3_dynamodb.service_resource import Table
+
+    from proativo.tracking import ParcelRef
+    from proativo.tracking.detection import ParcelState
+
+Channel = Literal["correios_pi", "task"]
+
+
+class ClaimRules(BaseModel):
+    """How claims work with one carrier."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    channel: Channel
+    kinds: tuple[str, ...]
+    deadline_days: int = Field(ge=1)
+    late_for_days: int = Field(ge=0)
+    follow_up_every_hours: int = Field(ge=1)
+    alert_days_before_deadline: int = Field(ge=1)
+
+
+@cache
+def all_rules() -> dict[str, ClaimRules]:
+    """Every carrier's rules, loaded once."""
+    text = resources.files("proativo.tracking").joinpath("claims.yaml").read_text(encoding="utf-8")
+    return {name: ClaimRules.model_validate(v) for name, v in yaml.safe_load(text)["carriers"].items()}
+
+
+def rules_for(carrier: str) -> ClaimRules:
+    """The rules for a carrier (its own, or the default)."""
+    from proativo.tracking.carriers import carrier_id
+
+    found = all_rules()
+    return found.get(carrier_id(carrier), found["default"])
+
+
+def claimable(state: "ParcelState", rules: ClaimRules, now: datetime) -> str | None:
+    """The kind of trouble worth a claim now, if any: loss and damage at once, a delay once it is `late_for_days`
+    old (carriers answer delay claims only past their own deadline)."""
+    for kind in ("lost", "damaged"):
+        if kind in rules.kinds and kind in state.open_episodes:
+            return kind
+    promised = state.promised_at or state.estimated_delivery
+    late = "late" in rules.kinds and "late" in state.open_episodes and promised is not None
+    if late and promised is not None and now - promised >= timedelta(days=rules.late_for_days):
+        return "late"
+    return None
+
+
+def register_pk(store_id: str) -> str:
+    """The store's claims register."""
+    return f"{keys.store_pk(store_id)}#CLAIMS"
+
+
+def claim_sk(carrier: str, tracking_code: str) -> str:
+    """A claim's key in the register."""
+    return f"{carrier}#{tracking_code}"
+
+
+class ClaimChannel(Protocol):
+    """Opens and follows claims with one carrier."""
+
+    async def open(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any]: ...
+
+    async def answer(
+        self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime
+    ) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class ClaimBook:
+    """The claims register: what is open, what is due, what the carrier answered."""
+
+    table: "Table"
+    due_shards: int
+
+    def start(self, ref: "ParcelRef", state: "ParcelState", kind: str, rules: ClaimRules, now: datetime) -> bool:
+        """Put a claim in the register to be opened now (once per parcel: a second kind of trouble on the same parcel
+        belongs to the claim already made)."""
+        pk, sk = register_pk(ref.store_id), claim_sk(ref.carrier, ref.tracking_code)
+        deadline = state.shipped_at + timedelta(days=rules.deadline_days)
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": pk,
+                    "sk": sk,
+                    "kind": "claim",
+                    "store_id": ref.store_id,
+                    "customer_id": ref.customer_id,
+                    "order_id": ref.order_id,
+                    "carrier": ref.carrier,
+                    "tracking_code": ref.tracking_code,
+                    "claim_kind": kind,
+                    "channel": rules.channel,
+                    "status": "opening",
+                    "created_at": as_utc(now),
+                    "deadline_at": as_utc(deadline),
+                    "version": 0,
+                    **keys.due_keys("claim", f"{pk}|{sk}", now, self.due_shards),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def load(self, store_id: str, sk: str) -> dict[str, Any] | None:
+        """One claim."""
+        found: dict[str, Any] | None = self.table.get_item(
+            Key={"pk": register_pk(store_id), "sk": sk}, ConsistentRead=True
+        ).get("Item")
+        return found
+
+    def listing(self, store_id: str) -> list[dict[str, Any]]:
+        """Every claim of a store (a Query of its register)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": register_pk(store_id)},
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            items += [dict(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def save(self, claim: dict[str, Any], changes: dict[str, Any], next_at: datetime | None) -> bool:
+        """Store what changed and when the claim has something to do next (None: nothing), if nobody saved since."""
+        version = int(claim.get("version", 0))
+        updated = {k: v for k, v in claim.items() if k not in ("due_shard", "due_at")}
+        updated.update({k: v for k, v in changes.items() if v is not None})
+        updated["version"] = version + 1
+        if next_at is not None:
+            updated.update(keys.due_keys("claim", f"{claim['pk']}|{claim['sk']}", next_at, self.due_shards))
+        try:
+            self.table.meta.client.put_item(
+                TableName=self.table.name,
+                Item=updated,
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": version},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def claim_event(claim: dict[str, Any], status: str, now: datetime) -> ClaimUpdated:
+    """The canonical event for a claim reaching `status` (its id is the claim and the status: announced once)."""
+    amount = claim.get("amount")
+    return ClaimUpdated(
+        event_id=f"claim:{claim['carrier']}:{claim['tracking_code']}:{status}",
+        store_id=str(claim["store_id"]),
+        source=str(claim["carrier"]),
+        customer=Customer(id=str(claim["customer_id"])),
+        occurred_at=now,
+        order_id=str(claim["order_id"]),
+        carrier=str(claim["carrier"]),
+        tracking_code=str(claim["tracking_code"]),
+        kind=str(claim["claim_kind"]),
+        status=status,
+        channel=str(claim["channel"]),
+        protocol=claim.get("protocol"),
+        amount=Decimal(str(amount)) if amount is not None else None,
+        deadline_at=parse_utc(str(claim["deadline_at"])),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What one claim step did."""
+
+    sk: str
+    status: str
+    announced: tuple[str, ...]
+    amount: str | None = None
+
+
+async def advance_claim(
+    book: ClaimBook,
+    claim: dict[str, Any],
+    channel: ClaimChannel | None,
+    http: "httpx.AsyncClient",
+    publish: Callable[[Sequence[Event]], None],
+    now: datetime,
+) -> ClaimOutcome:
+    """Take a claim one step: open it, ask for the answer, or (a team's task) warn before its deadline passes."""
+    rules = rules_for(str(claim["carrier"]))
+    status, deadline = str(claim["status"]), parse_utc(str(claim["deadline_at"]))
+    alert_at = deadline - timedelta(days=rules.alert_days_before_deadline)
+    events: list[ClaimUpdated] = []
+    if status == "opening" and channel is not None:
+        opened = await channel.open(http, claim, now)
+        changes: dict[str, Any] = {"status": "open", "protocol": opened.get("protocol"), "opened_at": as_utc(now)}
+        events.append(claim_event({**claim, **changes}, "open", now))
+        next_at: datetime | None = now + timedelta(hours=rules.follow_up_every_hours)
+    elif status == "opening":
+        # No API for this carrier: the store's team opens it; we remind them before the deadline.
+        changes = {"status": "task"}
+        events.append(claim_event(claim, "task", now))
+        next_at = max(alert_at, now)
+    elif status == "open" and channel is not None:
+        answer = await channel.answer(http, claim, now)
+        if answer is None:
+            changes, next_at = {}, now + timedelta(hours=rules.follow_up_every_hours)
+        else:
+            changes = {"status": answer["status"], "amount": answer.get("amount"), "answered_at": as_utc(now)}
+            events.append(claim_event({**claim, **changes}, answer["status"], now))
+            next_at = None
+    elif status == "task" and now >= alert_at:
+        changes, next_at = {"alerted_at": as_utc(now)}, None
+        events.append(claim_event(claim, "deadline_near", now))
+    else:
+        # A team's task not due for its alert yet (or a claim with nothing left to do).
+        changes, next_at = {}, max(alert_at, now) if status == "task" else None
+    if events:
+        publish(events)
+    book.save(claim, changes, next_at)
+    announced = tuple(f"ClaimUpdated:{e.status}" for e in events)
+    amount = changes.get("amount") or claim.get("amount")
+    return ClaimOutcome(
+        str(claim["sk"]), str(changes.get("status", status)), announced, str(amount) if amount else None
+    )
