@@ -50,6 +50,10 @@ async def record_handler(record: SQSRecord) -> None:
         for announced in outcome.announced:
             if announced.startswith("ParcelException:"):
                 metrics.add_metric(name="ParcelExceptions", unit=MetricUnit.Count, value=1)
+            elif announced.startswith("CarrierAlert:"):
+                # A carrier's incidents reached the store's threshold this month: recurring problems are red alerts.
+                metrics.add_metric(name="CarrierAlerts", unit=MetricUnit.Count, value=1)
+                logger.warning("carrier alert", extra={"store_id": ref.store_id, "alert": announced})
         logger.info(
             "parcel checked",
             extra={

@@ -3,8 +3,9 @@
 import json
 import shutil
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -15,6 +16,35 @@ from infra.local.stack import LocalStack, _free_port
 from infra.local.timeline import Timeline
 
 SCENARIO = EVENTS / "demo" / "day.json"
+
+
+def _sample(scenario_path: Path, name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((scenario_path.parent.parent / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def _post(http: httpx.Client, name: str, event: dict[str, Any]) -> None:
+    answer = http.post(event["rawPath"], headers=event["headers"], content=raw_body(event))
+    if answer.status_code >= 300:
+        raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text}")
+
+
+def _follow_up(
+    stack: LocalStack, timeline: Timeline, http: httpx.Client, scenario_path: Path, follow: dict[str, Any]
+) -> None:
+    """The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out, and the store's
+    later moves are posted at their minute (their samples are signed for it)."""
+    timeline.add(stack.clock.now(), f"> {follow['note']}")
+    later = [(request_time(_sample(scenario_path, s["post"])), s) for s in follow.get("story", [])]
+    while stack.clock.now() < datetime.fromisoformat(follow["until"]):
+        if later and later[0][0] <= stack.clock.now() + timedelta(hours=1):
+            at, step = later.pop(0)
+            stack.run_until(at)
+            timeline.add(at, f"> {step['note']}")
+            _post(http, step["post"], _sample(scenario_path, step["post"]))
+            stack.advance(120)  # what the post sets off goes out at once, not at the next hour
+        else:
+            stack.jump(3600, settle=120)
 
 
 def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> tuple[Timeline, Outbox]:
@@ -33,20 +63,14 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
                 for step in scenario["story"]:
-                    event = json.loads((scenario_path.parent.parent / step["post"]).read_text(encoding="utf-8"))
+                    event = _sample(scenario_path, step["post"])
                     at = request_time(event)
                     stack.run_until(at)
                     timeline.add(at, f"> {step['note']}")
-                    answer = http.post(event["rawPath"], headers=event["headers"], content=raw_body(event))
-                    if answer.status_code >= 300:
-                        raise RuntimeError(f"{step['post']} answered {answer.status_code}: {answer.text}")
-            stack.run_until(datetime.fromisoformat(scenario["end"]))
-            if "follow_up" in scenario:
-                # The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out.
-                follow = scenario["follow_up"]
-                timeline.add(stack.clock.now(), f"> {follow['note']}")
-                while stack.clock.now() < datetime.fromisoformat(follow["until"]):
-                    stack.jump(3600, settle=300)
+                    _post(http, step["post"], event)
+                stack.run_until(datetime.fromisoformat(scenario["end"]))
+                if "follow_up" in scenario:
+                    _follow_up(stack, timeline, http, scenario_path, scenario["follow_up"])
         finally:
             server.shutdown()
         with (out / "logs.jsonl").open("w", encoding="utf-8") as logs:

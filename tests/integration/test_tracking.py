@@ -311,3 +311,32 @@ def test_a_carrier_without_a_claim_api_gets_a_task_and_a_warning_before_its_dead
     )
     assert recorded["status"] == "open"
     assert claims(harness)[0]["protocol"] == "EXP-991"
+
+
+def test_the_scorecard_counts_each_journey_once_and_a_bad_carrier_raises_one_alert(harness: Harness) -> None:
+    assert _cli_json(
+        ["stores", "set-tracking-policy", "demo", "--incident-rate-alert", "0.5", "--incident-min-parcels", "2", *WHERE]
+    )
+    ship(harness, "AA123456785BR", "on_time")
+    ship(harness, "QB472915809BR", "late", promised="2026-11-26T23:59:59-03:00")
+    ship(harness, "QC158300275BR", "lost", promised=None)
+    ship(harness, "QD314159268BR", "lost", promised=None)
+    days(harness, 14)
+    card = {
+        (row["carrier"], row["state"]): row
+        for row in _cli_json(["carriers", "scorecard", "demo", "--until", "2026-12-10", *WHERE])
+    }
+    assert set(card) == {("correios", "PR"), ("correios", "PE"), ("correios", "SP")}
+    assert (card["correios", "PR"]["parcels"], card["correios", "PR"]["on_time"]) == (1, 1)
+    assert (card["correios", "PE"]["parcels"], card["correios", "PE"]["late"], card["correios", "PE"]["late_rate"]) == (
+        1,
+        1,
+        1.0,
+    )
+    lost = card["correios", "SP"]
+    assert (lost["parcels"], lost["lost"], lost["incidents"], lost["lost_rate"]) == (2, 2, 2, 1.0)
+    assert (lost["claims_opened"], lost["claims_won"], lost["claims_refunded"]) == (2, 2, "379.80")
+    raised = harness.table().query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#ALERTS"}
+    )["Items"]
+    assert [(a["sk"], a["incidents"], a["parcels"]) for a in raised] == [("2026-11#CARRIER#correios#SP", 2, 2)]

@@ -50,7 +50,10 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "davi.rocha@example.com", "parcel_exception"),  # lost
         ("email", "davi.rocha@example.com", "parcel_claim_opened"),
         ("email", "carla.dias@example.com", "parcel_pickup_reminder"),  # two days before it would go back
+        ("email", "davi.rocha@example.com", "parcel_resolved"),  # the store sends a new T-shirt, tracked
         ("email", "carla.dias@example.com", "order_delivered"),  # she collected it
+        ("email", "davi.rocha@example.com", "parcel_out_for_delivery"),
+        ("email", "davi.rocha@example.com", "order_delivered"),
     ]
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
@@ -60,7 +63,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 28
+    assert index.count("<tr><td>") == 31
     for entry in outbox.entries:
         assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()

@@ -9,6 +9,7 @@ any table and stage given directly, such as the local stack's (`AWS_ENDPOINT_URL
     proativo stores list
     proativo flows set minha-loja my-flows.yaml
     proativo claims list minha-loja
+    proativo carriers scorecard minha-loja --days 30
     proativo claims record minha-loja --carrier jadlog --tracking-code X --status open --protocol 123
 """
 
@@ -148,7 +149,15 @@ def cmd_tracking_policy(args: argparse.Namespace) -> dict[str, Any]:
     target = _target(args)
     given = {
         name: getattr(args, name)
-        for name in ("stalled_business_days", "lost_business_days", "pickup_hold_days", "expire_after_days", "country")
+        for name in (
+            "stalled_business_days",
+            "lost_business_days",
+            "pickup_hold_days",
+            "expire_after_days",
+            "incident_rate_alert",
+            "incident_min_parcels",
+            "country",
+        )
         if getattr(args, name) is not None
     }
     if args.late_grace is not None:
@@ -158,7 +167,13 @@ def cmd_tracking_policy(args: argparse.Namespace) -> dict[str, Any]:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
         raise SystemExit(f"tracking policy refused: {problems}") from None
-    stored = policy.model_dump(mode="json", include=set(given))
+    from decimal import Decimal
+
+    # DynamoDB stores numbers as Decimal, never float.
+    stored = {
+        k: Decimal(str(v)) if isinstance(v, float) else v
+        for k, v in policy.model_dump(mode="json", include=set(given)).items()
+    }
     boto3.resource("dynamodb").Table(target.table).update_item(
         Key={"pk": keys.store_pk(args.store_id), "sk": "PROFILE"},
         UpdateExpression="SET #p = :p",
@@ -244,9 +259,20 @@ def cmd_claims_record(args: argparse.Namespace) -> dict[str, Any]:
     changes = {"status": args.status, "protocol": args.protocol, "amount": args.amount}
     changes["answered_at" if args.status in ("won", "lost") else "opened_at"] = now
     # Filed or answered by the team: nothing left for us to chase (no alert, no follow-up).
-    if not book.save(claim, changes, None):
+    if not book.save(claim, changes, None, datetime.now(UTC)):
         raise SystemExit("the claim changed meanwhile: list it again and retry")
     return {k: str(v) for k, v in {**claim, **changes}.items() if k in _CLAIM_FIELDS and v is not None}
+
+
+def cmd_scorecard(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from datetime import UTC, datetime, timedelta
+
+    from proativo.tracking.scorecard import scorecard
+
+    target = _target(args)
+    until = datetime.fromisoformat(args.until) if args.until else datetime.now(UTC)
+    since = until - timedelta(days=args.days - 1)
+    return scorecard(boto3.resource("dynamodb").Table(target.table), args.store_id, since, until)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -302,6 +328,8 @@ def parser() -> argparse.ArgumentParser:
     policy.add_argument("--pickup-hold-days", type=int)
     policy.add_argument("--expire-after-days", type=int)
     policy.add_argument("--late-grace", help="ISO-8601 duration, e.g. PT12H")
+    policy.add_argument("--incident-rate-alert", type=float, help="a carrier's monthly incident rate that alerts")
+    policy.add_argument("--incident-min-parcels", type=int, help="parcels a month before that rate counts")
     policy.add_argument("--country", help="ISO country whose holidays are not business days, e.g. BR")
     policy.set_defaults(run=cmd_tracking_policy)
     listing = store_cmds.add_parser("list", parents=[where], help="every registered store")
@@ -322,6 +350,16 @@ def parser() -> argparse.ArgumentParser:
     record.add_argument("--protocol")
     record.add_argument("--amount", help="the carrier's indemnity, e.g. 189.90")
     record.set_defaults(run=cmd_claims_record)
+    carrier_cmds = commands.add_parser("carriers", help="how the carriers do").add_subparsers(
+        dest="command", required=True
+    )
+    card = carrier_cmds.add_parser(
+        "scorecard", parents=[where], help="per carrier and destination state: parcels, incidents, claims, rates"
+    )
+    card.add_argument("store_id")
+    card.add_argument("--days", type=int, default=30)
+    card.add_argument("--until", help="the last day, ISO-8601 (default: today)")
+    card.set_defaults(run=cmd_scorecard)
     flow_cmds = commands.add_parser("flows", help="a store's sequences (flows)").add_subparsers(
         dest="command", required=True
     )

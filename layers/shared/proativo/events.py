@@ -179,6 +179,22 @@ class ClaimUpdated(_Event):
     deadline_at: AwareDatetime
 
 
+class ParcelResolved(_Event):
+    """The store resolved a parcel's trouble for the customer: a new item sent (`reshipped`, with its carrier and
+    tracking code) or the money back (`refunded`, with the amount)."""
+
+    type: Literal["ParcelResolved"] = "ParcelResolved"
+    order_id: _ID
+    carrier: str = Field(min_length=1, max_length=40)
+    tracking_code: str = Field(min_length=1, max_length=64)
+    resolution: Literal["reshipped", "refunded"]
+    new_carrier: str | None = Field(default=None, max_length=40)
+    new_tracking_code: str | None = Field(default=None, max_length=64)
+    new_tracking_url: str | None = None
+    amount: Decimal | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+
+
 class OrderDelivered(_Event):
     """The parcel reached the customer."""
 
@@ -228,6 +244,7 @@ type Event = Annotated[
     | ParcelScanned
     | ParcelException
     | ClaimUpdated
+    | ParcelResolved
     | OrderDelivered
     | OrderCanceled
     | ConsentChanged
@@ -250,6 +267,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         ParcelScanned,
         ParcelException,
         ClaimUpdated,
+        ParcelResolved,
         OrderDelivered,
         OrderCanceled,
         ConsentChanged,

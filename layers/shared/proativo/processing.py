@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from proativo.customers import CustomerRepository
-from proativo.events import Event, OrderPlaced, OrderShipped
+from proativo.events import Event, OrderPlaced, OrderShipped, ParcelResolved
 from proativo.sequences.attribution import Attribution, attribute
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
@@ -47,4 +47,23 @@ class EventProcessor:
                 credited = found
         if isinstance(event, OrderShipped):
             self.parcels.register(event, now)
+        if isinstance(event, ParcelResolved) and event.new_tracking_code:
+            # The replacement is tracked like any shipment (its own parcel, its own notices).
+            self.parcels.register(replacement_shipment(event), now)
         return Applied(event.type, event.customer.id, tuple(applied), credited)
+
+
+def replacement_shipment(event: ParcelResolved) -> OrderShipped:
+    """The shipment a reshipment stands for."""
+    assert event.new_tracking_code is not None
+    return OrderShipped(
+        event_id=f"{event.event_id}:replacement",
+        store_id=event.store_id,
+        source=event.source,
+        customer=event.customer,
+        occurred_at=event.occurred_at,
+        order_id=event.order_id,
+        carrier=event.new_carrier or event.carrier,
+        tracking_code=event.new_tracking_code,
+        tracking_url=event.new_tracking_url,
+    )

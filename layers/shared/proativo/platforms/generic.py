@@ -24,6 +24,7 @@ TOPICS = {
     "order.canceled": "OrderCanceled",
     "order.shipped": "OrderShipped",
     "order.delivered": "OrderDelivered",
+    "parcel.resolved": "ParcelResolved",
     "payment.failed": "PaymentFailed",
     "payment.pending": "PaymentPending",
     "consent.changed": "ConsentChanged",

@@ -210,14 +210,22 @@ class ParcelRegistry:
             raise
         return True
 
-    def save(self, item: dict[str, Any], state: "ParcelState", next_check_at: datetime | None) -> bool:
+    def save(
+        self,
+        item: dict[str, Any],
+        state: "ParcelState",
+        next_check_at: datetime | None,
+        counters: Sequence[dict[str, Any]] = (),
+    ) -> bool:
         """Store the assessed state and the next check (none: off the index for good) over the item as loaded, if
-        nobody saved since (optimistic: the version it was loaded at). One put, no update expression to evaluate."""
+        nobody saved since (optimistic: the version it was loaded at). One put, no update expression to evaluate;
+        with `counters` (the scorecard's, when the journey ends), one transaction, and the parcel is marked scored."""
         version = int(item.get("version", 0))
         fields = {
             "status": state.status.value,
             "substatus": state.substatus,
             "open_episodes": sorted(state.open_episodes),
+            "episodes_seen": sorted(state.episodes_seen),
             "scans_seen": state.scans_seen,
             "last_scan_at": as_utc(state.last_scan_at) if state.last_scan_at else None,
             "last_description": state.last_description,
@@ -230,17 +238,22 @@ class ParcelRegistry:
         if next_check_at is not None:
             due = keys.due_keys("track", f"{item['pk']}|{item['sk']}", next_check_at, self.due_shards)
             updated.update({**due, "next_check_at": due["due_at"]})
+        put = {
+            "TableName": self.table.name,
+            "Item": {**updated, **({"scored": True} if counters else {})},
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": version},
+        }
+        # Through the resource's client: clients are thread-safe (the tracker saves from worker threads), and this
+        # one takes plain Python values like the resource does.
+        client: Any = self.table.meta.client
         try:
-            # Through the resource's client: clients are thread-safe (the tracker saves from worker threads), and
-            # this one takes plain Python values like the resource does.
-            self.table.meta.client.put_item(
-                TableName=self.table.name,
-                Item=updated,
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": version},
-            )
+            if counters:
+                client.transact_write_items(TransactItems=[{"Put": put}, *counters])
+            else:
+                client.put_item(**put)
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                 return False
             raise
         return True
@@ -264,6 +277,7 @@ def state_of(item: dict[str, Any]) -> "ParcelState":
         last_location=item.get("last_location"),
         scans_seen=int(item.get("scans_seen", 0)),
         open_episodes=frozenset(item.get("open_episodes") or ()),
+        episodes_seen=frozenset(item.get("episodes_seen") or ()),
         delivered_at=_time(item, "delivered_at"),
     )
 
@@ -450,8 +464,26 @@ class Tracker:
         events = announcements(ref, item, assessment, now)
         if events:
             self.publish(events)
-        saved = self.registry.save(item, assessment.state, assessment.next_check_at)
+        state = assessment.state
+        ended = assessment.next_check_at is None or "lost" in state.open_episodes
+        scoring = ended and not item.get("scored")
+        where = ""
+        counts: list[dict[str, Any]] = []
+        if scoring:
+            from proativo.tracking import scorecard
+            from proativo.tracking.status import Status
+
+            where = scorecard.scope(ref.carrier, scorecard.destination_state(state.last_location))
+            amounts = scorecard.journey_counts(state, delivered=state.status == Status.DELIVERED)
+            counts = scorecard.counters(self.registry.table.name, ref.store_id, where, now, amounts)
+        saved = self.registry.save(item, state, assessment.next_check_at, counts)
         announced = [e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events]
+        if saved and scoring:
+            from proativo.tracking import scorecard
+
+            alert = scorecard.check_alert(self.registry.table, ref.store_id, where, now, policy, now)
+            if alert:
+                announced.append(f"CarrierAlert:{alert.carrier_scope}:{alert.incidents}/{alert.parcels}")
         if saved and self.claims is not None:
             from proativo.tracking.claims import claimable, rules_for
 

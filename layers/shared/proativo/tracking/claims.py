@@ -23,6 +23,7 @@ from proativo import keys
 from proativo.aws import error_code
 from proativo.clock import as_utc, parse_utc
 from proativo.events import ClaimUpdated, Customer, Event
+from proativo.tracking.scorecard import counters, destination_state, scope
 
 if TYPE_CHECKING:
     import httpx
@@ -119,6 +120,7 @@ class ClaimBook:
                     "carrier": ref.carrier,
                     "tracking_code": ref.tracking_code,
                     "claim_kind": kind,
+                    "uf": destination_state(state.last_location),
                     "channel": rules.channel,
                     "status": "opening",
                     "created_at": as_utc(now),
@@ -155,26 +157,51 @@ class ClaimBook:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def save(self, claim: dict[str, Any], changes: dict[str, Any], next_at: datetime | None) -> bool:
-        """Store what changed and when the claim has something to do next (None: nothing), if nobody saved since."""
+    def save(
+        self, claim: dict[str, Any], changes: dict[str, Any], next_at: datetime | None, now: datetime | None = None
+    ) -> bool:
+        """Store what changed and when the claim has something to do next (None: nothing), if nobody saved since;
+        a new status is counted in the carrier's scorecard in the same transaction."""
         version = int(claim.get("version", 0))
         updated = {k: v for k, v in claim.items() if k not in ("due_shard", "due_at")}
         updated.update({k: v for k, v in changes.items() if v is not None})
         updated["version"] = version + 1
         if next_at is not None:
             updated.update(keys.due_keys("claim", f"{claim['pk']}|{claim['sk']}", next_at, self.due_shards))
+        put = {
+            "TableName": self.table.name,
+            "Item": updated,
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": version},
+        }
+        amounts = _claim_counts(str(changes.get("status", "")), changes.get("amount"))
+        client: Any = self.table.meta.client
         try:
-            self.table.meta.client.put_item(
-                TableName=self.table.name,
-                Item=updated,
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": version},
-            )
+            if amounts and now is not None:
+                where = scope(str(claim["carrier"]), str(claim.get("uf", "??")))
+                extra = counters(self.table.name, str(claim["store_id"]), where, now, amounts)
+                client.transact_write_items(TransactItems=[{"Put": put}, *extra])
+            else:
+                client.put_item(**put)
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                 return False
             raise
         return True
+
+
+def _claim_counts(status: str, amount: Any) -> dict[str, int | Decimal]:
+    """What a claim reaching `status` adds to its carrier's scorecard."""
+    match status:
+        case "open":
+            return {"claims_opened": 1}
+        case "task":
+            return {"claims_for_team": 1}
+        case "won":
+            return {"claims_won": 1, "claims_refunded": Decimal(str(amount or 0))}
+        case "lost":
+            return {"claims_lost": 1}
+    return {}
 
 
 def claim_event(claim: dict[str, Any], status: str, now: datetime) -> ClaimUpdated:
@@ -247,7 +274,7 @@ async def advance_claim(
         changes, next_at = {}, max(alert_at, now) if status == "task" else None
     if events:
         publish(events)
-    book.save(claim, changes, next_at)
+    book.save(claim, changes, next_at, now)
     announced = tuple(f"ClaimUpdated:{e.status}" for e in events)
     amount = changes.get("amount") or claim.get("amount")
     return ClaimOutcome(

@@ -40,6 +40,8 @@ class TrackingPolicy(BaseModel):
     late_grace: timedelta = Field(default=timedelta(0), ge=timedelta(0))
     pickup_hold_days: int = Field(default=7, ge=1, description="days an agency keeps a parcel before returning it")
     expire_after_days: int = Field(default=30, ge=1, description="stop checking after this long with no news at all")
+    incident_rate_alert: float = Field(default=0.10, gt=0, le=1, description="a carrier's monthly incident rate")
+    incident_min_parcels: int = Field(default=20, ge=1, description="parcels a month before the rate means anything")
     country: str = Field(default="BR", pattern=r"^[A-Z]{2}$")
     timezone: str = "America/Sao_Paulo"
 
@@ -58,6 +60,7 @@ class ParcelState:
     last_location: str | None = None
     scans_seen: int = 0
     open_episodes: frozenset[str] = frozenset()
+    episodes_seen: frozenset[str] = frozenset()  # every kind of trouble this parcel ever met (the scorecard's)
     delivered_at: datetime | None = None
 
 
@@ -171,7 +174,7 @@ def assess(state: ParcelState, result: TrackingResult | None, now: datetime, pol
     active = _active(updated, latest if new_scans else None, now, policy)
     opened = tuple(e for kind, e in sorted(active.items()) if kind not in state.open_episodes)
     closed = tuple(sorted(state.open_episodes - active.keys()))
-    updated = replace(updated, open_episodes=frozenset(active))
+    updated = replace(updated, open_episodes=frozenset(active), episodes_seen=state.episodes_seen | active.keys())
     return Assessment(
         state=updated,
         new_scans=new_scans,

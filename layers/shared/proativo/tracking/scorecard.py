@@ -1,0 +1,164 @@
+"""The carrier scorecard: how each carrier does per destination state, counted once per parcel when its journey
+ends (delivered, returned, expired, or lost), and per claim when it moves. Counters are written in the same
+transaction as the fact they count, by day (for reports) and by month (for the alert), never computed by scanning.
+
+A carrier whose incidents (late, lost, damaged, returned) reach the store's threshold in a month, over enough
+parcels, raises one alert per carrier, state and month: recurring problems are red alerts.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from proativo import keys, stats
+from proativo.clock import as_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+    from proativo.tracking.detection import ParcelState, TrackingPolicy
+
+INCIDENTS = ("late", "lost", "damaged", "returned")
+COUNTED = (*INCIDENTS, "stalled", "failed_attempt", "awaiting_pickup", "address_problem")
+
+
+def destination_state(location: str | None) -> str:
+    """The state of a "CITY/UF" location (where the journey ended); `??` when the carrier did not say."""
+    state = (location or "").rsplit("/", 1)[-1].strip().upper()
+    return state if len(state) == 2 and state.isalpha() else "??"
+
+
+def scope(carrier: str, uf: str) -> str:
+    """The counters' scope of a carrier and a destination state."""
+    from proativo.tracking.carriers import carrier_id
+
+    return f"CARRIER#{carrier_id(carrier)}#{uf}"
+
+
+def month_key(store_id: str, at: datetime, where: str) -> dict[str, str]:
+    """The month's counter item of a scope (what the alert reads: one item)."""
+    return {"pk": f"{keys.store_pk(store_id)}#STATS", "sk": f"MONTH#{at:%Y-%m}#{where}"}
+
+
+def _add(table_name: str, key: dict[str, str], amounts: dict[str, int | Decimal]) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": key,
+            "UpdateExpression": "ADD " + ", ".join(f"#{k} :{k}" for k in amounts),
+            "ExpressionAttributeNames": {f"#{k}": k for k in amounts},
+            "ExpressionAttributeValues": {f":{k}": v for k, v in amounts.items()},
+        }
+    }
+
+
+def counters(
+    table_name: str, store_id: str, where: str, at: datetime, amounts: dict[str, int | Decimal]
+) -> list[dict[str, Any]]:
+    """TransactWriteItems updates adding `amounts` to the day's and the month's counters of a scope."""
+    return [
+        stats.increment(table_name, store_id, at, where, **amounts),
+        _add(table_name, month_key(store_id, at, where), amounts),
+    ]
+
+
+def journey_counts(state: "ParcelState", delivered: bool) -> dict[str, int | Decimal]:
+    """What one finished parcel adds: itself, each kind of trouble it met, whether it came on time."""
+    amounts: dict[str, int | Decimal] = {"parcels": 1}
+    for kind in COUNTED:
+        if kind in state.episodes_seen:
+            amounts[kind] = 1
+    if delivered and "late" not in state.episodes_seen:
+        amounts["on_time"] = 1
+    if any(kind in state.episodes_seen for kind in INCIDENTS):
+        amounts["incidents"] = 1
+    return amounts
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A carrier's incident rate over a month at or past the store's threshold."""
+
+    carrier_scope: str
+    month: str
+    parcels: int
+    incidents: int
+
+    @property
+    def rate(self) -> float:
+        """Incidents per parcel."""
+        return self.incidents / self.parcels
+
+
+def check_alert(
+    table: "Table", store_id: str, where: str, at: datetime, policy: "TrackingPolicy", now: datetime
+) -> Alert | None:
+    """Raise the month's alert for a scope once, when its rate reaches the threshold over enough parcels."""
+    from botocore.exceptions import ClientError
+
+    from proativo.aws import error_code
+
+    found: dict[str, Any] = table.get_item(Key=month_key(store_id, at, where), ConsistentRead=True).get("Item") or {}
+    parcels, incidents = int(found.get("parcels", 0)), int(found.get("incidents", 0))
+    if parcels < policy.incident_min_parcels or incidents / parcels < policy.incident_rate_alert:
+        return None
+    alert = Alert(where, f"{at:%Y-%m}", parcels, incidents)
+    try:
+        table.put_item(
+            Item={
+                "pk": f"{keys.store_pk(store_id)}#ALERTS",
+                "sk": f"{alert.month}#{where}",
+                "kind": "carrier_alert",
+                "parcels": parcels,
+                "incidents": incidents,
+                "raised_at": as_utc(now),
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return None  # raised already this month
+        raise
+    return alert
+
+
+def scorecard(table: "Table", store_id: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per carrier and destination state, the counts and rates of the days from `since` to `until` (one Query of
+    the store's counters)."""
+    rows: dict[str, dict[str, Decimal]] = {}
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {
+            ":pk": f"{keys.store_pk(store_id)}#STATS",
+            ":a": f"DAY#{since:%Y-%m-%d}",
+            ":b": f"DAY#{until:%Y-%m-%d}#~",
+        },
+    }
+    while True:
+        page = table.query(**kwargs)
+        for item in page.get("Items", []):
+            where = str(item["sk"]).split("#", 2)[2]
+            if not where.startswith("CARRIER#"):
+                continue
+            row = rows.setdefault(where, {})
+            for name, value in item.items():
+                if name not in ("pk", "sk") and isinstance(value, Decimal):
+                    row[name] = row.get(name, Decimal(0)) + value
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    out = []
+    for where, row in sorted(rows.items()):
+        _, carrier, uf = where.split("#", 2)
+        parcels = int(row.get("parcels", 0))
+        rates = {f"{k}_rate": round(float(row.get(k, 0)) / parcels, 4) for k in INCIDENTS} if parcels else {}
+        out.append(
+            {
+                "carrier": carrier,
+                "state": uf,
+                **{k: int(v) if v == v.to_integral_value() else str(v) for k, v in sorted(row.items())},
+                **rates,
+            }
+        )
+    return out
