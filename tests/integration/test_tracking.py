@@ -80,6 +80,8 @@ def test_a_late_parcel_is_caught_before_the_customer_asks_and_told_once(harness:
         ("damaged", "damaged", "avaria"),
         ("returned", "returned", "voltando"),
         ("awaiting_pickup", "awaiting_pickup", "agência"),
+        ("awaiting_pickup", "failed_attempt", "não havia ninguém"),
+        ("returned", "address_problem", "confirmar seu endereço"),
     ],
 )
 def test_every_kind_of_trouble_is_detected_and_told(harness: Harness, journey: str, kind: str, words: str) -> None:
@@ -340,3 +342,20 @@ def test_the_scorecard_counts_each_journey_once_and_a_bad_carrier_raises_one_ale
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#ALERTS"}
     )["Items"]
     assert [(a["sk"], a["incidents"], a["parcels"]) for a in raised] == [("2026-11#CARRIER#correios#SP", 2, 2)]
+
+
+def test_a_refund_tells_the_customer_how_much(harness: Harness) -> None:
+    ship(harness, "QC158300275BR", "lost", promised=None)
+    data = {
+        "order_id": "o-9",
+        "carrier": "Correios",
+        "tracking_code": "QC158300275BR",
+        "resolution": "refunded",
+        "amount": "199.90",
+        "currency": "BRL",
+    }
+    assert harness.post(generic("parcel.resolved", "res-1", "2026-11-24T11:58:00Z", data, CUSTOMER)).status == 202
+    harness.stack.advance(120)
+    email, sms = [e for e in harness.outbox.entries if e.template == "parcel_resolved"]
+    assert email.subject == "Pedido o-9: seu reembolso foi feito"
+    assert "R$\xa0199,90" in email.text and "R$\xa0199,90" in sms.text  # babel: a non-breaking space

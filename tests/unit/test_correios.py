@@ -140,3 +140,35 @@ def test_refused_credentials_are_reported_unavailable() -> None:
         api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(401, json={"msgs": ["Usuário inválido"]})
         with pytest.raises(CarrierUnavailable, match="token"):
             track(_adapter(), ["AA123456785BR"], NOW)
+
+
+def test_a_pedido_de_informacao_is_filed_and_its_answer_read() -> None:
+    from proativo.tracking.correios import CorreiosClaims, parse_pi_answer
+
+    claim = {"tracking_code": "aa123456785br", "claim_kind": "lost", "order_id": "5001", "protocol": "000000042"}
+
+    async def run() -> tuple[dict, dict | None]:
+        async with httpx.AsyncClient() as http:
+            channel = CorreiosClaims(_adapter())
+            return await channel.open(http, claim, NOW), await channel.answer(http, claim, NOW)
+
+    with respx.mock(assert_all_called=True) as api:
+        api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
+        filed = api.post(f"{API}/pi/v1/pedidos").respond(
+            201, json={"numeroPedido": "000000042", "situacao": "ABERTO", "prazoResposta": "2026-12-04"}
+        )
+        api.get(f"{API}/pi/v1/pedidos/000000042").respond(json={"numeroPedido": "000000042", "situacao": "ABERTO"})
+        opened, answer = asyncio.run(run())
+    assert opened == {"protocol": "000000042"}
+    assert answer is None  # not answered yet
+    sent = json.loads(filed.calls.last.request.content)
+    assert (sent["codigoObjeto"], sent["tipoManifestacao"], sent["cartaoPostagem"]) == (
+        "AA123456785BR",
+        "EXTRAVIO",
+        "0076543210",
+    )
+    assert parse_pi_answer({"situacao": "RESPONDIDO", "resultado": "PROCEDENTE", "valorIndenizacao": 189.9}) == {
+        "status": "won",
+        "amount": "189.9",
+    }
+    assert parse_pi_answer({"situacao": "ENCERRADO", "resultado": "IMPROCEDENTE"}) == {"status": "lost", "amount": None}
