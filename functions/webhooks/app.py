@@ -3,6 +3,7 @@ write: a repeat changes nothing, the table's stream queues the rest), answer fas
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -64,15 +65,13 @@ def _doc(description: str, schema: dict[str, Any]) -> OpenAPIResponse:
     },
 )
 def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
-    event = app.current_event
-    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
     logger.append_keys(store_id=store_id, platform=platform)
     now = clock.now()
     delivery = webhooks.receive(
         platform,
         store_id,
-        event.headers,
-        body,
+        app.current_event.headers,
+        _body(),
         now,
         _secret,
         settings.max_body_bytes,
@@ -81,17 +80,7 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     if isinstance(delivery, webhooks.Ignored):
         metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "ignored", "reason": delivery.reason})
-    # A platform without delivery ids: every request is its own delivery (the events function still drops events
-    # it has applied, by event id).
-    key = delivery.key or f"{store_id}:{platform}:request:{event.request_context.request_id}"
-    if not deliveries.record(
-        aws.dynamodb(), settings.deliveries_table_name, key, store_id, delivery.events, delivery.event_types, now
-    ):
-        metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
-        return _json(200, {"status": "duplicate", "events": 0})
-    metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=len(delivery.events))
-    logger.info("webhook accepted", extra={"event_types": delivery.event_types})
-    return _json(202, {"status": "accepted", "events": len(delivery.events)})
+    return _record(delivery, store_id, now, "EventsReceived", fallback_key=f"{store_id}:{platform}")
 
 
 @app.post(
@@ -110,29 +99,41 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     },
 )
 def receive_carrier(carrier: str, store_id: str) -> Response[dict[str, Any]]:
-    event = app.current_event
-    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
     logger.append_keys(store_id=store_id, carrier=carrier)
     now = clock.now()
     delivery = webhooks.receive_carrier_push(
         carrier,
         store_id,
-        event.headers,
-        body,
+        app.current_event.headers,
+        _body(),
         now,
         _secret,
         settings.max_body_bytes,
         settings.signature_tolerance_seconds,
     )
-    assert delivery.key is not None  # a push always has one
-    recorded = deliveries.record(
-        aws.dynamodb(), settings.deliveries_table_name, delivery.key, store_id, delivery.events, (), now, "tracking"
-    )
-    if not recorded:
+    return _record(delivery, store_id, now, "CarrierPushes", fallback_key=f"{store_id}:carrier-{carrier}")
+
+
+def _body() -> bytes:
+    event = app.current_event
+    return base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+
+
+def _record(
+    delivery: webhooks.Delivery, store_id: str, now: datetime, metric: str, fallback_key: str
+) -> Response[dict[str, Any]]:
+    """Record the delivery (one conditional write); a repeat answers 200 duplicate and changes nothing."""
+    # A platform without delivery ids: every request is its own delivery (the events function still drops events
+    # it has applied, by event id).
+    key = delivery.key or f"{fallback_key}:request:{app.current_event.request_context.request_id}"
+    table = settings.deliveries_table_name
+    types = delivery.event_types
+    if not deliveries.record(aws.dynamodb(), table, key, store_id, delivery.events, types, now, delivery.queue):
         metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
         return _json(200, {"status": "duplicate", "events": 0})
-    metrics.add_metric(name="CarrierPushes", unit=MetricUnit.Count, value=1)
-    return _json(202, {"status": "accepted", "events": 1})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(delivery.events))
+    logger.info("webhook accepted", extra={"event_types": types})
+    return _json(202, {"status": "accepted", "events": len(delivery.events)})
 
 
 @app.get("/openapi.json", summary="This API's OpenAPI description", tags=["meta"], include_in_schema=False)

@@ -1,9 +1,11 @@
 """AWS clients and resources: created once per container, lazily, never at import time."""
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -65,3 +67,20 @@ def error_code(exc: Exception) -> str:
     """The AWS error code of a botocore ClientError ('' for anything else)."""
     response: Any = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))
+
+
+def written(write: Callable[[], object]) -> bool:
+    """Run one conditional write (a put, an update, a transaction): True if it wrote, False if its condition did not
+    hold. A transaction cancelled for anything else (throttling, a conflicting transaction) raises, so the queue
+    retries it rather than take it for "somebody wrote first"."""
+    try:
+        write()
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "ConditionalCheckFailedException":
+            return False
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
+            return False
+        raise
+    return True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import error_code
+from proativo.aws import written
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -42,8 +42,8 @@ def record(
     queue: str = "events",
 ) -> bool:
     """Record a delivery unless its key was seen: True if recorded (its events will be queued), False if a repeat."""
-    try:
-        dynamodb.put_item(
+    return written(
+        lambda: dynamodb.put_item(
             TableName=table_name,
             Item={
                 "id": {"S": key},
@@ -56,11 +56,7 @@ def record(
             },
             ConditionExpression="attribute_not_exists(id)",
         )
-    except Exception as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def from_stream(record: Mapping[str, Any]) -> Delivery | None:

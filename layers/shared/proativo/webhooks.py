@@ -23,6 +23,7 @@ class Delivery:
     key: str | None
     events: tuple[str, ...]
     event_types: tuple[str, ...]
+    queue: str = "events"  # where the relay sends them: "events", or "tracking" for a carrier's pushed scans
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,16 @@ class Ignored:
     """A webhook acknowledged with 200 and nothing stored: why."""
 
     reason: str
+
+
+def _admitted(store_id: str, headers: Mapping[str, str], body: bytes, max_body_bytes: int) -> dict[str, str]:
+    """The checks every webhook passes before its signature: a well-formed store id, a body within the limit. The
+    headers, lower-cased."""
+    if not _STORE_ID.match(store_id):
+        raise NotFound(f"unknown store '{store_id}'")
+    if len(body) > max_body_bytes:
+        raise PayloadTooLarge(f"body of {len(body)} bytes exceeds {max_body_bytes}")
+    return {k.lower(): v for k, v in headers.items()}
 
 
 def receive(
@@ -47,11 +58,7 @@ def receive(
     platform = PLATFORMS.get(platform_name)
     if platform is None:
         raise NotFound(f"unknown platform '{platform_name}'; known: {', '.join(sorted(PLATFORMS))}")
-    if not _STORE_ID.match(store_id):
-        raise NotFound(f"unknown store '{store_id}'")
-    if len(body) > max_body_bytes:
-        raise PayloadTooLarge(f"body of {len(body)} bytes exceeds {max_body_bytes}")
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = _admitted(store_id, headers, body, max_body_bytes)
     if platform.is_handshake(lowered, body):
         return Ignored("handshake acknowledged")
     platform.verify(lowered, body, secret_of(store_id, platform_name), now, tolerance_seconds)
@@ -93,13 +100,10 @@ def receive_carrier_push(
 
     if not _CARRIER.match(carrier):
         raise NotFound(f"unknown carrier '{carrier}'")
-    if not _STORE_ID.match(store_id):
-        raise NotFound(f"unknown store '{store_id}'")
-    if len(body) > max_body_bytes:
-        raise PayloadTooLarge(f"body of {len(body)} bytes exceeds {max_body_bytes}")
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = _admitted(store_id, headers, body, max_body_bytes)
     GenericPlatform().verify(lowered, body, secret_of(store_id, carrier_secret_name(carrier)), now, tolerance_seconds)
     push = parse_push(body)
     message = json.dumps({"store_id": store_id, "carrier": carrier, "push": push.model_dump(mode="json")})
     delivery = lowered.get("x-proativo-delivery") or push.id
-    return Delivery(key=f"{store_id}:carrier-{carrier}:{delivery}", events=(message,), event_types=("CarrierPush",))
+    key = f"{store_id}:carrier-{carrier}:{delivery}"
+    return Delivery(key=key, events=(message,), event_types=("CarrierPush",), queue="tracking")

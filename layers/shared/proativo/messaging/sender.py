@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from proativo import keys
-from proativo.aws import error_code
+from proativo.aws import error_code, written
 from proativo.clock import as_utc
 from proativo.consent import may_contact
 from proativo.errors import NotFound, RetryableSendError
@@ -162,7 +162,7 @@ class Sender:
     def _context(profile: dict[str, Any], store: StoreProfile, enrolment: dict[str, Any]) -> dict[str, Any]:
         name = str(profile.get("name") or "")
         return {
-            "store": {"name": store.name, "url": store.site_url},
+            "store": {"name": store.name, "url": store.site_url, "currency": store.currency},
             "customer": {
                 "first_name": name.split()[0] if name else None,
                 "timezone": profile.get("timezone") or store.timezone,
@@ -171,8 +171,8 @@ class Sender:
         }
 
     def _claim(self, pk: str, request: SendRequest, now: datetime) -> bool:
-        try:
-            self.table.put_item(
+        return written(
+            lambda: self.table.put_item(
                 Item={
                     "pk": pk,
                     "sk": message_sk(request.message_id),
@@ -190,11 +190,7 @@ class Sender:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def _release(self, pk: str, request: SendRequest) -> None:
         self.table.delete_item(

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from proativo import keys
-from proativo.aws import error_code
+from proativo.aws import written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import Customer, Event, OrderDelivered, OrderShipped, ParcelException, ParcelScanned
 
@@ -138,8 +137,8 @@ class ParcelRegistry:
         # customer would be told of a "lost" parcel. Keep it off the index, for the store's team to correct.
         mistyped = carrier_id(event.carrier) == "correios" and not s10.is_valid(event.tracking_code)
         due = {} if mistyped else keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards)
-        try:
-            self.table.put_item(
+        return written(
+            lambda: self.table.put_item(
                 Item={
                     "pk": pk,
                     "sk": sk,
@@ -159,11 +158,7 @@ class ParcelRegistry:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def find(self, store_id: str, carrier: str, tracking_code: str) -> ParcelRef | None:
         """The parcel a store shipped with `carrier` under `tracking_code` (None: not shipped, or not yet known)."""
@@ -197,18 +192,14 @@ class ParcelRegistry:
     def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
         """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
         due = keys.due_keys("track", "|".join(_key(ref).values()), at, self.due_shards)
-        try:
-            self.table.update_item(
+        return written(
+            lambda: self.table.update_item(
                 Key=_key(ref),
                 UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def save(
         self,
@@ -247,16 +238,9 @@ class ParcelRegistry:
         # Through the resource's client: clients are thread-safe (the tracker saves from worker threads), and this
         # one takes plain Python values like the resource does.
         client: Any = self.table.meta.client
-        try:
-            if counters:
-                client.transact_write_items(TransactItems=[{"Put": put}, *counters])
-            else:
-                client.put_item(**put)
-        except ClientError as exc:
-            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-                return False
-            raise
-        return True
+        if counters:
+            return written(lambda: client.transact_write_items(TransactItems=[{"Put": put}, *counters]))
+        return written(lambda: client.put_item(**put))
 
 
 def state_of(item: dict[str, Any]) -> "ParcelState":

@@ -16,11 +16,10 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import yaml
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from proativo import keys
-from proativo.aws import error_code
+from proativo.aws import written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import ClaimUpdated, Customer, Event
 from proativo.tracking.scorecard import counters, destination_state, scope
@@ -108,8 +107,8 @@ class ClaimBook:
         belongs to the claim already made)."""
         pk, sk = register_pk(ref.store_id), claim_sk(ref.carrier, ref.tracking_code)
         deadline = state.shipped_at + timedelta(days=rules.deadline_days)
-        try:
-            self.table.put_item(
+        return written(
+            lambda: self.table.put_item(
                 Item={
                     "pk": pk,
                     "sk": sk,
@@ -130,11 +129,7 @@ class ClaimBook:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
     def load(self, store_id: str, sk: str) -> dict[str, Any] | None:
         """One claim."""
@@ -176,18 +171,11 @@ class ClaimBook:
         }
         amounts = _claim_counts(str(changes.get("status", "")), changes.get("amount"))
         client: Any = self.table.meta.client
-        try:
-            if amounts and now is not None:
-                where = scope(str(claim["carrier"]), str(claim.get("uf", "??")))
-                extra = counters(self.table.name, str(claim["store_id"]), where, now, amounts)
-                client.transact_write_items(TransactItems=[{"Put": put}, *extra])
-            else:
-                client.put_item(**put)
-        except ClientError as exc:
-            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-                return False
-            raise
-        return True
+        if amounts and now is not None:
+            where = scope(str(claim["carrier"]), str(claim.get("uf", "??")))
+            extra = counters(self.table.name, str(claim["store_id"]), where, now, amounts)
+            return written(lambda: client.transact_write_items(TransactItems=[{"Put": put}, *extra]))
+        return written(lambda: client.put_item(**put))
 
 
 def _claim_counts(status: str, amount: Any) -> dict[str, int | Decimal]:

@@ -95,17 +95,15 @@ def check_alert(
     table: "Table", store_id: str, where: str, at: datetime, policy: "TrackingPolicy", now: datetime
 ) -> Alert | None:
     """Raise the month's alert for a scope once, when its rate reaches the threshold over enough parcels."""
-    from botocore.exceptions import ClientError
-
-    from proativo.aws import error_code
+    from proativo.aws import written
 
     found: dict[str, Any] = table.get_item(Key=month_key(store_id, at, where), ConsistentRead=True).get("Item") or {}
     parcels, incidents = int(found.get("parcels", 0)), int(found.get("incidents", 0))
     if parcels < policy.incident_min_parcels or incidents / parcels < policy.incident_rate_alert:
         return None
     alert = Alert(where, f"{at:%Y-%m}", parcels, incidents)
-    try:
-        table.put_item(
+    raised = written(
+        lambda: table.put_item(
             Item={
                 "pk": f"{keys.store_pk(store_id)}#ALERTS",
                 "sk": f"{alert.month}#{where}",
@@ -116,10 +114,9 @@ def check_alert(
             },
             ConditionExpression="attribute_not_exists(pk)",
         )
-    except ClientError as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            return None  # raised already this month
-        raise
+    )
+    if not raised:
+        return None  # raised already this month
     return alert
 
 
