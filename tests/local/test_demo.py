@@ -30,11 +30,12 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("sms", "+5521912345678", "order_shipped"),
         ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
-        ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
-        ("email", "davi.rocha@example.com", "order_shipped"),  # no SMS: Davi did not opt in
-        # The days after, on the fake Correios. Carla's parcel: out for delivery, nobody home, then the agency.
+        # Carla's parcel goes out for delivery the next morning (the fake Correios' scripted journeys).
         ("email", "carla.dias@example.com", "parcel_out_for_delivery"),
         ("sms", "+5521912345678", "parcel_out_for_delivery"),
+        ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
+        ("email", "davi.rocha@example.com", "order_shipped"),  # no SMS: Davi did not opt in
+        # The days after. Carla: nobody home, then the agency.
         ("email", "carla.dias@example.com", "parcel_exception"),  # failed attempt
         ("sms", "+5521912345678", "parcel_exception"),
         ("email", "carla.dias@example.com", "parcel_exception"),  # waiting at the agency, until when
@@ -47,9 +48,9 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "ana.souza@example.com", "order_delivered"),
         # Davi's stalls, then Correios says it is lost: he is told, and that a claim was filed for him.
         ("email", "davi.rocha@example.com", "parcel_exception"),  # stalled
+        ("email", "carla.dias@example.com", "parcel_pickup_reminder"),  # two days before it would go back
         ("email", "davi.rocha@example.com", "parcel_exception"),  # lost
         ("email", "davi.rocha@example.com", "parcel_claim_opened"),
-        ("email", "carla.dias@example.com", "parcel_pickup_reminder"),  # two days before it would go back
         ("email", "davi.rocha@example.com", "parcel_resolved"),  # the store sends a new T-shirt, tracked
         ("email", "carla.dias@example.com", "order_delivered"),  # she collected it
         ("email", "davi.rocha@example.com", "parcel_out_for_delivery"),

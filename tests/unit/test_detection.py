@@ -110,10 +110,16 @@ def test_returned_to_sender_is_final() -> None:
 
 
 def test_cadence_follows_the_parcel() -> None:
-    now = SHIPPED + timedelta(days=1)
+    now = SHIPPED + timedelta(days=1, hours=2)  # Tuesday 11:00 in São Paulo
     in_transit = assess(ParcelState(shipped_at=SHIPPED), result(scan(now, Status.IN_TRANSIT)), now, POLICY)
     out = assess(ParcelState(shipped_at=SHIPPED), result(scan(now, Status.OUT_FOR_DELIVERY)), now, POLICY)
     quiet = assess(in_transit.state, result(scan(now, Status.IN_TRANSIT)), now + timedelta(days=3), POLICY)
     assert in_transit.next_check_at == now + timedelta(hours=6)
     assert out.next_check_at == now + timedelta(hours=2)
     assert quiet.next_check_at == now + timedelta(days=3, hours=12)  # long transit: less often
+
+
+def test_a_parcel_in_transit_is_looked_at_mid_morning_when_out_for_delivery_is_news() -> None:
+    early = SHIPPED + timedelta(days=1, hours=-4)  # Tuesday 05:00 in São Paulo
+    outcome = assess(ParcelState(shipped_at=SHIPPED), result(scan(early, Status.IN_TRANSIT)), early, POLICY)
+    assert outcome.next_check_at == datetime(2026, 11, 17, 13, 0, tzinfo=UTC)  # 10:00 there, not 11:00

@@ -37,7 +37,6 @@ def record(
     key: str,
     store_id: str,
     events: Sequence[str],
-    event_types: Sequence[str],
     now: datetime,
     queue: str = "events",
 ) -> bool:
@@ -49,9 +48,9 @@ def record(
                 "id": {"S": key},
                 "store_id": {"S": store_id},
                 "events": {"L": [{"S": e} for e in events]},
-                "event_types": {"L": [{"S": t} for t in event_types]},
                 "received_at": {"S": now.isoformat()},
-                "queue": {"S": queue},
+                # Only what the relay needs (every attribute is paid for in write units and stream bytes).
+                **({"queue": {"S": queue}} if queue != "events" else {}),
                 "expiration": {"N": str(int(now.timestamp()) + RETENTION_SECONDS)},
             },
             ConditionExpression="attribute_not_exists(id)",

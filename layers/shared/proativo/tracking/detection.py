@@ -4,7 +4,8 @@ episode opens when its condition starts and closes when it ends, however many ti
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -147,7 +148,20 @@ def _next_check(state: ParcelState, now: datetime, policy: TrackingPolicy) -> da
             after = timedelta(hours=12)
         case _:
             after = timedelta(hours=6)
+    if state.status in (Status.INFO_RECEIVED, Status.IN_TRANSIT, Status.FAILED_ATTEMPT):
+        # Carriers send parcels out for delivery early in the morning: a look mid-morning tells the customer
+        # "today" while it is still news, whatever the cadence says.
+        return min(now + after, _next_local_time(now, MORNING_CHECK, policy.timezone))
     return now + after
+
+
+MORNING_CHECK = time(10, 0)
+
+
+def _next_local_time(now: datetime, at: time, timezone: str) -> datetime:
+    local = now.astimezone(ZoneInfo(timezone))
+    candidate = datetime.combine(local.date(), at, tzinfo=local.tzinfo)
+    return candidate if candidate > local else candidate + timedelta(days=1)
 
 
 def assess(state: ParcelState, result: TrackingResult | None, now: datetime, policy: TrackingPolicy) -> Assessment:
