@@ -98,13 +98,18 @@ def cmd_api_credentials(args: argparse.Namespace) -> dict[str, Any]:
     target = _target(args)
     credentials = _stdin_json("API credentials")
     check_credentials(args.platform, credentials)
-    boto3.client("ssm").put_parameter(
-        Name=credentials_name(target.prefix, args.store_id, args.platform),
-        Value=json.dumps(credentials),
-        Type="SecureString",
-        Overwrite=True,
-    )
+    _put_secure(credentials_name(target.prefix, args.store_id, args.platform), credentials)
     return {"store_id": args.store_id, "platform": args.platform, "keys": sorted(credentials)}
+
+
+def _put_secure(name: str, value: dict[str, Any]) -> None:
+    """Keep credentials as an SSM SecureString (replacing what was there)."""
+    boto3.client("ssm").put_parameter(Name=name, Value=json.dumps(value), Type="SecureString", Overwrite=True)
+
+
+def _problems(exc: Any) -> str:
+    """A pydantic ValidationError as "field: problem; …"."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
 
 
 def _stdin_json(what: str) -> dict[str, Any]:
@@ -128,14 +133,8 @@ def cmd_carrier_credentials(args: argparse.Namespace) -> dict[str, Any]:
     try:
         CorreiosCredentials.model_validate(credentials)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise SystemExit(f"{args.carrier} credentials refused: {problems}") from None
-    boto3.client("ssm").put_parameter(
-        Name=credentials_name(target.prefix, args.store_id, args.carrier),
-        Value=json.dumps(credentials),
-        Type="SecureString",
-        Overwrite=True,
-    )
+        raise SystemExit(f"{args.carrier} credentials refused: {_problems(exc)}") from None
+    _put_secure(credentials_name(target.prefix, args.store_id, args.carrier), credentials)
     return {"store_id": args.store_id, "carrier": args.carrier, "keys": sorted(credentials)}
 
 
@@ -165,8 +164,7 @@ def cmd_tracking_policy(args: argparse.Namespace) -> dict[str, Any]:
     try:
         policy = TrackingPolicy.model_validate(given)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise SystemExit(f"tracking policy refused: {problems}") from None
+        raise SystemExit(f"tracking policy refused: {_problems(exc)}") from None
     from decimal import Decimal
 
     # DynamoDB stores numbers as Decimal, never float.
