@@ -34,9 +34,10 @@ RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
 
 
 class Carrier(Protocol):
-    """A carrier adapter: asks about up to `batch_size` codes per request, within its `limits`; codes it has
-    nothing on may be absent from the answer."""
+    """A carrier adapter: asks about up to `batch_size` codes per request, within its `limits` (shared by every store's
+    adapter of the same carrier `name` in a worker); codes it has nothing on may be absent from the answer."""
 
+    name: str
     batch_size: int
     limits: "Limits"
 
@@ -338,7 +339,7 @@ class Tracker:
     claims: "ClaimBook | None" = None
     claim_channels: Callable[[str, str], "ClaimChannel | None"] = lambda store, carrier: None
     http_timeout: float = 10.0
-    _throttles: dict[tuple[int, int], "Throttle"] = field(default_factory=dict)
+    _throttles: dict[tuple[int, str], "Throttle"] = field(default_factory=dict)
 
     async def check(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
         """Ask the carriers about `refs` (batches of each carrier's size, concurrently within its limits; one
@@ -373,7 +374,7 @@ class Tracker:
     def _throttle(self, adapter: Carrier) -> "Throttle":
         from proativo.tracking.limits import Throttle
 
-        key = (id(asyncio.get_running_loop()), id(adapter))
+        key = (id(asyncio.get_running_loop()), adapter.name)  # per carrier, across the stores' contracts
         if key not in self._throttles:
             self._throttles = {k: v for k, v in self._throttles.items() if k[0] == key[0]}  # older loops are gone
             self._throttles[key] = Throttle(adapter.limits)

@@ -134,6 +134,7 @@ class Correios:
     Stateless but for the token; the HTTP client comes with each call (it belongs to the caller's event loop)."""
 
     credentials: CorreiosCredentials
+    name: str = "correios"
     batch_size: int = 50
     limits: Limits = field(default_factory=lambda: Limits(concurrency=5, per_second=20))
     max_attempts: int = 4
