@@ -108,3 +108,11 @@ def test_serve_reads_notify_only_platforms_back_from_their_fake_apis(served: tup
     sent = {(m["recipient"], m["template"]) for m in httpx.get(f"{url}/_local/outbox", timeout=5).json()}
     assert ("luiza.martins@example.com", "order_shipped") in sent
     assert ("6f1a9c2e4b7d4e0a9f3c1b2d5e6a7c8d@ct.vtex.com.br", "order_shipped") in sent
+
+
+def test_serve_takes_a_carrier_push_with_make_post(served: tuple[str, Path]) -> None:
+    url, _ = served
+    posted = _run("post", "events/webhooks/carrier/expressa-scans.json", "--url", url)
+    assert posted.stdout.startswith("202 "), posted.stdout + posted.stderr
+    again = _run("post", "events/webhooks/carrier/expressa-scans.json", "--url", url)
+    assert again.stdout.startswith("200 ") and "duplicate" in again.stdout
