@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from proativo.aws import error_code
+from proativo.aws import error_code, written
 from proativo.clock import as_utc
 from proativo.queues import send_each
 from proativo.sequences.items import cancel_step, enrolment_sk, next_step_item
@@ -182,34 +182,21 @@ class TrackingFanOut:
     per_message: int = 25
 
     def run(self, now: datetime, limit: int) -> FanOutReport:
-        """One pass over the parcels due now."""
+        """One pass over the parcels due now, and the claims with something to do (file one, ask for its answer,
+        warn of its deadline): a message per store and carrier for parcels, per store for claims."""
         due = query_due(self.table, "track", self.shards, now, limit)
-        report = FanOutReport(due=len(due.items), read=due.read)
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for parcel in due.items:
-            groups.setdefault((str(parcel["store_id"]), str(parcel["carrier"])), []).append(parcel)
-        chunks = [
-            group[start : start + self.per_message]
-            for group in groups.values()
-            for start in range(0, len(group), self.per_message)
-        ]
-        messages = [
-            (json.dumps({"parcels": [_ref_of(p) for p in chunk]}), str(chunk[0]["store_id"])) for chunk in chunks
-        ]
-        # Claims with something to do (open one, ask for its answer, warn of its deadline): a message per store.
         claims = query_due(self.table, "claim", self.shards, now, limit)
-        report.read += claims.read
-        report.due += len(claims.items)
-        by_store: dict[str, list[dict[str, Any]]] = {}
-        for claim in claims.items:
-            by_store.setdefault(str(claim["store_id"]), []).append(claim)
-        for store_id, group in by_store.items():
-            for start in range(0, len(group), self.per_message):
-                chunk = group[start : start + self.per_message]
-                chunks.append(chunk)
-                body = {"claims": {"store_id": store_id, "keys": [str(c["sk"]) for c in chunk]}}
-                messages.append((json.dumps(body), store_id))
-        for chunk, accepted in zip(chunks, send_each(self.sqs, self.queue_url, messages), strict=True):
+        report = FanOutReport(due=len(due.items) + len(claims.items), read=due.read + claims.read)
+        parcels = _grouped(due.items, lambda p: (str(p["store_id"]), str(p["carrier"])), self.per_message)
+        claimed = _grouped(claims.items, lambda c: str(c["store_id"]), self.per_message)
+        messages = [
+            (json.dumps({"parcels": [_ref_of(p) for p in chunk]}), str(chunk[0]["store_id"])) for chunk in parcels
+        ]
+        for chunk in claimed:
+            store_id = str(chunk[0]["store_id"])
+            body = {"claims": {"store_id": store_id, "keys": [str(c["sk"]) for c in chunk]}}
+            messages.append((json.dumps(body), store_id))
+        for chunk, accepted in zip([*parcels, *claimed], send_each(self.sqs, self.queue_url, messages), strict=True):
             if not accepted:
                 continue  # still on the index: the next run tries again
             for item in chunk:
@@ -219,17 +206,26 @@ class TrackingFanOut:
 
 
 def _off_the_index(table: "Table", item: dict[str, Any]) -> None:
-    try:
-        table.update_item(
+    # A condition that fails means the item was rescheduled meanwhile (a check that just finished): its new time
+    # stands.
+    written(
+        lambda: table.update_item(
             Key={"pk": item["pk"], "sk": item["sk"]},
             UpdateExpression="REMOVE due_shard, due_at",
             ConditionExpression="due_at = :d",
             ExpressionAttributeValues={":d": item["due_at"]},
         )
-    except ClientError as exc:
-        if error_code(exc) != "ConditionalCheckFailedException":
-            raise
-        # Rescheduled meanwhile (a check that just finished): its new time stands.
+    )
+
+
+def _grouped(
+    items: list[dict[str, Any]], key: Callable[[dict[str, Any]], object], size: int
+) -> list[list[dict[str, Any]]]:
+    """Items grouped by `key`, each group cut into chunks of at most `size`."""
+    groups: dict[object, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return [group[start : start + size] for group in groups.values() for start in range(0, len(group), size)]
 
 
 def _ref_of(parcel: dict[str, Any]) -> dict[str, str]:

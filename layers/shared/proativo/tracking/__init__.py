@@ -464,22 +464,20 @@ class Tracker:
         saved = self.registry.save(item, state, assessment.next_check_at, counts)
         announced = [e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events]
         if saved and scoring:
-            from proativo.tracking import scorecard
-
-            alert = scorecard.check_alert(self.registry.table, ref.store_id, where, now, policy, now)
+            alert = scorecard.check_alert(self.registry.table, ref.store_id, where, policy, now)
             if alert:
                 announced.append(f"CarrierAlert:{alert.carrier_scope}:{alert.incidents}/{alert.parcels}")
         if saved and self.claims is not None:
             from proativo.tracking.claims import claimable, rules_for
 
             rules = rules_for(ref.carrier)
-            kind = claimable(assessment.state, rules, now)
-            if kind and self.claims.start(ref, assessment.state, kind, rules, now):
+            kind = claimable(state, rules, now)
+            if kind and self.claims.start(ref, state, kind, rules, now):
                 announced.append(f"ClaimStarted:{kind}")
         return CheckOutcome(
             ref,
             len(assessment.new_scans),
             tuple(announced),
             assessment.next_check_at,
-            assessment.state.status.value + ("" if saved else " (another check saved first)"),
+            state.status.value + ("" if saved else " (another check saved first)"),
         )

@@ -91,17 +91,15 @@ class Alert:
         return self.incidents / self.parcels
 
 
-def check_alert(
-    table: "Table", store_id: str, where: str, at: datetime, policy: "TrackingPolicy", now: datetime
-) -> Alert | None:
+def check_alert(table: "Table", store_id: str, where: str, policy: "TrackingPolicy", now: datetime) -> Alert | None:
     """Raise the month's alert for a scope once, when its rate reaches the threshold over enough parcels."""
     from proativo.aws import written
 
-    found: dict[str, Any] = table.get_item(Key=month_key(store_id, at, where), ConsistentRead=True).get("Item") or {}
+    found: dict[str, Any] = table.get_item(Key=month_key(store_id, now, where), ConsistentRead=True).get("Item") or {}
     parcels, incidents = int(found.get("parcels", 0)), int(found.get("incidents", 0))
     if parcels < policy.incident_min_parcels or incidents / parcels < policy.incident_rate_alert:
         return None
-    alert = Alert(where, f"{at:%Y-%m}", parcels, incidents)
+    alert = Alert(where, f"{now:%Y-%m}", parcels, incidents)
     raised = written(
         lambda: table.put_item(
             Item={
