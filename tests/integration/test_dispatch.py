@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from infra.local.shapes import sqs_event
 from tests.conftest import T0, Harness, cart
 
@@ -29,3 +31,32 @@ def test_one_bad_record_fails_alone_and_the_rest_of_the_batch_is_applied(harness
     invocation = harness.stack.invoke("EventsFunction", sqs_event(messages, harness.stack.arns["EventsQueue"]))
     assert invocation.result == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert len(harness.items("c-1", "CART#")) == 1
+
+
+def test_a_throttled_advance_keeps_the_step_for_the_next_run_instead_of_cancelling_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    harness.post(cart("e1", "2026-11-24T10:30:00Z"))  # the 1 h reminder is due at once
+    client = harness.table().meta.client
+    real = client.transact_write_items
+    throttled = ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "throttled"},
+            "CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}],
+        },
+        "TransactWriteItems",
+    )
+
+    def once(**kwargs: object) -> object:
+        monkeypatch.setattr(client, "transact_write_items", real)
+        raise throttled
+
+    monkeypatch.setattr(client, "transact_write_items", once)
+    failed = harness.stack.fire("DispatcherFunction", "EveryMinute")
+    assert failed.error and "TransactionCanceledException" in failed.error
+    (step,) = harness.items("c-1", "STEP#")
+    assert step["status"] == "pending"  # not cancelled: the reminder still goes
+    harness.stack.advance(120)
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]

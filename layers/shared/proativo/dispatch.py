@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from proativo.aws import error_code, written
+from proativo.aws import written
 from proativo.clock import as_utc
 from proativo.queues import send_each
 from proativo.sequences.items import cancel_step, enrolment_sk, next_step_item
@@ -146,15 +144,13 @@ class Dispatcher:
             items.append(
                 {"Put": {"TableName": self.table.name, "Item": nxt, "ConditionExpression": "attribute_not_exists(pk)"}}
             )
-        try:
-            self.table.meta.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            # The enrolment ended (or another run advanced it): take the step off the index for good.
-            cancel_step(self.table, str(step["pk"]), str(step["sk"]))
-            return False
-        return True
+        client: Any = self.table.meta.client
+        if written(lambda: client.transact_write_items(TransactItems=items)):
+            return True
+        # The enrolment ended (or another run advanced it): take the step off the index for good. A transaction
+        # cancelled for anything else (throttling) raises instead: the step stays pending for the next run.
+        cancel_step(self.table, str(step["pk"]), str(step["sk"]))
+        return False
 
 
 # The tracking queue's message (proativo.tracking.ParcelRef validates it on the other side).
