@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import cold_start, dispatch, tracking, webhook
+from bench import cold_start, dispatch, engine, tracking, webhook
 
 
 def main() -> int:
@@ -14,6 +14,12 @@ def main() -> int:
     print(f"dispatcher_read_ratio: {due['dispatcher_read_ratio']:.2f}")
     print(
         f"  {due['dispatcher_read']} items read for {due['dispatcher_due']} due among {due['dispatcher_stored']} stored"
+    )
+    applied = engine.measure()
+    print(f"engine_throughput_ratio: {applied['engine_throughput_ratio']:.2f}")
+    print(
+        f"  {applied['engine_events']} events at {applied['engine_events_per_second']:.0f}/s through the engine,"
+        f" bare PutItem {applied['bare_writes_per_second']:.0f}/s"
     )
     checked = tracking.wall()
     print(f"tracking_wall_ratio: {checked['tracking_wall_ratio']:.2f}")

@@ -128,12 +128,14 @@ class Dispatcher:
                 "Update": {
                     "TableName": self.table.name,
                     "Key": {"pk": step["pk"], "sk": enrolment_sk(str(step["flow_id"]), str(step["key"]))},
-                    "UpdateExpression": "SET next_index = :n" + ("" if nxt else ", #s = :completed"),
+                    # `rev` tells the events function its read of the enrolment is stale (see Writes.revise).
+                    "UpdateExpression": "SET next_index = :n" + ("" if nxt else ", #s = :completed") + " ADD rev :one",
                     "ConditionExpression": "#s = :active AND next_index = :i",
                     "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": {
                         ":n": index + 1,
                         ":i": index,
+                        ":one": 1,
                         ":active": "active",
                         **({} if nxt else {":completed": "completed"}),
                     },

@@ -1,16 +1,22 @@
-"""Applying one canonical event: fold it into customer state, then let the sequences react, then start tracking."""
+"""Applying one canonical event: fold it into the customer's state and let the sequences react, in one read and one
+transaction; then start tracking what was shipped."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from proativo.customers import CustomerRepository
+from botocore.exceptions import ClientError
+
+from proativo.aws import error_code
+from proativo.customers import CustomerRepository, fold, record_attribution
 from proativo.events import Event, OrderPlaced, OrderShipped, ParcelResolved
 from proativo.sequences.attribution import Attribution, attribute
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
-from proativo.sequences.store import SequenceStore
+from proativo.sequences.store import SequenceStore, enrolments_of
 from proativo.tracking import ParcelRegistry
+from proativo.writes import Writes
 
 
 @dataclass(frozen=True)
@@ -25,32 +31,63 @@ class Applied:
 
 @dataclass(frozen=True)
 class EventProcessor:
-    """Applies canonical events for every store."""
+    """Applies canonical events for every store: one read of the customer, one transaction of what changed."""
 
     customers: CustomerRepository
     sequences: SequenceStore
     parcels: ParcelRegistry
     flows_for: Callable[[str], tuple[Flow, ...]]
+    attempts: int = 4
 
     def apply(self, event: Event, now: datetime) -> Applied:
-        """Apply one event; safe to repeat (every write is conditional)."""
-        facts = self.customers.record(event, now)
+        """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
+        and the event is read and decided again."""
         flows = self.flows_for(event.store_id)
-        enrolments = self.sequences.enrolments(event.store_id, event.customer.id)
-        decisions = decide(flows, enrolments, facts, event, now)
-        applied = self.sequences.apply(event.store_id, event.customer.id, decisions, now)
-        credited = None
-        if isinstance(event, OrderPlaced):
-            messages = self.customers.sent_messages(event.store_id, event.customer.id)
-            found = attribute(event.total, event.occurred_at, messages, flows)
-            if found and self.customers.record_attribution(event, found):
-                credited = found
+        for _ in range(self.attempts):
+            state = self.customers.state(event.store_id, event.customer.id)
+            writes = Writes(self.sequences.table_name)
+            fold(event, state, now, writes)
+            enrolled = {str(item["sk"]): item for item in state.with_prefix("ENROL#")}
+            decisions = decide(flows, enrolments_of(list(enrolled.values())), state.facts(event), event, now)
+            self.sequences.add(event.store_id, event.customer.id, decisions, now, enrolled, writes)
+            credited = None
+            if isinstance(event, OrderPlaced):
+                credited = attribute(event.total, event.occurred_at, state.with_prefix("MSG#"), flows)
+                order = state.get(f"ORDER#{event.order_id}") or {}
+                if credited and "attributed_message_id" not in order:
+                    record_attribution(event, credited, state, writes)
+                else:
+                    credited = None
+            outcome = self._commit(writes)
+            if outcome == "duplicate":
+                return Applied(event.type, event.customer.id, ())
+            if outcome == "written":
+                break
+        else:
+            raise ConcurrentChange(f"{event.type} {event.event_id}: the customer kept changing; retry later")
         if isinstance(event, OrderShipped):
             self.parcels.register(event, now)
         if isinstance(event, ParcelResolved) and event.new_tracking_code:
             # The replacement is tracked like any shipment (its own parcel, its own notices).
             self.parcels.register(replacement_shipment(event), now)
-        return Applied(event.type, event.customer.id, tuple(applied), credited)
+        return Applied(event.type, event.customer.id, tuple(decisions), credited)
+
+    def _commit(self, writes: Writes) -> Literal["written", "duplicate", "raced"]:
+        """Write everything at once. The first item is the event log entry: when only it failed its condition, the
+        event was applied before."""
+        client = self.customers.table.meta.client
+        try:
+            client.transact_write_items(TransactItems=writes.transact_items())  # type: ignore[arg-type]
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if error_code(exc) != "TransactionCanceledException" or "ConditionalCheckFailed" not in reasons:
+                raise
+            return "duplicate" if reasons[0] == "ConditionalCheckFailed" else "raced"
+        return "written"
+
+
+class ConcurrentChange(RuntimeError):
+    """The customer's state changed under every attempt (the queue retries the event)."""
 
 
 def replacement_shipment(event: ParcelResolved) -> OrderShipped:

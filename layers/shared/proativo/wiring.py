@@ -31,7 +31,7 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
     table = aws.table(settings.table_name)
     return EventProcessor(
         customers=CustomerRepository(table),
-        sequences=SequenceStore(table, settings.due_shards),
+        sequences=SequenceStore(table.name, settings.due_shards),
         parcels=ParcelRegistry(table, settings.due_shards),
         flows_for=FlowCache(table),
     )

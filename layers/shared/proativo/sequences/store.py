@@ -2,22 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from proativo import keys
-from proativo.aws import error_code
 from proativo.clock import as_utc, parse_utc
 from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart, schedule
 from proativo.sequences.flows import Step
-from proativo.sequences.items import cancel_step, enrolment_sk, step_item, step_sk
-from proativo.stats import increment
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
-
-_CONFLICTS = {"ConditionalCheckFailedException", "TransactionCanceledException"}
+from proativo.sequences.items import enrolment_sk, step_item, step_sk
+from proativo.writes import Writes
 
 
 def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
@@ -58,50 +50,44 @@ def _step_dict(step: Step, due_at: datetime, deadline_at: datetime | None) -> di
     return {"id": step.id, **timing, "channel": step.channel, "template": step.template}
 
 
+def enrolments_of(items: list[dict[str, Any]]) -> dict[tuple[str, str], Enrolment]:
+    """The customer's enrolments by (flow id, key), from their ENROL# items."""
+    found = {}
+    for item in items:
+        enrolment = enrolment_from_item(item)
+        found[(enrolment.flow_id, enrolment.key)] = enrolment
+    return found
+
+
 @dataclass(frozen=True)
 class SequenceStore:
-    """Persistence of enrolments and steps for one table."""
+    """How the engine's decisions are written: added to the event's transaction, each with the condition that makes
+    a duplicate or a lost race change nothing (the transaction fails, the event is read and decided again)."""
 
-    table: "Table"
+    table_name: str
     due_shards: int
 
-    def enrolments(self, store_id: str, customer_id: str) -> dict[tuple[str, str], Enrolment]:
-        """Every enrolment of a customer (one Query on their partition)."""
-        found: dict[tuple[str, str], Enrolment] = {}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":pk": keys.customer_pk(store_id, customer_id), ":p": "ENROL#"},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.table.query(**kwargs)
-            for item in page.get("Items", []):
-                enrolment = enrolment_from_item(item)
-                found[(enrolment.flow_id, enrolment.key)] = enrolment
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def apply(self, store_id: str, customer_id: str, decisions: list[Decision], now: datetime) -> list[Decision]:
-        """Persist the engine's decisions; returns those that took effect (a lost race is not an error)."""
-        applied: list[Decision] = []
+    def add(
+        self,
+        store_id: str,
+        customer_id: str,
+        decisions: list[Decision],
+        now: datetime,
+        read: dict[str, dict[str, Any]],
+        writes: Writes,
+    ) -> None:
+        """Add the writes of `decisions` to the event's transaction; `read` holds the enrolment items as read (by
+        sort key): a restart or an exit rewrites them only if nobody changed them since (their `rev`)."""
         for decision in decisions:
-            try:
-                match decision:
-                    case Enrol():
-                        self._enrol(store_id, customer_id, decision, now)
-                    case Restart():
-                        self._restart(store_id, customer_id, decision)
-                    case Exit():
-                        self._exit(store_id, customer_id, decision, now)
-            except ClientError as exc:
-                if error_code(exc) not in _CONFLICTS:
-                    raise
-                continue
-            applied.append(decision)
-        return applied
+            match decision:
+                case Enrol():
+                    self._enrol(store_id, customer_id, decision, now, writes)
+                case Restart():
+                    self._restart(store_id, customer_id, decision, read, writes)
+                case Exit():
+                    self._exit(store_id, customer_id, decision, now, read, writes)
 
-    def _enrol(self, store_id: str, customer_id: str, decision: Enrol, now: datetime) -> None:
+    def _enrol(self, store_id: str, customer_id: str, decision: Enrol, now: datetime, writes: Writes) -> None:
         e = decision.enrolment
         dues = schedule(e.steps, e.anchor_at, e.deadline_at)
         steps = [_step_dict(s, due, e.deadline_at) for s, due in zip(e.steps, dues, strict=True)]
@@ -126,95 +112,64 @@ class SequenceStore:
             "context": e.context,
             **({"deadline_at": as_utc(e.deadline_at)} if e.deadline_at else {}),
         }
-        items: list[Any] = [
-            {
-                "Put": {
-                    "TableName": self.table.name,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self.table.name,
-                    "Item": step_item(
-                        store_id=store_id,
-                        customer_id=customer_id,
-                        flow_id=e.flow_id,
-                        key=e.key,
-                        purpose=e.purpose,
-                        priority=e.priority,
-                        index=0,
-                        step=steps[0],
-                        following=steps[1:],
-                        due_at=decision.due_at,
-                        due_shards=self.due_shards,
-                    ),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            increment(self.table.name, store_id, e.anchor_at, f"FLOW#{e.flow_id}", enrolled=1),
-        ]
-        self.table.meta.client.transact_write_items(TransactItems=items)
+        writes.put(item, condition="attribute_not_exists(pk)")
+        writes.put(
+            step_item(
+                store_id=store_id,
+                customer_id=customer_id,
+                flow_id=e.flow_id,
+                key=e.key,
+                purpose=e.purpose,
+                priority=e.priority,
+                index=first,
+                step=steps[first],
+                following=steps[first + 1 :],
+                due_at=decision.due_at,
+                due_shards=self.due_shards,
+            ),
+            condition="attribute_not_exists(pk)",
+        )
+        writes.count(store_id, e.anchor_at, f"FLOW#{e.flow_id}", enrolled=1)
 
-    def _restart(self, store_id: str, customer_id: str, decision: Restart) -> None:
+    def _restart(
+        self, store_id: str, customer_id: str, decision: Restart, read: dict[str, dict[str, Any]], writes: Writes
+    ) -> None:
         e = decision.enrolment
         pk = keys.customer_pk(store_id, customer_id)
-        sk = step_sk(e.flow_id, e.key, 0)
-        due = keys.due_keys("send", f"{pk}|{sk}", decision.due_at, self.due_shards)
-        client = self.table.meta.client
-        client.transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self.table.name,
-                        "Key": {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)},
-                        "UpdateExpression": "SET anchor_at = :a, context = :c",
-                        "ConditionExpression": "#s = :active AND next_index = :zero AND anchor_at < :a",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": {
-                            ":a": as_utc(e.anchor_at),
-                            ":c": e.context,
-                            ":active": "active",
-                            ":zero": 0,
-                        },
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": self.table.name,
-                        "Key": {"pk": pk, "sk": sk},
-                        "UpdateExpression": "SET due_shard = :shard, due_at = :due, scheduled_for = :due",
-                        "ConditionExpression": "#s = :pending",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": {
-                            ":shard": due["due_shard"],
-                            ":due": due["due_at"],
-                            ":pending": "pending",
-                        },
-                    }
-                },
-            ]
+        key = {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)}
+        current = read[key["sk"]]
+        writes.revise(key, current, {"anchor_at": as_utc(e.anchor_at), "context": e.context})
+        steps = list(current["steps"])
+        # The first step is still pending (the enrolment is at step 0 and unchanged): it is rewritten, due later.
+        writes.put(
+            step_item(
+                store_id=store_id,
+                customer_id=customer_id,
+                flow_id=e.flow_id,
+                key=e.key,
+                purpose=e.purpose,
+                priority=e.priority,
+                index=0,
+                step=steps[0],
+                following=steps[1:],
+                due_at=decision.due_at,
+                due_shards=self.due_shards,
+            )
         )
 
-    def _exit(self, store_id: str, customer_id: str, decision: Exit, now: datetime) -> None:
+    def _exit(
+        self,
+        store_id: str,
+        customer_id: str,
+        decision: Exit,
+        now: datetime,
+        read: dict[str, dict[str, Any]],
+        writes: Writes,
+    ) -> None:
         e = decision.enrolment
         pk = keys.customer_pk(store_id, customer_id)
-        # The exit itself is the truth the sender checks; cancelling the pending step only saves work later.
-        self.table.update_item(
-            Key={"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)},
-            UpdateExpression="SET #s = :exited, exit_reason = :r, exited_at = :t",
-            ConditionExpression="#s = :active",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":exited": "exited",
-                ":r": decision.reason,
-                ":t": as_utc(now),
-                ":active": "active",
-            },
-        )
-        self.cancel_step(pk, step_sk(e.flow_id, e.key, e.next_index))
-
-    def cancel_step(self, pk: str, sk: str) -> None:
-        """Take a pending step off the due index for good (no-op if it already left)."""
-        cancel_step(self.table, pk, sk)
+        key = {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)}
+        fields = {"status": "exited", "exit_reason": decision.reason, "exited_at": as_utc(now)}
+        writes.revise(key, read[key["sk"]], fields)
+        # The exit itself is the truth the sender checks; the pending step leaves the due index with it.
+        writes.delete({"pk": pk, "sk": step_sk(e.flow_id, e.key, e.next_index)})
