@@ -37,6 +37,7 @@ def apply_once(event: dict[str, Any]) -> dict[str, Any]:
                 "event_type": a.event_type,
                 "customer_id": a.customer_id,
                 "decisions": [describe(d) for d in a.decisions],
+                **({"notes": list(a.notes)} if a.notes else {}),
                 **(
                     {
                         "recovered_by": f"{a.attribution.flow_id}/{a.attribution.step_id}/{a.attribution.channel}",

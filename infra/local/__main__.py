@@ -75,7 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out = Path(args.out)
     # The samples in events/ happen on the demo day: start there (or now, with --start now) and follow the wall.
     start = datetime.now(UTC) if args.start == "now" else datetime.fromisoformat(args.start)
-    with LocalStack(start=start, follow_wall=True, log_level=args.log_level) as stack:
+    public = f"http://127.0.0.1:{args.port}"
+    with LocalStack(start=start, follow_wall=True, log_level=args.log_level, public_url=public) as stack:
         outbox = Outbox(stack, out)
         server = make_server(stack, outbox, args.port)
         stop = threading.Event()

@@ -29,20 +29,52 @@ def _post(http: httpx.Client, name: str, event: dict[str, Any]) -> None:
         raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text}")
 
 
+def _click(http: httpx.Client, outbox: Outbox, step: dict[str, Any]) -> None:
+    """A customer clicks a link in the last message of a kind they got (the survey: the link of their score)."""
+    received = [e for e in outbox.entries if e.template == step["click"] and step["recipient"] in e.recipient]
+    if not received:
+        raise RuntimeError(f"nobody matching {step['recipient']!r} got a {step['click']} message to click in")
+    link = next(
+        line.split(": ", 1)[1] for line in received[-1].text.splitlines() if line.startswith(f"{step['score']}: ")
+    )
+    url = httpx.URL(link)
+    answer = http.get(url.path, params=url.params)
+    if answer.status_code != 200:
+        raise RuntimeError(f"the {step['click']} link answered {answer.status_code}: {answer.text}")
+
+
 def _follow_up(
-    stack: LocalStack, timeline: Timeline, http: httpx.Client, scenario_path: Path, follow: dict[str, Any]
+    stack: LocalStack,
+    timeline: Timeline,
+    outbox: Outbox,
+    http: httpx.Client,
+    scenario_path: Path,
+    follow: dict[str, Any],
 ) -> None:
-    """The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out, and the store's
-    later moves are posted at their minute (their samples are signed for it)."""
+    """The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out, the store's later
+    moves are posted at their minute (their samples are signed for it) and customers click what they got."""
     timeline.add(stack.clock.now(), f"> {follow['note']}")
-    later = [(request_time(_sample(scenario_path, s["post"])), s) for s in follow.get("story", [])]
+    later = sorted(
+        (
+            (
+                datetime.fromisoformat(s["at"]) if "click" in s else request_time(_sample(scenario_path, s["post"])),
+                n,
+                s,
+            )
+            for n, s in enumerate(follow.get("story", []))
+        ),
+        key=lambda t: (t[0], t[1]),
+    )
     while stack.clock.now() < datetime.fromisoformat(follow["until"]):
         if later and later[0][0] <= stack.clock.now() + timedelta(hours=1):
-            at, step = later.pop(0)
+            at, _, step = later.pop(0)
             stack.run_until(at)
             timeline.add(at, f"> {step['note']}")
-            _post(http, step["post"], _sample(scenario_path, step["post"]))
-            stack.advance(120)  # what the post sets off goes out at once, not at the next hour
+            if "click" in step:
+                _click(http, outbox, step)
+            else:
+                _post(http, step["post"], _sample(scenario_path, step["post"]))
+            stack.advance(600)  # what the post sets off goes out at once, not at the next hour
         else:
             stack.jump(3600, settle=120)
 
@@ -54,10 +86,11 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
         shutil.rmtree(out)
     out.mkdir(parents=True)
     started = time.monotonic()
-    with LocalStack(start=datetime.fromisoformat(scenario["start"])) as stack:
+    port = _free_port()
+    # Links in the messages (the survey) point at this run's HTTP server, so the story can click them.
+    with LocalStack(start=datetime.fromisoformat(scenario["start"]), public_url=f"http://127.0.0.1:{port}") as stack:
         outbox = Outbox(stack, out)
         timeline = Timeline(stack, outbox)
-        port = _free_port()
         server = make_server(stack, outbox, port)
         serve_forever_in_background(server)
         try:
@@ -70,7 +103,7 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
                     _post(http, step["post"], event)
                 stack.run_until(datetime.fromisoformat(scenario["end"]))
                 if "follow_up" in scenario:
-                    _follow_up(stack, timeline, http, scenario_path, scenario["follow_up"])
+                    _follow_up(stack, timeline, outbox, http, scenario_path, scenario["follow_up"])
         finally:
             server.shutdown()
         with (out / "logs.jsonl").open("w", encoding="utf-8") as logs:

@@ -46,6 +46,12 @@ def _sink() -> "_Sink":
     return _SINK
 
 
+def _random_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,6 +132,7 @@ class LocalStack:
         log_level: str = "INFO",
         parameters: dict[str, str] | None = None,
         template: Path | None = None,
+        public_url: str = "http://127.0.0.1:3000",
     ) -> None:
         self.stack: Stack = read_stack(template) if template else read_stack()
         self.clock = VirtualClock(start, follow_wall)
@@ -139,6 +146,8 @@ class LocalStack:
         }
         self.physical: dict[str, str] = {}
         self.arns: dict[str, str] = {}
+        # Where links in messages point: where `make serve` listens.
+        self.public_url = public_url
         self.modules: dict[str, ModuleType] = {}
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
@@ -342,6 +351,14 @@ class LocalStack:
             arn = sns.create_topic(Name=f"proativo-{LOCAL_STAGE}-{logical}")["TopicArn"]
             self.physical[logical] = arn
             self.arns[logical] = arn
+        secrets = self.client("secretsmanager")
+        for logical in self.stack.resources("AWS::SecretsManager::Secret"):
+            # Generated like CloudFormation's GenerateSecretString would: random, never printed.
+            arn = secrets.create_secret(Name=f"proativo-{LOCAL_STAGE}-{logical}", SecretString=_random_secret())["ARN"]
+            self.physical[logical] = arn
+            self.arns[logical] = arn
+        # The API's id: its URL is where the links in messages point (the local HTTP server when serving).
+        self.physical.setdefault("HttpApi", "local")
         sesv2 = self.client("sesv2")
         for logical in self.stack.resources("AWS::SES::ConfigurationSet"):
             name = f"proativo-{LOCAL_STAGE}-{logical}"
@@ -358,6 +375,8 @@ class LocalStack:
         """The environment the template gives a function, resolved, plus what Lambda itself sets."""
         fn = self.stack.functions[name]
         env = {k: str(self.resolve(v)) for k, v in fn.environment.items()}
+        if "PUBLIC_URL" in env:
+            env["PUBLIC_URL"] = self.public_url
         env.update(
             {
                 "AWS_LAMBDA_FUNCTION_NAME": name,

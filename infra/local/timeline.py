@@ -52,6 +52,8 @@ class Timeline:
                 if log.get("recovered_by"):
                     value, by = log["recovered_value"], log["recovered_by"]
                     self.add(inv.at, f"     $$ recovered {value} by {by}")
+                for note in log.get("notes", []):
+                    self.add(inv.at, f"     !! {note}")
             elif message == "dispatch run" and log.get("due"):
                 self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
             elif message == "claim step" and log.get("announced"):

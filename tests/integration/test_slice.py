@@ -110,8 +110,10 @@ def test_an_order_after_the_attribution_window_is_not_credited(harness: Harness)
     harness.post(cart("e1", "2026-11-24T12:00:00Z"))
     harness.stack.jump(timedelta(days=2).total_seconds())  # both reminders go out by 26 Nov 12:00
     assert len(harness.outbox.entries) == 2
+    harness.stack.jump(timedelta(days=1, minutes=5).total_seconds())
+    assert len(harness.outbox.entries) == 3  # the coupon, 72 h after the cart was left (27 Nov)
     harness.stack.jump(timedelta(days=6).total_seconds())
-    harness.post(order("o1", "2026-12-02T12:00:00Z"))  # six days after the last one: past the five-day window
+    harness.post(order("o1", "2026-12-03T12:05:00Z"))  # six days after the last one: past the five-day window
     (placed,) = harness.items("c-1", "ORDER#")
     assert "attributed_flow" not in placed
 

@@ -12,7 +12,7 @@ WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 FASTER = """
 flows:
   - id: cart_abandonment
-    version: 2
+    version: 3
     purpose: marketing
     trigger: [CartUpdated, CheckoutStarted]
     key: cart_id
@@ -35,7 +35,7 @@ def test_a_store_flow_applies_to_new_journeys_and_not_to_those_under_way(
 ) -> None:
     harness.post(cart("e1", "2026-11-24T12:00:00Z", cart_id="before", id="c-before", email="before@example.com"))
     assert cli(["flows", "set", "demo", _file(tmp_path, FASTER), *WHERE]) == 0
-    assert json.loads(capsys.readouterr().out)["flows"]["cart_abandonment"] == 2
+    assert json.loads(capsys.readouterr().out)["flows"]["cart_abandonment"] == 3
     harness.stack.wiring_reset()  # a new container: the events function's flow cache starts empty
     harness.post(cart("e2", "2026-11-24T12:00:00Z", cart_id="after", id="c-after", email="after@example.com"))
     harness.stack.advance(31 * 60)
@@ -43,7 +43,7 @@ def test_a_store_flow_applies_to_new_journeys_and_not_to_those_under_way(
     harness.stack.advance(30 * 60)
     assert [e.recipient for e in harness.outbox.entries] == ["after@example.com", "before@example.com"]
     (journey,) = harness.items("c-before", "ENROL#")
-    assert journey["version"] == 1
+    assert journey["version"] == 2
 
 
 @pytest.mark.parametrize(
@@ -61,4 +61,4 @@ def test_a_bad_flow_is_refused_when_saved_and_nothing_changes(
     assert reason in capsys.readouterr().err
     assert cli(["flows", "show", "demo", *WHERE]) == 0
     shown = json.loads(capsys.readouterr().out)["flows"]
-    assert next(f for f in shown if f["id"] == "cart_abandonment")["version"] == 1
+    assert next(f for f in shown if f["id"] == "cart_abandonment")["version"] == 2

@@ -96,7 +96,7 @@ def test_a_journey_keeps_the_flow_version_it_started_with() -> None:
         """
 flows:
   - id: cart_abandonment
-    version: 2
+    version: 3
     purpose: marketing
     trigger: [CartUpdated]
     key: cart_id
@@ -110,8 +110,8 @@ flows:
     later = T0 + timedelta(minutes=5)
     decisions = decide(edited, started, CustomerFacts(), cart(later), later)
     enrolment = decisions[0].enrolment
-    assert enrolment.version == 1
-    assert [s.id for s in enrolment.steps] == ["reminder_1h", "reminder_24h"]
+    assert enrolment.version == 2
+    assert [s.id for s in enrolment.steps] == ["reminder_1h", "reminder_24h", "coupon_72h"]
     assert decisions[0].due_at == later + timedelta(hours=1)
 
 
@@ -119,7 +119,8 @@ def test_the_second_reminder_falls_due_a_day_after_the_cart_was_left() -> None:
     enrolment = decide(default_flows(), {}, CustomerFacts(), cart(T0), T0)[0].enrolment
     first = T0 + timedelta(hours=1)
     assert following_due(enrolment, 0, first) == (1, T0 + timedelta(hours=24))
-    assert following_due(enrolment, 1, T0 + timedelta(hours=24)) is None
+    assert following_due(enrolment, 1, T0 + timedelta(hours=24)) == (2, T0 + timedelta(hours=72))
+    assert following_due(enrolment, 2, T0 + timedelta(hours=72)) is None
 
 
 def pending(at: datetime, expires: datetime, method: str = "boleto") -> PaymentPending:

@@ -273,6 +273,52 @@ def cmd_scorecard(args: argparse.Namespace) -> list[dict[str, Any]]:
     return scorecard(boto3.resource("dynamodb").Table(target.table), args.store_id, since, until)
 
 
+def cmd_coupons_add(args: argparse.Namespace) -> dict[str, Any]:
+    """Stock a pool from a CSV (the first column of each row is a code; a header row `code` is skipped)."""
+    import csv
+    from pathlib import Path
+
+    from proativo.coupons import Coupons
+
+    with Path(args.file).open(newline="", encoding="utf-8") as handle:
+        codes = [row[0] for row in csv.reader(handle) if row and row[0].strip() and row[0].strip().lower() != "code"]
+    coupons = Coupons(boto3.resource("dynamodb").Table(_target(args).table))
+    added = coupons.add_to_pool(args.store_id, args.pool, codes)
+    return {
+        "store_id": args.store_id,
+        "pool": args.pool,
+        "added": added,
+        "free": coupons.free_count(args.store_id, args.pool),
+    }
+
+
+def cmd_coupons_count(args: argparse.Namespace) -> dict[str, Any]:
+    from proativo.coupons import Coupons
+
+    coupons = Coupons(boto3.resource("dynamodb").Table(_target(args).table))
+    return {"store_id": args.store_id, "pool": args.pool, "free": coupons.free_count(args.store_id, args.pool)}
+
+
+def cmd_cases_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The store's open follow-up cases (a low satisfaction score), oldest first."""
+    from proativo import keys
+
+    table = boto3.resource("dynamodb").Table(_target(args).table)
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": f"{keys.store_pk(args.store_id)}#CASES"},
+    }
+    found: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**kwargs)
+        found.extend(
+            {k: str(v) for k, v in item.items() if k not in ("pk", "sk", "kind")} for item in page.get("Items", [])
+        )
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     top = argparse.ArgumentParser(prog="proativo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -358,6 +404,24 @@ def parser() -> argparse.ArgumentParser:
     card.add_argument("--days", type=int, default=30)
     card.add_argument("--until", help="the last day, ISO-8601 (default: today)")
     card.set_defaults(run=cmd_scorecard)
+    coupon_cmds = commands.add_parser("coupons", help="a store's coupon pools").add_subparsers(
+        dest="command", required=True
+    )
+    stock = coupon_cmds.add_parser("add", parents=[where], help="stock a pool with the codes of a CSV file")
+    stock.add_argument("store_id")
+    stock.add_argument("--pool", required=True)
+    stock.add_argument("file")
+    stock.set_defaults(run=cmd_coupons_add)
+    count = coupon_cmds.add_parser("count", parents=[where], help="how many codes a pool has left")
+    count.add_argument("store_id")
+    count.add_argument("--pool", required=True)
+    count.set_defaults(run=cmd_coupons_count)
+    case_cmds = commands.add_parser("cases", help="follow-ups for the store's team").add_subparsers(
+        dest="command", required=True
+    )
+    cases = case_cmds.add_parser("list", parents=[where], help="cases opened by low satisfaction scores")
+    cases.add_argument("store_id")
+    cases.set_defaults(run=cmd_cases_list)
     flow_cmds = commands.add_parser("flows", help="a store's sequences (flows)").add_subparsers(
         dest="command", required=True
     )

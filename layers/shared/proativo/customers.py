@@ -25,6 +25,7 @@ from proativo.events import (
     OrderShipped,
     PaymentFailed,
     PaymentPending,
+    SurveyAnswered,
 )
 from proativo.sequences.engine import CustomerFacts
 from proativo.writes import Writes
@@ -64,7 +65,12 @@ class CustomerState:
     def facts(self, event: Event) -> CustomerFacts:
         """What the flows' entry rules need, as of before `event`."""
         last = self.profile.get("last_order_at")
-        return CustomerFacts(last_order_at=parse_utc(str(last)) if last else None)
+        order_id = getattr(event, "order_id", None)
+        order = self.items.get(f"ORDER#{order_id}") if order_id else None
+        return CustomerFacts(
+            last_order_at=parse_utc(str(last)) if last else None,
+            orders={str(order_id): order} if order else {},
+        )
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,12 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
         case CartUpdated():
             _cart(pk, event, at, state, writes)
         case OrderPlaced():
-            _order(pk, event.order_id, "placed", at, {"total": event.total, "currency": event.currency}, state, writes)
+            placed: dict[str, Any] = {"total": event.total, "currency": event.currency}
+            if event.recommendations:
+                placed["recommendations"] = [
+                    p.model_dump(mode="json", exclude_none=True) for p in event.recommendations
+                ]
+            _order(pk, event.order_id, "placed", at, placed, state, writes)
             last = state.profile.get("last_order_at")
             if last is None or str(last) < at:
                 profile = {"pk": pk, "sk": "PROFILE"}
@@ -148,6 +159,8 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             _order(pk, event.order_id, "canceled", at, {}, state, writes)
         case ConsentChanged():
             _consent(pk, event, at, state, writes)
+        case SurveyAnswered():
+            _survey(pk, event, at, state, writes)
         case MessageBounced(permanent=True) | MessageComplained():
             if state.get("SUPPRESS#email") is None:
                 item = {"pk": pk, "sk": "SUPPRESS#email", "kind": "suppression", "reason": event.type, "at": at}
@@ -172,6 +185,63 @@ def record_attribution(event: OrderPlaced, attribution: "Attribution", state: Cu
         recovered_orders=1,
         recovered_revenue=attribution.value,
     )
+
+
+def record_payment_recovery(event: OrderPaid, attribution: "Attribution", state: CustomerState, writes: Writes) -> None:
+    """Credit a paid order to the message that got it paid (a boleto reminder), once, and count it."""
+    key = {"pk": keys.customer_pk(event.store_id, event.customer.id), "sk": f"ORDER#{event.order_id}"}
+    writes.revise(
+        key,
+        state.get(key["sk"]),
+        {"payment_recovered_by": attribution.message_id, "payment_recovered_flow": attribution.flow_id},
+    )
+    writes.count(
+        event.store_id,
+        event.occurred_at,
+        f"FLOW#{attribution.flow_id}",
+        recovered_payments=1,
+        recovered_payment_value=attribution.value,
+    )
+
+
+def answered_before(event: SurveyAnswered, state: CustomerState) -> bool:
+    """Whether this order's survey already has its answer (the first one counts)."""
+    return state.get(f"SURVEY#{event.order_id}") is not None
+
+
+def _survey(pk: str, event: SurveyAnswered, at: str, state: CustomerState, writes: Writes) -> None:
+    if answered_before(event, state):
+        return
+    writes.put(
+        {
+            "pk": pk,
+            "sk": f"SURVEY#{event.order_id}",
+            "kind": "survey",
+            "order_id": event.order_id,
+            "score": event.score,
+            "rating": event.rating,
+            "answered_at": at,
+        },
+        condition="attribute_not_exists(pk)",
+    )
+    writes.count(
+        event.store_id, event.occurred_at, "SURVEY", responses=1, score_sum=event.score, **{event.rating + "s": 1}
+    )
+    if event.rating == "detractor":
+        # The store's team hears of it: a case to follow up (the survey item above makes this happen once).
+        writes.put(
+            {
+                "pk": f"{keys.store_pk(event.store_id)}#CASES",
+                "sk": f"CASE#{at}#{event.order_id}",
+                "kind": "case",
+                "status": "open",
+                "reason": "low_satisfaction_score",
+                "score": event.score,
+                "customer_id": event.customer.id,
+                "order_id": event.order_id,
+                "opened_at": at,
+            }
+        )
 
 
 def _contact(pk: str, event: Event, at: str, state: CustomerState, writes: Writes) -> None:

@@ -107,6 +107,18 @@ class Dispatcher:
                 report.enqueued += 1
             else:
                 report.canceled += 1
+        # Messages the sender postponed (quiet hours, frequency cap) whose time has come: queued again as they were.
+        postponed = query_due(self.table, "deferred", self.shards, now, limit)
+        report.due += len(postponed.items)
+        report.read += postponed.read
+        for item, accepted in enqueue_each(
+            self.sqs, self.send_queue_url, postponed.items, lambda i: json.loads(str(i["request"]))
+        ):
+            if not accepted:
+                report.failed += 1
+                continue
+            self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+            report.enqueued += 1
         return report
 
     def _advance(self, step: dict[str, Any]) -> bool:

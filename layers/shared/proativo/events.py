@@ -82,8 +82,20 @@ class CheckoutStarted(CartUpdated):
     type: Literal["CheckoutStarted"] = "CheckoutStarted"  # type: ignore[assignment]
 
 
+class Product(BaseModel):
+    """A product the platform suggests with an order (related, bought together): what cross-sell offers."""
+
+    model_config = _CONFIG
+
+    name: str = Field(min_length=1, max_length=300)
+    url: str = Field(min_length=1, max_length=2000)
+    price: Decimal | None = Field(default=None, ge=0)
+    image_url: str | None = Field(default=None, max_length=2000)
+    sku: str | None = Field(default=None, max_length=100)
+
+
 class OrderPlaced(_Event):
-    """An order exists; it may still be unpaid."""
+    """An order exists; it may still be unpaid. `recommendations`: products the platform relates to it."""
 
     type: Literal["OrderPlaced"] = "OrderPlaced"
     order_id: _ID
@@ -91,6 +103,7 @@ class OrderPlaced(_Event):
     currency: str = Field(min_length=3, max_length=3)
     total: Decimal = Field(ge=0)
     items: tuple[LineItem, ...] = ()
+    recommendations: tuple[Product, ...] = Field(default=(), max_length=12)
 
 
 class OrderPaid(_Event):
@@ -195,6 +208,20 @@ class ParcelResolved(_Event):
     currency: str | None = Field(default=None, min_length=3, max_length=3)
 
 
+class SurveyAnswered(_Event):
+    """The customer rated an order from 0 to 10 (how likely to recommend the store): 9-10 promoter, 7-8 passive,
+    0-6 detractor, as NPS counts them."""
+
+    type: Literal["SurveyAnswered"] = "SurveyAnswered"
+    order_id: _ID
+    score: int = Field(ge=0, le=10)
+
+    @property
+    def rating(self) -> str:
+        """promoter, passive or detractor."""
+        return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+
+
 class OrderDelivered(_Event):
     """The parcel reached the customer."""
 
@@ -245,6 +272,7 @@ type Event = Annotated[
     | ParcelException
     | ClaimUpdated
     | ParcelResolved
+    | SurveyAnswered
     | OrderDelivered
     | OrderCanceled
     | ConsentChanged
@@ -268,6 +296,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         ParcelException,
         ClaimUpdated,
         ParcelResolved,
+        SurveyAnswered,
         OrderDelivered,
         OrderCanceled,
         ConsentChanged,

@@ -4,14 +4,21 @@ transaction; then start tracking what was shipped."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from botocore.exceptions import ClientError
 
 from proativo.aws import error_code
-from proativo.customers import CustomerRepository, fold, record_attribution
-from proativo.events import Event, OrderPlaced, OrderShipped, ParcelResolved
-from proativo.sequences.attribution import Attribution, attribute
+from proativo.customers import (
+    CustomerRepository,
+    answered_before,
+    fold,
+    record_attribution,
+    record_payment_recovery,
+)
+from proativo.events import Event, OrderPaid, OrderPlaced, OrderShipped, ParcelResolved, SurveyAnswered
+from proativo.sequences.attribution import Attribution, attribute, attribute_payment
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
 from proativo.sequences.store import SequenceStore, enrolments_of
@@ -27,6 +34,7 @@ class Applied:
     customer_id: str
     decisions: tuple[Decision, ...]
     attribution: Attribution | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,15 +57,30 @@ class EventProcessor:
             fold(event, state, now, writes)
             enrolled = {str(item["sk"]): item for item in state.with_prefix("ENROL#")}
             decisions = decide(flows, enrolments_of(list(enrolled.values())), state.facts(event), event, now)
+            repeat_answer = isinstance(event, SurveyAnswered) and answered_before(event, state)
+            if repeat_answer:
+                decisions = []  # a second click with another score changes nothing
             self.sequences.add(event.store_id, event.customer.id, decisions, now, enrolled, writes)
             credited = None
+            messages = state.with_prefix("MSG#")
             if isinstance(event, OrderPlaced):
-                credited = attribute(event.total, event.occurred_at, state.with_prefix("MSG#"), flows)
+                credited = attribute(event.total, event.occurred_at, messages, flows)
                 order = state.get(f"ORDER#{event.order_id}") or {}
                 if credited and "attributed_message_id" not in order:
                     record_attribution(event, credited, state, writes)
                 else:
                     credited = None
+            if isinstance(event, OrderPaid):
+                order = state.get(f"ORDER#{event.order_id}") or {}
+                total = event.total if event.total is not None else order.get("total")
+                paid_by = (
+                    attribute_payment(event.order_id, Decimal(str(total)), event.occurred_at, messages, flows)
+                    if total is not None and "payment_recovered_by" not in order
+                    else None
+                )
+                if paid_by:
+                    record_payment_recovery(event, paid_by, state, writes)
+                    credited = paid_by
             outcome = self._commit(writes)
             if outcome == "duplicate":
                 return Applied(event.type, event.customer.id, ())
@@ -70,7 +93,10 @@ class EventProcessor:
         if isinstance(event, ParcelResolved) and event.new_tracking_code:
             # The replacement is tracked like any shipment (its own parcel, its own notices).
             self.parcels.register(replacement_shipment(event), now)
-        return Applied(event.type, event.customer.id, tuple(decisions), credited)
+        notes: tuple[str, ...] = ()
+        if isinstance(event, SurveyAnswered) and event.rating == "detractor" and not repeat_answer:
+            notes = (f"case opened for the store's team: order {event.order_id} rated {event.score}",)
+        return Applied(event.type, event.customer.id, tuple(decisions), credited, notes)
 
     def _commit(self, writes: Writes) -> Literal["written", "duplicate", "raced"]:
         """Write everything at once. The first item is the event log entry: when only it failed its condition, the

@@ -66,6 +66,15 @@ class SenderSettings(CoreSettings):
 
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
     default_sender: str = Field(alias="DEFAULT_SENDER", min_length=3)
+    public_url: str = Field(alias="PUBLIC_URL", pattern=r"^https?://")
+    link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
+
+
+class LinksSettings(CoreSettings):
+    """The links customers click in messages (survey answers)."""
+
+    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
+    link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
 
 
 class TrackingSettings(CoreSettings):

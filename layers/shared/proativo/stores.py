@@ -33,6 +33,14 @@ class StoreProfile(BaseModel):
     locale: str = "pt-BR"
     timezone: str = "America/Sao_Paulo"
     currency: str = Field(default="BRL", min_length=3, max_length=3)
+    marketing_cap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 14,
+        description="at most one marketing message per customer in this many hours (0: off)",
+    )
+    quiet_start_hour: int = Field(default=21, ge=0, le=23, description="SMS and WhatsApp wait from this local hour")
+    quiet_end_hour: int = Field(default=8, ge=0, le=23, description="to this one (equal hours: no quiet time)")
 
 
 def secret_name(prefix: str, store_id: str, platform: str) -> str:

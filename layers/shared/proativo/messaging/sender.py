@@ -5,21 +5,23 @@ refuses for now, the claim is released and the queue retries; if the function di
 the claim stays and the redelivered message is dropped: never twice.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from proativo import keys
-from proativo.aws import error_code, written
-from proativo.clock import as_utc
+from proativo.aws import error_code
+from proativo.clock import as_utc, parse_utc
 from proativo.consent import may_contact
+from proativo.coupons import Coupons, PoolEmpty
 from proativo.errors import NotFound, RetryableSendError
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
+from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
 from proativo.sequences.items import enrolment_sk, step_sk
 from proativo.stores import StoreProfile, get_profile
 
@@ -48,14 +50,26 @@ class SendRequest(BaseModel):
 class Outcome:
     """What became of one request."""
 
-    status: Literal["sent", "skipped", "failed"]
+    status: Literal["sent", "skipped", "failed", "postponed"]
     reason: str = ""
     provider_id: str | None = None
+
+
+# The customer's marketing slot under the frequency cap: the last marketing message and when it went.
+CAP_SK = "CAP#marketing"
+
+
+def _journey(request: SendRequest) -> str:
+    return f"{request.flow_id}#{request.key}"
 
 
 def message_sk(message_id: str) -> str:
     """Sort key of a message record in the customer's partition."""
     return f"MSG#{message_id}"
+
+
+# (store id, customer id, order id, locale, now) -> the eleven survey links, scores 0 to 10.
+type SurveyLinks = Callable[[str, str, str, str, datetime], list[str]]
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,8 @@ class Sender:
     table: "Table"
     channels: Mapping[str, Channel]
     default_sender: str
+    survey_links: SurveyLinks | None = None
+    due_shards: int = 4
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
         """Deliver one request, or say why it was skipped."""
@@ -96,10 +112,21 @@ class Sender:
         except NotFound:
             return Outcome("skipped", "unknown_store")
 
-        content = render(
-            request.template, request.channel, self._locale(profile, store), self._context(profile, store, enrolment)
-        )
-        if not self._claim(pk, request, now):
+        later = self._later(pk, request, store, profile, items, step, now)
+        if later is not None:
+            return later
+
+        locale = self._locale(profile, store)
+        context = self._context(profile, store, enrolment)
+        try:
+            context.update(self._attachments(request, step, enrolment, locale, now))
+        except PoolEmpty:
+            return Outcome("skipped", "coupon_pool_empty")
+        content = render(request.template, request.channel, locale, context)
+        claimed = self._claim(pk, request, now, self._cap_period(request, store))
+        if claimed != "claimed":
+            if claimed == "capped":  # another message took the slot a moment ago
+                return self._postpone(pk, request, step, now + self._cap_period(request, store), "frequency_cap")
             return Outcome("skipped", "duplicate")
         outgoing = Outgoing(
             message_id=request.message_id,
@@ -133,6 +160,7 @@ class Sender:
             enrolment_sk(request.flow_id, request.key),
             step_sk(request.flow_id, request.key, request.index),
             message_sk(request.message_id),
+            CAP_SK,
         ]
         found: dict[str, dict[str, Any]] = {}
         answer: Any = self.table.meta.client.batch_get_item(
@@ -155,6 +183,97 @@ class Sender:
         return found
 
     @staticmethod
+    def _cap_period(request: SendRequest, store: StoreProfile) -> timedelta:
+        return timedelta(hours=store.marketing_cap_hours) if request.purpose == "marketing" else timedelta(0)
+
+    def _later(
+        self,
+        pk: str,
+        request: SendRequest,
+        store: StoreProfile,
+        profile: dict[str, Any],
+        items: dict[str, dict[str, Any]],
+        step: dict[str, Any],
+        now: datetime,
+    ) -> Outcome | None:
+        """Postpone a message that may not go now: a phone channel in the customer's quiet hours, a marketing
+        message past the frequency cap or yielding to a flow of higher priority. None: it may go."""
+        if request.channel in QUIET_CHANNELS:
+            zone = str(profile.get("timezone") or store.timezone)
+            until = quiet_until(now, zone, store.quiet_start_hour, store.quiet_end_hour)
+            if until is not None:
+                return self._postpone(pk, request, step, until, "quiet_hours")
+        period = self._cap_period(request, store)
+        if not period:
+            return None
+        cap = items.get(CAP_SK, {})
+        last = parse_utc(str(cap["last_sent_at"])) if cap.get("last_sent_at") else None
+        rival = self._rival(pk, step, now, period)
+        until = cap_until(now, period, last, cap.get("journey"), _journey(request), rival)
+        if until is None:
+            return None
+        if until - parse_utc(str(step["scheduled_for"])) > MAX_POSTPONEMENT:
+            return Outcome("skipped", "frequency_cap")
+        return self._postpone(pk, request, step, until, "frequency_cap")
+
+    def _rival(self, pk: str, step: dict[str, Any], now: datetime, period: timedelta) -> datetime | None:
+        """When the customer's next marketing step of a higher priority than `step` falls due within `period`."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "FilterExpression": "#s = :pending AND purpose = :m AND priority > :mine AND scheduled_for < :horizon",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":pk": pk,
+                ":p": "STEP#",
+                ":pending": "pending",
+                ":m": "marketing",
+                ":mine": int(step.get("priority", 0)),
+                ":horizon": as_utc(now + period),
+            },
+        }
+        due: list[datetime] = []
+        while True:
+            page = self.table.query(**kwargs)
+            due.extend(parse_utc(str(item["scheduled_for"])) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return min(due) if due else None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _postpone(self, pk: str, request: SendRequest, step: dict[str, Any], until: datetime, reason: str) -> Outcome:
+        """Put the request back on the due index for `until` (the dispatcher re-queues it then): deferred, not
+        dropped. Keyed by message id, so postponing twice keeps one."""
+        sk = f"DEFER#{request.message_id}"
+        self.table.put_item(
+            Item={
+                "pk": pk,
+                "sk": sk,
+                "kind": "deferred",
+                "store_id": request.store_id,
+                "request": request.model_dump_json(),
+                "reason": reason,
+                "scheduled_for": step.get("scheduled_for", as_utc(until)),
+                **keys.due_keys("deferred", f"{pk}|{sk}", until, self.due_shards),
+            }
+        )
+        return Outcome("postponed", f"{reason}:{as_utc(until)}")
+
+    def _attachments(
+        self, request: SendRequest, step: dict[str, Any], enrolment: dict[str, Any], locale: str, now: datetime
+    ) -> dict[str, Any]:
+        """What the step gives besides words: its recipient's coupon, the survey's links."""
+        extra: dict[str, Any] = {}
+        if step.get("coupon"):
+            extra["coupon"] = Coupons(self.table).assign(
+                request.store_id, request.customer_id, request.message_id, dict(step["coupon"]), now
+            )
+        if step.get("survey"):
+            if self.survey_links is None:
+                raise RuntimeError("a survey step needs the sender's survey links (PUBLIC_URL and signing secret)")
+            order_id = str(enrolment.get("context", {}).get("order_id", request.key))
+            extra["survey"] = {"links": self.survey_links(request.store_id, request.customer_id, order_id, locale, now)}
+        return extra
+
+    @staticmethod
     def _locale(profile: dict[str, Any], store: StoreProfile) -> str:
         return resolve_locale(str(profile.get("locale") or store.locale))
 
@@ -170,27 +289,57 @@ class Sender:
             "context": enrolment.get("context", {}),
         }
 
-    def _claim(self, pk: str, request: SendRequest, now: datetime) -> bool:
-        return written(
-            lambda: self.table.put_item(
-                Item={
-                    "pk": pk,
-                    "sk": message_sk(request.message_id),
-                    "kind": "message",
-                    "status": "sending",
-                    "message_id": request.message_id,
-                    "store_id": request.store_id,
-                    "customer_id": request.customer_id,
-                    "flow_id": request.flow_id,
-                    "step_id": request.step_id,
-                    "channel": request.channel,
-                    "template": request.template,
-                    "purpose": request.purpose,
-                    "claimed_at": as_utc(now),
-                },
-                ConditionExpression="attribute_not_exists(pk)",
+    def _claim(
+        self, pk: str, request: SendRequest, now: datetime, cap: timedelta
+    ) -> Literal["claimed", "duplicate", "capped"]:
+        """Claim the message id before the provider is called; a marketing message takes the customer's slot under
+        the cap in the same transaction (two flows racing for one slot: one waits)."""
+        claim: dict[str, Any] = {
+            "TableName": self.table.name,
+            "Item": {
+                "pk": pk,
+                "sk": message_sk(request.message_id),
+                "kind": "message",
+                "status": "sending",
+                "message_id": request.message_id,
+                "store_id": request.store_id,
+                "customer_id": request.customer_id,
+                "flow_id": request.flow_id,
+                "key": request.key,
+                "step_id": request.step_id,
+                "channel": request.channel,
+                "template": request.template,
+                "purpose": request.purpose,
+                "claimed_at": as_utc(now),
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        items: list[Any] = [{"Put": claim}]
+        if cap:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": {
+                            "pk": pk,
+                            "sk": CAP_SK,
+                            "last_sent_at": as_utc(now),
+                            "message_id": request.message_id,
+                            "journey": _journey(request),
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk) OR last_sent_at <= :limit OR journey = :mine",
+                        "ExpressionAttributeValues": {":limit": as_utc(now - cap), ":mine": _journey(request)},
+                    }
+                }
             )
-        )
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if error_code(exc) != "TransactionCanceledException" or "ConditionalCheckFailed" not in reasons:
+                raise
+            return "duplicate" if reasons[0] == "ConditionalCheckFailed" else "capped"
+        return "claimed"
 
     def _release(self, pk: str, request: SendRequest) -> None:
         self.table.delete_item(

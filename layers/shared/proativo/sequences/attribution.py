@@ -45,3 +45,29 @@ def attribute(
                 value=order_total,
             )
     return best
+
+
+def attribute_payment(
+    order_id: str, total: Decimal, paid_at: datetime, messages: list[dict[str, Any]], flows: tuple[Flow, ...]
+) -> Attribution | None:
+    """The latest message about this order's payment (a flow that a payment ends: boleto reminders, a refused
+    card's way out) sent within its window before the order was paid."""
+    windows = {f.id: f.attribution_window for f in flows if "OrderPaid" in f.exit_on}
+    best: Attribution | None = None
+    for message in messages:
+        if message.get("status") != "sent" or str(message.get("key")) != order_id:
+            continue
+        window = windows.get(str(message.get("flow_id")))
+        sent_at = parse_utc(str(message.get("sent_at")))
+        if window is None or not (paid_at - window <= sent_at <= paid_at):
+            continue
+        if best is None or sent_at > best.sent_at:
+            best = Attribution(
+                message_id=str(message["message_id"]),
+                flow_id=str(message["flow_id"]),
+                step_id=str(message.get("step_id", "")),
+                channel=str(message.get("channel", "")),
+                sent_at=sent_at,
+                value=total,
+            )
+    return best

@@ -35,6 +35,7 @@ class Enrolment:
     context: dict[str, Any] = field(default_factory=dict)
     exit_reason: str | None = None
     deadline_at: datetime | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class CustomerFacts:
     """What the engine needs to know about the customer beyond their enrolments."""
 
     last_order_at: datetime | None = None
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,53 @@ def _deadline(flow: Flow, event: Event) -> datetime | None:
 
 
 def _matches(flow: Flow, event: Event) -> bool:
+    if flow.min_total is not None:
+        total = getattr(event, "total", None)
+        if total is None or total < flow.min_total:
+            return False
     return all(str(getattr(event, name, None)) in allowed for name, allowed in flow.when.items())
+
+
+def _context(event: Event, facts: CustomerFacts) -> dict[str, Any]:
+    """The trigger's fields, plus what the platform told us of its order before (e.g. related products)."""
+    context = context_of(event)
+    order = facts.orders.get(str(getattr(event, "order_id", "")))
+    if order:
+        for name in ("recommendations", "total", "currency"):
+            if order.get(name) is not None:
+                context.setdefault(name, order[name])
+    return context
+
+
+def abandoner(flow: Flow, key: str, enrolments: dict[tuple[str, str], Enrolment], event: Event) -> str:
+    """'repeat' when the customer started another journey of the flow's group within its repeat window."""
+    since = event.occurred_at - flow.repeat_window
+    for e in enrolments.values():
+        if e.group == flow.group and e.key != key and since <= e.anchor_at < event.occurred_at:
+            return "repeat"
+    return "first"
+
+
+def seen_templates(enrolments: dict[tuple[str, str], Enrolment], since: datetime) -> set[str]:
+    """Templates of the steps already dispatched by journeys that began since `since`."""
+    return {step.template for e in enrolments.values() if e.anchor_at >= since for step in e.steps[: e.next_index]}
+
+
+def without(steps: tuple[Step, ...], templates: set[str]) -> tuple[Step, ...]:
+    """The steps minus those using `templates`; a skipped step's wait is added to the next one's, so what remains
+    keeps its time."""
+    kept: list[Step] = []
+    carried = timedelta(0)
+    for step in steps:
+        if step.template in templates:
+            if step.delay is not None:
+                carried += step.delay
+            continue
+        if step.delay is not None and carried:
+            step = step.model_copy(update={"delay": step.delay + carried})
+        carried = timedelta(0)
+        kept.append(step)
+    return tuple(kept)
 
 
 def decide(
@@ -121,6 +169,8 @@ def decide(
     """
     decisions: list[Decision] = []
     triggered = {(f.id, enrolment_key(f, event)) for f in flows if event.type in f.trigger}
+    # A group's journey per key: the flows of a group share it (a cart is in one abandonment series, not three).
+    grouped = {(e.group, e.key) for e in enrolments.values() if e.group}
     for enrolment in enrolments.values():
         if (
             enrolment.status == "active"
@@ -144,8 +194,20 @@ def decide(
             continue
         current = enrolments.get((flow.id, key))
         if current is None:
+            if flow.group and (flow.group, key) in grouped:
+                continue
+            if flow.abandoner and abandoner(flow, key, enrolments, event) != flow.abandoner:
+                continue
+            context = _context(event, facts)
+            if any(not context.get(name) for name in flow.requires):
+                continue
+            steps = flow.steps
+            if flow.no_repeat_within is not None:
+                steps = without(steps, seen_templates(enrolments, event.occurred_at - flow.no_repeat_within))
+                if not steps:
+                    continue
             deadline = _deadline(flow, event)
-            dues = schedule(flow.steps, event.occurred_at, deadline)
+            dues = schedule(steps, event.occurred_at, deadline)
             # Deadline steps already past when the customer enters (a reminder "a day before" for a PIX that
             # expires in an hour) are skipped, not sent late.
             first = next((i for i, due in enumerate(dues) if due >= event.occurred_at), None)
@@ -160,12 +222,15 @@ def decide(
                 status="active",
                 anchor_at=event.occurred_at,
                 next_index=first,
-                steps=flow.steps,
+                steps=steps,
                 exit_on=flow.exit_on,
-                context=context_of(event),
+                context=context,
                 deadline_at=deadline,
+                group=flow.group,
             )
             decisions.append(Enrol(enrolment, due_at=dues[first]))
+            if flow.group:
+                grouped.add((flow.group, key))
         elif (
             flow.restart_on_trigger
             and current.status == "active"
@@ -173,7 +238,7 @@ def decide(
             and current.steps[0].delay is not None
             and event.occurred_at > current.anchor_at
         ):
-            moved = replace(current, anchor_at=event.occurred_at, context=context_of(event))
+            moved = replace(current, anchor_at=event.occurred_at, context=_context(event, facts))
             decisions.append(Restart(moved, due_at=event.occurred_at + current.steps[0].delay))
     return decisions
 

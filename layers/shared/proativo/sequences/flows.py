@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,26 @@ class FlowError(ValueError):
     """A flow file that cannot be used, with where and why."""
 
 
+class Coupon(BaseModel):
+    """A coupon given with a step, unique to its recipient and valid for `valid_for` from the send: generated
+    (`prefix` + a code only this message gets; the store's platform must accept the prefix's codes) or drawn from a
+    pool of codes the store uploaded (`pool`: `proativo coupons add`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    percent_off: int | None = Field(default=None, ge=1, le=100)
+    amount_off: Decimal | None = Field(default=None, gt=0)
+    valid_for: timedelta = Field(gt=timedelta(0))
+    prefix: str = Field(default="VOLTA", pattern=r"^[A-Z0-9]{2,12}$")
+    pool: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,40}$")
+
+    @model_validator(mode="after")
+    def _one_discount(self) -> "Coupon":
+        if (self.percent_off is None) == (self.amount_off is None):
+            raise ValueError("give a coupon exactly one of percent_off or amount_off")
+        return self
+
+
 class Step(BaseModel):
     """One message of a flow: sent `delay` after the previous step (the first: after the trigger), or at a signed
     offset from the flow's deadline (`at_deadline: -PT2H` is two hours before a boleto expires)."""
@@ -29,6 +50,8 @@ class Step(BaseModel):
     at_deadline: timedelta | None = None
     channel: Channel
     template: str = Field(pattern=r"^[a-z0-9_]+$")
+    coupon: Coupon | None = None
+    survey: bool = Field(default=False, description="the message carries the 0-10 satisfaction links")
 
     @model_validator(mode="after")
     def _one_timing(self) -> "Step":
@@ -54,6 +77,22 @@ class Flow(BaseModel):
     stale_after: timedelta | None = Field(
         default=None, gt=timedelta(0), description="do not enter when the trigger is older than this (old news)"
     )
+    group: str | None = Field(
+        default=None, description="of the flows of one group a trigger matches, only the highest priority enrols"
+    )
+    abandoner: Literal["first", "repeat"] | None = Field(
+        default=None, description="enter only first-time abandoners, or only those who left another cart lately"
+    )
+    repeat_window: timedelta = Field(
+        default=timedelta(days=30), gt=timedelta(0), description="how recent a journey of the group makes a repeat"
+    )
+    min_total: Decimal | None = Field(default=None, ge=0, description="enter only when the trigger's total is this")
+    requires: tuple[str, ...] = Field(
+        default=(), description="enter only when each of these context fields has a value (e.g. recommendations)"
+    )
+    no_repeat_within: timedelta | None = Field(
+        default=None, gt=timedelta(0), description="skip a step whose template the customer got this recently"
+    )
     restart_on_trigger: bool = False
     skip_if_ordered_since_trigger: bool = False
     exit_on: tuple[str, ...] = ()
@@ -68,6 +107,8 @@ class Flow(BaseModel):
             raise ValueError(f"step ids must be unique, got {ids}")
         if self.deadline is None and any(s.at_deadline is not None for s in self.steps):
             raise ValueError("at_deadline steps need the flow's deadline field")
+        if self.abandoner is not None and self.group is None:
+            raise ValueError("abandoner needs a group: a repeat is a journey of the same group")
         return self
 
 

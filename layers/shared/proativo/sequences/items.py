@@ -62,6 +62,7 @@ def step_item(
         "step_id": step["id"],
         "channel": step["channel"],
         "template": step["template"],
+        **{name: step[name] for name in ("coupon", "survey") if name in step},
         "purpose": purpose,
         "priority": priority,
         "following": following,

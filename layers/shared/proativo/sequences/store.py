@@ -30,6 +30,8 @@ def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
                 at_deadline=timedelta(seconds=int(s["at_deadline_seconds"])) if "at_deadline_seconds" in s else None,
                 channel=s["channel"],
                 template=s["template"],
+                coupon=s.get("coupon"),
+                survey=bool(s.get("survey", False)),
             )
             for s in item["steps"]
         ),
@@ -37,6 +39,7 @@ def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
         context=dict(item.get("context", {})),
         exit_reason=item.get("exit_reason"),
         deadline_at=parse_utc(str(item["deadline_at"])) if item.get("deadline_at") else None,
+        group=item.get("group"),
     )
 
 
@@ -47,7 +50,13 @@ def _step_dict(step: Step, due_at: datetime, deadline_at: datetime | None) -> di
         timing = {"at_deadline_seconds": int(step.at_deadline.total_seconds()), "due_at": as_utc(due_at)}
     else:
         timing = {"delay_seconds": int((step.delay or timedelta(0)).total_seconds())}
-    return {"id": step.id, **timing, "channel": step.channel, "template": step.template}
+    extra: dict[str, Any] = {}
+    if step.coupon is not None:
+        coupon = step.coupon
+        extra["coupon"] = coupon.model_dump(mode="json", exclude_none=True)
+    if step.survey:
+        extra["survey"] = True
+    return {"id": step.id, **timing, "channel": step.channel, "template": step.template, **extra}
 
 
 def enrolments_of(items: list[dict[str, Any]]) -> dict[tuple[str, str], Enrolment]:
@@ -111,6 +120,7 @@ class SequenceStore:
             "exit_on": list(e.exit_on),
             "context": e.context,
             **({"deadline_at": as_utc(e.deadline_at)} if e.deadline_at else {}),
+            **({"group": e.group} if e.group else {}),
         }
         writes.put(item, condition="attribute_not_exists(pk)")
         writes.put(
