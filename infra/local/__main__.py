@@ -19,6 +19,7 @@ FUNCTION_ALIASES = {
     "tracker": "TrackerFunction",
     "feedback": "FeedbackFunction",
     "relay": "RelayFunction",
+    "links": "LinksFunction",
 }
 
 

@@ -66,14 +66,15 @@ def test_serve_takes_a_webhook_and_the_clock_route_runs_what_falls_due(served: t
     again = _run("post", "events/webhooks/generic/bruno-cart-updated.json", "--url", url)
     assert again.stdout.startswith("200 ") and "duplicate" in again.stdout
 
-    # make serve starts on the demo day at 08:00 (-03:00); Bruno left his cart at 09:30, the reminder goes at 10:30.
+    # make serve starts on the demo day at 08:00 (-03:00); Bruno left his cart at 09:30, the first message goes at
+    # 10:30 (his jacket is worth more than R$ 500: an offer of help).
     moved = httpx.post(f"{url}/_local/clock", json={"advance_seconds": 3 * 3600}, timeout=60).json()
     assert moved["messages_sent"] == 1
     (message,) = httpx.get(f"{url}/_local/outbox", timeout=5).json()
     assert (message["channel"], message["recipient"], message["template"]) == (
         "email",
         "bruno.lima@example.com",
-        "cart_abandoned_1",
+        "cart_high_value_1",
     )
     assert (out / message["file"]).exists()
     assert (out / "index.html").exists()

@@ -22,7 +22,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
     assert sent == [
         ("email", "ana.souza@example.com", "cart_abandoned_1"),  # an hour after her last cart change
         ("email", "carla.dias@example.com", "order_thanks"),  # paid at once: thanks and what happens next
-        ("email", "bruno.lima@example.com", "cart_abandoned_1"),
+        ("email", "bruno.lima@example.com", "cart_high_value_1"),  # a R$ 899 jacket: a person offers help first
         ("email", "ana.souza@example.com", "order_thanks"),
         ("email", "ana.souza@example.com", "order_shipped"),
         ("sms", "+5511987654321", "order_shipped"),  # Ana opted in to SMS
@@ -40,6 +40,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("sms", "+5521912345678", "parcel_exception"),
         ("email", "carla.dias@example.com", "parcel_exception"),  # waiting at the agency, until when
         ("sms", "+5521912345678", "parcel_exception"),
+        ("email", "bruno.lima@example.com", "cart_abandoned_3"),  # 72 h on: a coupon only Bruno has
         # Ana's is late: she is told the evening it was promised, before she could ask.
         ("email", "ana.souza@example.com", "parcel_exception"),
         ("sms", "+5511987654321", "parcel_exception"),
@@ -53,8 +54,13 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "davi.rocha@example.com", "parcel_claim_opened"),
         ("email", "davi.rocha@example.com", "parcel_resolved"),  # the store sends a new T-shirt, tracked
         ("email", "carla.dias@example.com", "order_delivered"),  # she collected it
+        ("email", "ana.souza@example.com", "survey"),  # three days after delivery: 0 to 10 (she answers 10)
         ("email", "davi.rocha@example.com", "parcel_out_for_delivery"),
         ("email", "davi.rocha@example.com", "order_delivered"),
+        ("email", "carla.dias@example.com", "survey"),  # she answers 4: a case for the team, and a word to her
+        ("email", "carla.dias@example.com", "survey_detractor"),
+        ("email", "ana.souza@example.com", "cross_sell"),  # a week after delivery, what goes with her shoes
+        ("email", "davi.rocha@example.com", "survey"),
     ]
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
@@ -64,7 +70,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 31
+    assert index.count("<tr><td>") == 37
     for entry in outbox.entries:
         assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
@@ -80,7 +86,10 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "OrderPlaced for c-ana -> left cart_abandonment (OrderPlaced)" in text
     assert "OrderPlaced for c-carla -> left cart_abandonment (OrderPlaced)" in text
     assert "$$ recovered 409.70 by cart_abandonment/reminder_1h/email" in text
-    assert text.count("$$ recovered") == 1  # Carla bought before any reminder: nothing to credit
+    assert "$$ recovered 129.90 by payment_pending/reminder/email" in text  # Davi's boleto, paid after it
+    assert text.count("$$ recovered") == 2  # Carla bought before any reminder: nothing to credit
+    assert "!! case opened for the store's team: order 5003 rated 4" in text
+    assert "Bruno puts a jacket in his cart and leaves" in text
     assert "OrderPaid for c-davi -> left payment_pending (OrderPaid)" in text
     assert " failed: " not in text  # no function failed
     assert "ParcelException:late" in text and "ParcelException:awaiting_pickup" in text

@@ -1,5 +1,6 @@
 """The embedded DynamoDB's cheaper transaction rollback keeps DynamoDB's all-or-nothing promise."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -55,3 +56,23 @@ def test_a_send_still_counts_and_deduplicates_as_sqs_does(harness: Harness) -> N
         sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
     counted = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     assert counted["ApproximateNumberOfMessages"] == "1"
+
+
+def test_item_answers_come_back_as_dynamodb_sends_them(harness: Harness) -> None:
+    table = harness.table()
+    item = {
+        "pk": "J",
+        "sk": "1",
+        "n": Decimal("12.50"),
+        "s": "ação",
+        "l": [1, "x", {"m": True}],
+        "ss": {"a", "b"},
+        "b": b"\x00\x01",
+        "none": None,
+    }
+    table.put_item(Item=item)
+    assert table.get_item(Key={"pk": "J", "sk": "1"})["Item"] == item
+    (queried,) = table.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": "J"})["Items"]
+    assert queried == item
+    previous = table.put_item(Item={"pk": "J", "sk": "1"}, ReturnValues="ALL_OLD")["Attributes"]
+    assert previous == item

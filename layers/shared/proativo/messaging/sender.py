@@ -57,6 +57,8 @@ class Outcome:
 
 # The customer's marketing slot under the frequency cap: the last marketing message and when it went.
 CAP_SK = "CAP#marketing"
+# A dispatched step whose message was not claimed yet is in flight for this long at most (the send queue's pace).
+IN_FLIGHT = timedelta(minutes=15)
 
 
 def _journey(request: SendRequest) -> str:
@@ -217,27 +219,46 @@ class Sender:
         return self._postpone(pk, request, step, until, "frequency_cap")
 
     def _rival(self, pk: str, step: dict[str, Any], now: datetime, period: timedelta) -> datetime | None:
-        """When the customer's next marketing step of a higher priority than `step` falls due within `period`."""
+        """When the customer's next marketing message of a higher priority than `step` goes: a step still pending
+        within `period`, or one dispatched in the last minutes whose message is still on its way (two flows due the
+        same minute leave the dispatcher together; the higher priority takes the slot)."""
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "FilterExpression": "#s = :pending AND purpose = :m AND priority > :mine AND scheduled_for < :horizon",
+            "FilterExpression": "(#s = :pending OR (#s = :queued AND scheduled_for >= :recent))"
+            " AND purpose = :m AND priority > :mine AND scheduled_for < :horizon",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
                 ":pk": pk,
                 ":p": "STEP#",
                 ":pending": "pending",
+                ":queued": "queued",
+                ":recent": as_utc(now - IN_FLIGHT),
                 ":m": "marketing",
                 ":mine": int(step.get("priority", 0)),
                 ":horizon": as_utc(now + period),
             },
         }
-        due: list[datetime] = []
+        rivals: list[dict[str, Any]] = []
         while True:
             page = self.table.query(**kwargs)
-            due.extend(parse_utc(str(item["scheduled_for"])) for item in page.get("Items", []))
+            rivals.extend(page.get("Items", []))
             if "LastEvaluatedKey" not in page:
-                return min(due) if due else None
+                break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        in_flight = [r for r in rivals if r["status"] == "queued"]
+        if in_flight:
+            answer: Any = self.table.meta.client.batch_get_item(
+                RequestItems={
+                    self.table.name: {
+                        "Keys": [{"pk": pk, "sk": message_sk(str(r["message_id"]))} for r in in_flight],
+                        "ConsistentRead": True,
+                    }
+                }
+            )
+            handled = {str(m["message_id"]) for m in answer["Responses"].get(self.table.name, [])}
+            rivals = [r for r in rivals if r["status"] == "pending" or str(r["message_id"]) not in handled]
+        due = [parse_utc(str(r["scheduled_for"])) for r in rivals]
+        return min(due) if due else None
 
     def _postpone(self, pk: str, request: SendRequest, step: dict[str, Any], until: datetime, reason: str) -> Outcome:
         """Put the request back on the due index for `until` (the dispatcher re-queues it then): deferred, not

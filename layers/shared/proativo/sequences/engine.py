@@ -125,6 +125,18 @@ def _context(event: Event, facts: CustomerFacts) -> dict[str, Any]:
     return context
 
 
+def exits(spec: str, event: Event) -> bool:
+    """Whether `event` is what an exit spec names: an event type, or a type with one field's value
+    (`SurveyAnswered:rating=detractor`)."""
+    kind, _, condition = spec.partition(":")
+    if event.type != kind:
+        return False
+    if not condition:
+        return True
+    name, _, value = condition.partition("=")
+    return str(getattr(event, name, None)) == value
+
+
 def abandoner(flow: Flow, key: str, enrolments: dict[tuple[str, str], Enrolment], event: Event) -> str:
     """'repeat' when the customer started another journey of the flow's group within its repeat window."""
     since = event.occurred_at - flow.repeat_window
@@ -174,7 +186,7 @@ def decide(
     for enrolment in enrolments.values():
         if (
             enrolment.status == "active"
-            and event.type in enrolment.exit_on
+            and any(exits(spec, event) for spec in enrolment.exit_on)
             # An event never ends the journey it started, nor one that began after it happened (late delivery).
             and (enrolment.flow_id, enrolment.key) not in triggered
             and enrolment.anchor_at < event.occurred_at

@@ -95,7 +95,10 @@ class Flow(BaseModel):
     )
     restart_on_trigger: bool = False
     skip_if_ordered_since_trigger: bool = False
-    exit_on: tuple[str, ...] = ()
+    exit_on: tuple[str, ...] = Field(
+        default=(),
+        description="what ends the journey: an event type, or type:field=value (SurveyAnswered:rating=detractor)",
+    )
     attribution_window: timedelta = timedelta(days=5)
     priority: int = 0
     steps: tuple[Step, ...] = Field(min_length=1)
