@@ -1,8 +1,13 @@
-"""GET /links/survey?t=<token>&score=<0-10>: the customer answers the satisfaction survey with one click.
+"""The links customers click in our messages, signed by us (`proativo.links`): no login, nothing to forge.
 
-The token (signed by us, see `proativo.links`) says which store, customer and order; the answer is recorded like a
-webhook delivery (one conditional write; the deliveries stream carries it to the events function), so a double
-click changes nothing and a forged link records nothing. The answer is a small page in the customer's language.
+- GET /links/survey?t=<token>&score=<0-10>: the customer answers the satisfaction survey with one click.
+- GET /links/unsubscribe?t=<token>: a page that confirms (a GET changes nothing: mail scanners fetch links);
+  POST /links/unsubscribe?t=<token>: withdraws marketing consent on the channel, what the page's button and a
+  mailbox provider's RFC 8058 one-click (`List-Unsubscribe=One-Click`) send.
+
+What a click says is recorded like a webhook delivery (one conditional write; the deliveries stream carries it to
+the events function), so a double click changes nothing and a forged link records nothing. The answer is a small
+page in the customer's language.
 """
 
 from html import escape
@@ -14,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, deliveries, links
 from proativo.errors import Unauthorized
-from proativo.events import Customer, SurveyAnswered, dump_event
+from proativo.events import ConsentChanged, Customer, SurveyAnswered, dump_event
 from proativo.settings import LinksSettings
 
 settings = LinksSettings.from_env()
@@ -27,29 +32,98 @@ _PAGES = {
     "pt-BR": ("Obrigado!", "Recebemos sua nota {score}.", "Este link não vale mais: {reason}."),
     "en": ("Thank you!", "We got your score of {score}.", "This link no longer works: {reason}."),
 }
+_UNSUBSCRIBE = {
+    "pt-BR": (
+        "Cancelar mensagens",
+        "Você não vai mais receber mensagens promocionais por {channel}. Avisos sobre os seus pedidos continuam.",
+        "Quer parar de receber mensagens promocionais por {channel}?",
+        "Sim, cancelar",
+    ),
+    "en": (
+        "Unsubscribe",
+        "You will no longer get promotional messages by {channel}. Notices about your orders continue.",
+        "Stop promotional messages by {channel}?",
+        "Yes, unsubscribe",
+    ),
+}
 
 
-def _page(status: int, locale: str, title: str, text: str) -> Response[str]:
+def _page(status: int, locale: str, title: str, text: str, form: str = "") -> Response[str]:
     html = (
         f'<!DOCTYPE html><html lang="{escape(locale)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title></head>"
         '<body style="font-family:Helvetica,Arial,sans-serif;max-width:480px;margin:64px auto;padding:0 16px;">'
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p></body></html>"
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</body></html>"
     )
     return Response(status_code=status, content_type=content_types.TEXT_HTML, body=html)
+
+
+def _verified(purpose: str) -> tuple[dict[str, Any] | None, Response[str] | None]:
+    """The token's payload, or the refusal page."""
+    query = app.current_event.query_string_parameters or {}
+    try:
+        key = links.signing_key(settings.link_signing_secret)
+        return links.verify(key, query.get("t", ""), purpose, clock.now()), None
+    except Unauthorized as exc:
+        metrics.add_metric(name="LinksRefused", unit=MetricUnit.Count, value=1)
+        title, _, refused = _PAGES["pt-BR"]
+        return None, _page(401, "pt-BR", title, refused.format(reason=str(exc)))
+
+
+@app.get("/links/unsubscribe")
+def unsubscribe_page() -> Response[str]:
+    payload, refusal = _verified("unsubscribe")
+    if payload is None:
+        assert refusal is not None
+        return refusal
+    locale = str(payload.get("l")) if payload.get("l") in _UNSUBSCRIBE else "pt-BR"
+    title, _, question, button = _UNSUBSCRIBE[locale]
+    token = escape((app.current_event.query_string_parameters or {}).get("t", ""))
+    form = (
+        f'<form method="post" action="/links/unsubscribe?t={token}">'
+        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        f'<button type="submit">{escape(button)}</button></form>'
+    )
+    return _page(200, locale, title, question.format(channel=payload["ch"]), form)
+
+
+@app.post("/links/unsubscribe")
+def unsubscribe() -> Response[str]:
+    payload, refusal = _verified("unsubscribe")
+    if payload is None:
+        assert refusal is not None
+        return refusal
+    now = clock.now()
+    store_id, channel = str(payload["s"]), str(payload["ch"])
+    event = ConsentChanged(
+        event_id=f"unsubscribe:{store_id}:{payload['c']}:{channel}:{int(now.timestamp())}",
+        store_id=store_id,
+        source="unsubscribe_link",
+        customer=Customer(id=str(payload["c"])),
+        occurred_at=now,
+        channel=channel,
+        purpose="marketing",
+        granted=False,
+    )
+    deliveries.record(
+        aws.dynamodb(), settings.deliveries_table_name, event.event_id, store_id, [dump_event(event)], now
+    )
+    metrics.add_metric(name="Unsubscribes", unit=MetricUnit.Count, value=1)
+    logger.info("unsubscribed", extra={"store_id": store_id, "channel": channel})
+    locale = str(payload.get("l")) if payload.get("l") in _UNSUBSCRIBE else "pt-BR"
+    title, done, _, _ = _UNSUBSCRIBE[locale]
+    return _page(200, locale, title, done.format(channel=channel))
 
 
 @app.get("/links/survey")
 def survey() -> Response[str]:
     query = app.current_event.query_string_parameters or {}
     now = clock.now()
-    try:
-        payload = links.verify(links.signing_key(settings.link_signing_secret), query.get("t", ""), "survey", now)
-    except Unauthorized as exc:
-        metrics.add_metric(name="LinksRefused", unit=MetricUnit.Count, value=1)
-        title, _, refused = _PAGES["pt-BR"]
-        return _page(401, "pt-BR", title, refused.format(reason=str(exc)))
+    payload, refusal = _verified("survey")
+    if payload is None:
+        assert refusal is not None
+        return refusal
     locale = payload.get("l") if payload.get("l") in _PAGES else "pt-BR"
     title, thanks, refused = _PAGES[str(locale)]
     score = query.get("score", "")

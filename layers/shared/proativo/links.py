@@ -9,6 +9,8 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +18,8 @@ from urllib.parse import urlencode
 from proativo.errors import Unauthorized
 
 SURVEY_LINK_LIFETIME = timedelta(days=60)
+# An unsubscribe link must keep working for as long as someone may dig the e-mail out.
+UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=730)
 
 
 def _b64(raw: bytes) -> str:
@@ -60,19 +64,38 @@ def verify(key: str, token: str, purpose: str, now: datetime) -> dict[str, Any]:
     return payload
 
 
-def survey_links(
-    key: str, base_url: str, store_id: str, customer_id: str, order_id: str, locale: str, now: datetime
-) -> list[str]:
-    """The eleven links (scores 0 to 10) of an order's satisfaction survey."""
-    token = sign(
-        key,
-        {
+@dataclass(frozen=True)
+class LinkSigner:
+    """Signs the links a message carries, with the deployment's key (fetched when first needed, cached)."""
+
+    key: Callable[[], str]
+    base_url: str
+
+    def _url(self, path: str, payload: dict[str, Any], **query: str | int) -> str:
+        token = sign(self.key(), payload)
+        return f"{self.base_url.rstrip('/')}{path}?{urlencode({'t': token, **query})}"
+
+    def survey(self, store_id: str, customer_id: str, order_id: str, locale: str, now: datetime) -> list[str]:
+        """The eleven links (scores 0 to 10) of an order's satisfaction survey."""
+        payload = {
             "p": "survey",
             "s": store_id,
             "c": customer_id,
             "o": order_id,
             "l": locale,
             "x": int((now + SURVEY_LINK_LIFETIME).timestamp()),
-        },
-    )
-    return [f"{base_url.rstrip('/')}/links/survey?{urlencode({'t': token, 'score': n})}" for n in range(11)]
+        }
+        return [self._url("/links/survey", payload, score=n) for n in range(11)]
+
+    def unsubscribe(self, store_id: str, customer_id: str, channel: str, locale: str, now: datetime) -> str:
+        """The link that withdraws the customer's marketing consent on `channel` (GET confirms, POST does it: the
+        RFC 8058 one-click a mail client sends)."""
+        payload = {
+            "p": "unsubscribe",
+            "s": store_id,
+            "c": customer_id,
+            "ch": channel,
+            "l": locale,
+            "x": int((now + UNSUBSCRIBE_LINK_LIFETIME).timestamp()),
+        }
+        return self._url("/links/unsubscribe", payload)

@@ -58,21 +58,15 @@ def dispatcher(settings: "DispatcherSettings") -> "Dispatcher":
 @cache
 def sender(settings: "SenderSettings") -> "Sender":
     """The sender for these settings, with every channel we can reach."""
-    from datetime import datetime
-
     from proativo import links
     from proativo.messaging.channels import SesEmail, SnsSms
     from proativo.messaging.sender import Sender
-
-    def survey_links(store_id: str, customer_id: str, order_id: str, locale: str, now: datetime) -> list[str]:
-        key = links.signing_key(settings.link_signing_secret)
-        return links.survey_links(key, settings.public_url, store_id, customer_id, order_id, locale, now)
 
     return Sender(
         table=aws.table(settings.table_name),
         channels={"email": SesEmail(aws.sesv2(), settings.ses_configuration_set), "sms": SnsSms(aws.sns())},
         default_sender=settings.default_sender,
-        survey_links=survey_links,
+        links=links.LinkSigner(lambda: links.signing_key(settings.link_signing_secret), settings.public_url),
         due_shards=settings.due_shards,
     )
 

@@ -5,7 +5,7 @@ refuses for now, the claim is released and the queue retries; if the function di
 the claim stays and the redelivered message is dropped: never twice.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,6 +19,7 @@ from proativo.clock import as_utc, parse_utc
 from proativo.consent import may_contact
 from proativo.coupons import Coupons, PoolEmpty
 from proativo.errors import NotFound, RetryableSendError
+from proativo.links import LinkSigner
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
 from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
@@ -61,6 +62,13 @@ CAP_SK = "CAP#marketing"
 IN_FLIGHT = timedelta(minutes=15)
 
 
+def _unsubscribe_headers(url: str | None) -> tuple[tuple[str, str], ...]:
+    """RFC 8058 one-click unsubscribe: the mailbox provider POSTs `List-Unsubscribe=One-Click` to the link."""
+    if not url:
+        return ()
+    return (("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+
+
 def _journey(request: SendRequest) -> str:
     return f"{request.flow_id}#{request.key}"
 
@@ -70,10 +78,6 @@ def message_sk(message_id: str) -> str:
     return f"MSG#{message_id}"
 
 
-# (store id, customer id, order id, locale, now) -> the eleven survey links, scores 0 to 10.
-type SurveyLinks = Callable[[str, str, str, str, datetime], list[str]]
-
-
 @dataclass(frozen=True)
 class Sender:
     """Delivers send requests over the configured channels."""
@@ -81,7 +85,7 @@ class Sender:
     table: "Table"
     channels: Mapping[str, Channel]
     default_sender: str
-    survey_links: SurveyLinks | None = None
+    links: LinkSigner | None = None
     due_shards: int = 4
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
@@ -139,6 +143,7 @@ class Sender:
             sender_name=store.name,
             content=content,
             transactional=request.purpose == "transactional",
+            headers=_unsubscribe_headers(context.get("unsubscribe_url")) if request.channel == "email" else (),
         )
         try:
             provider_id = channel.send(outgoing)
@@ -281,17 +286,22 @@ class Sender:
     def _attachments(
         self, request: SendRequest, step: dict[str, Any], enrolment: dict[str, Any], locale: str, now: datetime
     ) -> dict[str, Any]:
-        """What the step gives besides words: its recipient's coupon, the survey's links."""
+        """What the message carries besides words: the recipient's coupon, the survey's links, the way out."""
         extra: dict[str, Any] = {}
         if step.get("coupon"):
             extra["coupon"] = Coupons(self.table).assign(
                 request.store_id, request.customer_id, request.message_id, dict(step["coupon"]), now
             )
         if step.get("survey"):
-            if self.survey_links is None:
-                raise RuntimeError("a survey step needs the sender's survey links (PUBLIC_URL and signing secret)")
+            if self.links is None:
+                raise RuntimeError("a survey step needs the sender's links (PUBLIC_URL and the signing secret)")
             order_id = str(enrolment.get("context", {}).get("order_id", request.key))
-            extra["survey"] = {"links": self.survey_links(request.store_id, request.customer_id, order_id, locale, now)}
+            extra["survey"] = {"links": self.links.survey(request.store_id, request.customer_id, order_id, locale, now)}
+        if request.purpose == "marketing" and self.links is not None:
+            # Every marketing message says how to stop them: in its footer, and (e-mail) in the one-click headers.
+            extra["unsubscribe_url"] = self.links.unsubscribe(
+                request.store_id, request.customer_id, request.channel, locale, now
+            )
         return extra
 
     @staticmethod

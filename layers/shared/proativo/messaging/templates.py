@@ -20,6 +20,7 @@ from proativo.clock import parse_utc
 
 DEFAULT_LOCALE = "pt-BR"
 LOCALES = ("pt-BR", "en")
+_UNSUBSCRIBE = {"pt-BR": "Não quer mais receber estas mensagens? Cancele aqui", "en": "Unsubscribe"}
 
 
 def _babel_locale(locale: str) -> str:
@@ -79,11 +80,10 @@ def render(template: str, channel: str, locale: str, context: dict[str, Any]) ->
     ctx = {**context, "locale": loc}
     if channel == "email":
         subject = env.get_template(f"{loc}/{template}.subject.j2").render(ctx).strip()
-        return Rendered(
-            subject=subject,
-            text=env.get_template(f"{loc}/{template}.txt.j2").render(ctx).strip() + "\n",
-            html=env.get_template(f"{loc}/{template}.html.j2").render(ctx),
-        )
+        text = env.get_template(f"{loc}/{template}.txt.j2").render(ctx).strip() + "\n"
+        if ctx.get("unsubscribe_url"):
+            text += f"\n{_UNSUBSCRIBE[loc]}: {ctx['unsubscribe_url']}\n"
+        return Rendered(subject=subject, text=text, html=env.get_template(f"{loc}/{template}.html.j2").render(ctx))
     return Rendered(
         subject=None, text=env.get_template(f"{loc}/{template}.{channel}.j2").render(ctx).strip(), html=None
     )
