@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import cold_start, dispatch, engine, tracking, webhook
+from bench import cold_start, dispatch, engine, sender, tracking, webhook
 
 
 def main() -> int:
@@ -20,6 +20,12 @@ def main() -> int:
     print(
         f"  {applied['engine_events']} events at {applied['engine_events_per_second']:.0f}/s through the engine,"
         f" bare PutItem {applied['bare_writes_per_second']:.0f}/s"
+    )
+    sent = sender.measure()
+    print(f"sender_throughput_ratio: {sent['sender_throughput_ratio']:.2f}")
+    print(
+        f"  {sent['sender_messages']} messages at {sent['sender_per_second']:.0f}/s through the sender,"
+        f" bare SES send_email {sent['bare_ses_per_second']:.0f}/s"
     )
     checked = tracking.wall()
     print(f"tracking_wall_ratio: {checked['tracking_wall_ratio']:.2f}")

@@ -5,16 +5,18 @@ refuses for now, the claim is released and the queue retries; if the function di
 the claim stays and the redelivered message is dropped: never twice.
 """
 
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from proativo import keys
-from proativo.aws import error_code
+from proativo.aws import error_code, written
 from proativo.clock import as_utc, parse_utc
 from proativo.consent import may_contact
 from proativo.coupons import Coupons, PoolEmpty
@@ -56,10 +58,31 @@ class Outcome:
     provider_id: str | None = None
 
 
+STORE_CACHE_SECONDS = 60.0
 # The customer's marketing slot under the frequency cap: the last marketing message and when it went.
 CAP_SK = "CAP#marketing"
 # A dispatched step whose message was not claimed yet is in flight for this long at most (the send queue's pace).
 IN_FLIGHT = timedelta(minutes=15)
+
+
+def _claim_item(pk: str, request: SendRequest, now: datetime) -> dict[str, Any]:
+    """The message record, as claimed before the provider is called."""
+    return {
+        "pk": pk,
+        "sk": message_sk(request.message_id),
+        "kind": "message",
+        "status": "sending",
+        "message_id": request.message_id,
+        "store_id": request.store_id,
+        "customer_id": request.customer_id,
+        "flow_id": request.flow_id,
+        "key": request.key,
+        "step_id": request.step_id,
+        "channel": request.channel,
+        "template": request.template,
+        "purpose": request.purpose,
+        "claimed_at": as_utc(now),
+    }
 
 
 def _unsubscribe_headers(url: str | None) -> tuple[tuple[str, str], ...]:
@@ -87,6 +110,7 @@ class Sender:
     default_sender: str
     links: LinkSigner | None = None
     due_shards: int = 4
+    _stores: dict[str, tuple[float, StoreProfile]] = field(default_factory=dict)
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
         """Deliver one request, or say why it was skipped."""
@@ -114,7 +138,7 @@ class Sender:
         if channel is None:
             return Outcome("skipped", f"channel_unavailable:{request.channel}")
         try:
-            store = get_profile(self.table, request.store_id)
+            store = self._store(request.store_id)
         except NotFound:
             return Outcome("skipped", "unknown_store")
 
@@ -162,31 +186,28 @@ class Sender:
         return Outcome("sent", provider_id=provider_id)
 
     def _partition_items(self, pk: str, request: SendRequest) -> dict[str, dict[str, Any]]:
+        """Everything the decision needs, by key, in one consistent BatchGetItem: the profile, the journey and its
+        step, the message (sent already?), the marketing slot, and this channel's consents and suppression."""
         wanted = [
             "PROFILE",
             enrolment_sk(request.flow_id, request.key),
             step_sk(request.flow_id, request.key, request.index),
             message_sk(request.message_id),
             CAP_SK,
+            f"CONSENT#{request.channel}#{request.purpose}",
+            f"CONSENT#{request.channel}#marketing",
+            f"SUPPRESS#{request.channel}",
         ]
         found: dict[str, dict[str, Any]] = {}
+        keys_ = [{"pk": pk, "sk": sk} for sk in dict.fromkeys(wanted)]
         answer: Any = self.table.meta.client.batch_get_item(
-            RequestItems={self.table.name: {"Keys": [{"pk": pk, "sk": sk} for sk in wanted], "ConsistentRead": True}}
+            RequestItems={self.table.name: {"Keys": keys_, "ConsistentRead": True}}
         )
         if answer.get("UnprocessedKeys"):
             # Throttled: deciding on a partial read could skip a message for good. Let the queue retry it.
             raise RetryableSendError("DynamoDB left keys unprocessed")
         for item in answer["Responses"].get(self.table.name, []):
             found[str(item["sk"])] = dict(item)
-        # Consent and suppression items are few per customer; one Query reads them all.
-        for prefix in ("CONSENT#", "SUPPRESS#"):
-            page = self.table.query(
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-                ExpressionAttributeValues={":pk": pk, ":p": prefix},
-                ConsistentRead=True,
-            )
-            for row in page.get("Items", []):
-                found[str(row["sk"])] = dict(row)
         return found
 
     @staticmethod
@@ -304,6 +325,15 @@ class Sender:
             )
         return extra
 
+    def _store(self, store_id: str) -> StoreProfile:
+        """The store's profile, read at most once a minute per container (an edit applies within that time)."""
+        cached = self._stores.get(store_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        profile = get_profile(self.table, store_id)
+        self._stores[store_id] = (time.monotonic() + STORE_CACHE_SECONDS, profile)
+        return profile
+
     @staticmethod
     def _locale(profile: dict[str, Any], store: StoreProfile) -> str:
         return resolve_locale(str(profile.get("locale") or store.locale))
@@ -327,24 +357,12 @@ class Sender:
         the cap in the same transaction (two flows racing for one slot: one waits)."""
         claim: dict[str, Any] = {
             "TableName": self.table.name,
-            "Item": {
-                "pk": pk,
-                "sk": message_sk(request.message_id),
-                "kind": "message",
-                "status": "sending",
-                "message_id": request.message_id,
-                "store_id": request.store_id,
-                "customer_id": request.customer_id,
-                "flow_id": request.flow_id,
-                "key": request.key,
-                "step_id": request.step_id,
-                "channel": request.channel,
-                "template": request.template,
-                "purpose": request.purpose,
-                "claimed_at": as_utc(now),
-            },
+            "Item": _claim_item(pk, request, now),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
+        if not cap:
+            put = partial(self.table.put_item, Item=claim["Item"], ConditionExpression="attribute_not_exists(pk)")
+            return "claimed" if written(put) else "duplicate"
         items: list[Any] = [{"Put": claim}]
         if cap:
             items.append(
@@ -381,10 +399,5 @@ class Sender:
         )
 
     def _finish(self, pk: str, request: SendRequest, now: datetime, fields: dict[str, Any]) -> None:
-        fields = {**fields, "sent_at": as_utc(now)}
-        self.table.update_item(
-            Key={"pk": pk, "sk": message_sk(request.message_id)},
-            UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in fields),
-            ExpressionAttributeNames={f"#{k}": k for k in fields},
-            ExpressionAttributeValues={f":{k}": v for k, v in fields.items()},
-        )
+        """Record how it went: the claim rewritten whole (it is ours: nobody else writes a claimed message)."""
+        self.table.put_item(Item={**_claim_item(pk, request, now), **fields, "sent_at": as_utc(now)})
