@@ -20,6 +20,7 @@ FUNCTION_ALIASES = {
     "feedback": "FeedbackFunction",
     "relay": "RelayFunction",
     "links": "LinksFunction",
+    "api": "ApiFunction",
 }
 
 

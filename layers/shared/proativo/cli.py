@@ -319,6 +319,22 @@ def cmd_cases_list(args: argparse.Namespace) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
+    from proativo import privacy
+
+    return privacy.export(boto3.resource("dynamodb").Table(_target(args).table), args.store_id, args.customer_id)
+
+
+def cmd_customer_erase(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from proativo import privacy
+
+    table = boto3.resource("dynamodb").Table(_target(args).table)
+    erased = privacy.erase(table, args.store_id, args.customer_id, datetime.now(UTC))
+    return {"store_id": args.store_id, "erased_items": erased.items, "erased_lookups": erased.lookups}
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     top = argparse.ArgumentParser(prog="proativo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -416,6 +432,17 @@ def parser() -> argparse.ArgumentParser:
     count.add_argument("store_id")
     count.add_argument("--pool", required=True)
     count.set_defaults(run=cmd_coupons_count)
+    customer_cmds = commands.add_parser("customers", help="a customer's data (LGPD)").add_subparsers(
+        dest="command", required=True
+    )
+    exporting = customer_cmds.add_parser("export", parents=[where], help="everything held about a customer, as JSON")
+    exporting.add_argument("store_id")
+    exporting.add_argument("customer_id")
+    exporting.set_defaults(run=cmd_customer_export)
+    erasing = customer_cmds.add_parser("erase", parents=[where], help="erase a customer's data")
+    erasing.add_argument("store_id")
+    erasing.add_argument("customer_id")
+    erasing.set_defaults(run=cmd_customer_erase)
     case_cmds = commands.add_parser("cases", help="follow-ups for the store's team").add_subparsers(
         dest="command", required=True
     )

@@ -10,6 +10,7 @@ from typing import Literal
 from botocore.exceptions import ClientError
 
 from proativo.aws import error_code
+from proativo.clock import as_utc
 from proativo.customers import (
     CustomerRepository,
     answered_before,
@@ -18,6 +19,7 @@ from proativo.customers import (
     record_payment_recovery,
 )
 from proativo.events import Event, OrderPaid, OrderPlaced, OrderShipped, ParcelResolved, SurveyAnswered
+from proativo.privacy import ERASED_SK
 from proativo.sequences.attribution import Attribution, attribute, attribute_payment
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
@@ -53,6 +55,10 @@ class EventProcessor:
         flows = self.flows_for(event.store_id)
         for _ in range(self.attempts):
             state = self.customers.state(event.store_id, event.customer.id)
+            erased = state.get(ERASED_SK)
+            if erased and as_utc(event.occurred_at) <= str(erased["erased_at"]):
+                # Older than the customer's erasure (a late retry): it must not bring their data back.
+                return Applied(event.type, event.customer.id, (), notes=("ignored: the customer's data was erased",))
             writes = Writes(self.sequences.table_name)
             fold(event, state, now, writes)
             enrolled = {str(item["sk"]): item for item in state.with_prefix("ENROL#")}

@@ -98,3 +98,11 @@ class FeedbackSettings(CoreSettings):
     """The SES feedback receiver."""
 
     events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
+
+
+class ApiSettings(CoreSettings):
+    """The store's API: customer export and erasure (and the reports)."""
+
+    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
+    signature_tolerance_seconds: int = Field(default=300, alias="SIGNATURE_TOLERANCE_SECONDS", gt=0)
+    secret_cache_seconds: int = Field(default=300, alias="SECRET_CACHE_SECONDS", ge=0)

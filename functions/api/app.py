@@ -1,0 +1,74 @@
+"""The store's API, signed with the store's secret (see `proativo.storeapi`):
+
+- GET /stores/{store_id}/customers/{customer_id}: everything held about the customer (LGPD access request);
+- DELETE /stores/{store_id}/customers/{customer_id}: erase it (LGPD deletion request).
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import aws, clock, privacy, stores
+from proativo.errors import NotFound, Unauthorized
+from proativo.settings import ApiSettings
+from proativo.storeapi import verify_request
+
+settings = ApiSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Proativo")
+app = APIGatewayHttpResolver()
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _authorized(store_id: str) -> Response[dict[str, Any]] | None:
+    """None when the request is the store's own; else the refusal."""
+    event = app.current_event
+    try:
+        verify_request(
+            event.headers,
+            event.request_context.http.method,
+            event.path,
+            (event.decoded_body or "").encode(),
+            lambda: stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds),
+            clock.now(),
+            settings.signature_tolerance_seconds,
+        )
+    except NotFound as exc:
+        return _json(404, {"error": "not_found", "reason": str(exc)})
+    except Unauthorized as exc:
+        metrics.add_metric(name="ApiRefused", unit=MetricUnit.Count, value=1)
+        return _json(401, {"error": "unauthorized", "reason": str(exc)})
+    return None
+
+
+@app.get("/stores/<store_id>/customers/<customer_id>")
+def export_customer(store_id: str, customer_id: str) -> Response[dict[str, Any]]:
+    refused = _authorized(store_id)
+    if refused:
+        return refused
+    logger.info("customer exported", extra={"store_id": store_id})
+    return _json(200, privacy.export(aws.table(settings.table_name), store_id, customer_id))
+
+
+@app.delete("/stores/<store_id>/customers/<customer_id>")
+def erase_customer(store_id: str, customer_id: str) -> Response[dict[str, Any]]:
+    refused = _authorized(store_id)
+    if refused:
+        return refused
+    erased = privacy.erase(aws.table(settings.table_name), store_id, customer_id, clock.now())
+    metrics.add_metric(name="CustomersErased", unit=MetricUnit.Count, value=1)
+    logger.info("customer erased", extra={"store_id": store_id, "items": erased.items})
+    return _json(200, {"store_id": store_id, "erased_items": erased.items, "erased_lookups": erased.lookups})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,90 @@
+"""LGPD: a customer's data, exported or erased on request.
+
+Everything about a customer lives in their partition (`STORE#<store>#CUST#<customer>`: profile, consents, carts,
+orders, journeys, messages, coupons, parcels, the event log), so both are one Query. Erasing also removes the
+store-level lookups that point at the customer's parcels, and leaves a tombstone with no personal data: an event
+about the customer that happened before the erasure (a platform's late retry) is then ignored instead of bringing
+the data back. A new purchase afterwards is a new relationship and is recorded as usual.
+
+What is kept, and why (documented for the store's DPO): the store's claims register and daily counters carry no
+contact data; webhook deliveries expire by TTL within 7 days.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from proativo import keys
+from proativo.clock import as_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+ERASED_SK = "ERASED"
+
+
+def _partition(table: "Table", pk: str) -> Iterator[dict[str, Any]]:
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": pk},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = table.query(**kwargs)
+        yield from (dict(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: DynamoDB numbers as numbers, sets as sorted lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def export(table: "Table", store_id: str, customer_id: str) -> dict[str, Any]:
+    """Every item we hold about the customer, grouped by kind (what a data-subject access request returns)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for item in _partition(table, keys.customer_pk(store_id, customer_id)):
+        kind = str(item.get("kind") or str(item["sk"]).split("#", 1)[0].lower())
+        shown = {k: _plain(v) for k, v in item.items() if k not in ("pk", "due_shard", "due_at")}
+        records.setdefault(kind, []).append(shown)
+    return {"store_id": store_id, "customer_id": customer_id, "records": records}
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure removed."""
+
+    items: int
+    lookups: int
+
+
+def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Erasure:
+    """Delete every item of the customer and the lookups of their parcels; leave the tombstone."""
+    pk = keys.customer_pk(store_id, customer_id)
+    items = [item for item in _partition(table, pk) if item["sk"] != ERASED_SK]
+    from proativo.tracking import lookup_pk
+
+    lookups = [
+        {"pk": lookup_pk(store_id, str(item["carrier"]), str(item["tracking_code"])), "sk": "REF"}
+        for item in items
+        if str(item["sk"]).startswith("PARCEL#") and item.get("carrier") and item.get("tracking_code")
+    ]
+    with table.batch_writer() as batch:
+        for item in items:
+            batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+        for key in lookups:
+            batch.delete_item(Key=key)
+    table.put_item(Item={"pk": pk, "sk": ERASED_SK, "kind": "erasure", "erased_at": as_utc(now)})
+    return Erasure(items=len(items), lookups=len(lookups))
