@@ -319,6 +319,20 @@ def cmd_cases_list(args: argparse.Namespace) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def cmd_import_dnc(args: argparse.Namespace) -> dict[str, Any]:
+    """A do-not-contact list (e.g. Brazil's "Não Me Perturbe") from CSV: the first column, phone or e-mail."""
+    import csv
+    from pathlib import Path
+
+    from proativo.consent import import_dnc
+
+    with Path(args.file).open(newline="", encoding="utf-8") as handle:
+        entries = [row[0] for row in csv.reader(handle) if row and row[0].strip().lower() not in ("", "phone", "email")]
+    table = boto3.resource("dynamodb").Table(_target(args).table)
+    done = import_dnc(table, args.store_id, entries, args.country, source=Path(args.file).name)
+    return {"store_id": args.store_id, "added": done.added, "refused": done.refused}
+
+
 def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
     from proativo import privacy
 
@@ -432,6 +446,16 @@ def parser() -> argparse.ArgumentParser:
     count.add_argument("store_id")
     count.add_argument("--pool", required=True)
     count.set_defaults(run=cmd_coupons_count)
+    consent_cmds = commands.add_parser("consent", help="who may not be contacted").add_subparsers(
+        dest="command", required=True
+    )
+    dnc = consent_cmds.add_parser(
+        "import-dnc", parents=[where], help="add a CSV of phone numbers / e-mails to the store's do-not-contact list"
+    )
+    dnc.add_argument("store_id")
+    dnc.add_argument("file")
+    dnc.add_argument("--country", default="BR", help="how to read numbers without +country (ISO 3166, default BR)")
+    dnc.set_defaults(run=cmd_import_dnc)
     customer_cmds = commands.add_parser("customers", help="a customer's data (LGPD)").add_subparsers(
         dest="command", required=True
     )

@@ -33,6 +33,7 @@ class StoreProfile(BaseModel):
     locale: str = "pt-BR"
     timezone: str = "America/Sao_Paulo"
     currency: str = Field(default="BRL", min_length=3, max_length=3)
+    country: str = Field(default="BR", pattern=r"^[A-Z]{2}$", description="how to read phone numbers without +country")
     marketing_cap_hours: int = Field(
         default=24,
         ge=0,

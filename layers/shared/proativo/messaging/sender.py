@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from proativo import keys
 from proativo.aws import error_code, written
 from proativo.clock import as_utc, parse_utc
-from proativo.consent import may_contact
+from proativo.consent import e164, may_contact, on_dnc_list
 from proativo.coupons import Coupons, PoolEmpty
 from proativo.errors import NotFound, RetryableSendError
 from proativo.links import LinkSigner
@@ -131,9 +131,6 @@ class Sender:
         verdict = may_contact(profile, consents, suppressed, request.channel, request.purpose)
         if not verdict.allowed:
             return Outcome("skipped", verdict.reason)
-        recipient = profile.get("email") if request.channel == "email" else profile.get("phone")
-        if not recipient:
-            return Outcome("skipped", f"no_{request.channel}_address")
         channel = self.channels.get(request.channel)
         if channel is None:
             return Outcome("skipped", f"channel_unavailable:{request.channel}")
@@ -141,6 +138,14 @@ class Sender:
             store = self._store(request.store_id)
         except NotFound:
             return Outcome("skipped", "unknown_store")
+        if request.channel == "email":
+            recipient = profile.get("email")
+        else:
+            recipient = e164(str(profile.get("phone") or ""), store.country)
+        if not recipient:
+            return Outcome("skipped", f"no_{request.channel}_address")
+        if request.purpose == "marketing" and on_dnc_list(self.table, request.store_id, str(recipient)):
+            return Outcome("skipped", "do_not_contact")
 
         later = self._later(pk, request, store, profile, items, step, now)
         if later is not None:
