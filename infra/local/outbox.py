@@ -89,6 +89,8 @@ class Outbox:
             assert isinstance(message, EmailMessage)
             subject = str(message["Subject"] or "")
             text, body_html = _part(message, "plain"), _part(message, "html")
+        elif channel == "whatsapp":
+            text = self.stack.fake_whatsapp.text_of(str(item["provider_id"]))
         else:
             text = self._sms_text(str(item["provider_id"]))
         entry = OutboxEntry(

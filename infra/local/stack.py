@@ -25,6 +25,7 @@ from infra.local.clock import VirtualClock
 from infra.local.fake_carrier import FakeCorreios
 from infra.local.fake_carrier import credentials as fake_correios_credentials
 from infra.local.fake_carrier import serve as serve_fake_carrier
+from infra.local.fake_whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_TOKEN, FakeWhatsApp
 from infra.local.template import Function, Stack, read_stack
 
 REGION = "us-east-1"
@@ -154,6 +155,7 @@ class LocalStack:
         self._clients: dict[str, Any] = {}
         self._mock: Any = None
         self._carrier_server: Any = None
+        self._whatsapp_server: Any = None
         # Per stream trigger: the shard iterator to read on from, and the records read but not yet processed.
         self._stream_iterators: dict[int, str] = {}
         self._stream_pending: dict[int, list[dict[str, Any]]] = {}
@@ -210,6 +212,9 @@ class LocalStack:
         clear_caches()  # type: ignore[no-untyped-call]
         clock.use(self.clock.now)
         self._create_resources()
+        # The sender reads where WhatsApp is when it loads: the fake Graph API must be up first.
+        self.fake_whatsapp = FakeWhatsApp()
+        self._whatsapp_server = serve_fake_carrier(self.fake_whatsapp)  # type: ignore[arg-type]
         for name in self.stack.functions:
             self._load(name)
         self.fake_correios = FakeCorreios.from_file(self.clock.now)
@@ -224,9 +229,10 @@ class LocalStack:
         from proativo import clock
 
         clock.use(clock.system_clock)
-        if self._carrier_server:
-            self._carrier_server.shutdown()
-            self._carrier_server.server_close()
+        for server in (self._carrier_server, self._whatsapp_server):
+            if server:
+                server.shutdown()
+                server.server_close()
         if self._server:
             self._server.stop()
         self._mock.stop()
@@ -372,8 +378,10 @@ class LocalStack:
         """The environment the template gives a function, resolved, plus what Lambda itself sets."""
         fn = self.stack.functions[name]
         env = {k: str(self.resolve(v)) for k, v in fn.environment.items()}
-        if "PUBLIC_URL" in env:
+        if "PUBLIC_URL" in env:  # the sender: links point here, WhatsApp is the fake Graph API
             env["PUBLIC_URL"] = self.public_url
+            host, port = self._whatsapp_server.server_address[:2]
+            env["WHATSAPP_API_URL"] = f"http://{host}:{port}"
         env.update(
             {
                 "AWS_LAMBDA_FUNCTION_NAME": name,
@@ -660,6 +668,13 @@ class LocalStack:
         aws.ssm().put_parameter(
             Name=credentials_name(prefix, DEMO_STORE, "correios"),
             Value=json.dumps(fake_correios_credentials(f"http://{host}:{port}")),
+            Type="SecureString",
+            Overwrite=True,
+        )
+        # Its WhatsApp Business number, on the fake Graph API.
+        aws.ssm().put_parameter(
+            Name=stores.whatsapp_name(prefix, DEMO_STORE),
+            Value=json.dumps({"phone_number_id": DEMO_PHONE_NUMBER_ID, "access_token": DEMO_TOKEN}),
             Type="SecureString",
             Overwrite=True,
         )

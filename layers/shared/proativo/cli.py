@@ -138,6 +138,16 @@ def cmd_carrier_credentials(args: argparse.Namespace) -> dict[str, Any]:
     return {"store_id": args.store_id, "carrier": args.carrier, "keys": sorted(credentials)}
 
 
+def cmd_whatsapp_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    target = _target(args)
+    credentials = _stdin_json("WhatsApp credentials")
+    missing = {"phone_number_id", "access_token"} - set(credentials)
+    if missing:
+        raise SystemExit(f"WhatsApp credentials refused: missing {', '.join(sorted(missing))}")
+    _put_secure(stores.whatsapp_name(target.prefix, args.store_id), credentials)
+    return {"store_id": args.store_id, "whatsapp": "connected", "phone_number_id": credentials["phone_number_id"]}
+
+
 def cmd_tracking_policy(args: argparse.Namespace) -> dict[str, Any]:
     from pydantic import ValidationError
 
@@ -393,6 +403,13 @@ def parser() -> argparse.ArgumentParser:
     carrier.add_argument("store_id")
     carrier.add_argument("--carrier", required=True, choices=["correios"])
     carrier.set_defaults(run=cmd_carrier_credentials)
+    whatsapp = store_cmds.add_parser(
+        "set-whatsapp-credentials",
+        parents=[where],
+        help='a store\'s WhatsApp Business number, as JSON on stdin: {"phone_number_id", "access_token"}',
+    )
+    whatsapp.add_argument("store_id")
+    whatsapp.set_defaults(run=cmd_whatsapp_credentials)
     policy = store_cmds.add_parser(
         "set-tracking-policy", parents=[where], help="a store's parcel thresholds (only the ones given change)"
     )

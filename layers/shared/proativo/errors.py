@@ -28,3 +28,7 @@ class PayloadTooLarge(ProativoError):
 
 class RetryableSendError(ProativoError):
     """The channel refused for now (throttling, 5xx): nothing was sent, try again later."""
+
+
+class ChannelRefused(ProativoError):
+    """The provider refused this message for good (not retried): e.g. a WhatsApp template Meta has not approved."""

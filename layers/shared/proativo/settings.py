@@ -68,6 +68,9 @@ class SenderSettings(CoreSettings):
     default_sender: str = Field(alias="DEFAULT_SENDER", min_length=3)
     public_url: str = Field(alias="PUBLIC_URL", pattern=r"^https?://")
     link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
+    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
+    whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", alias="WHATSAPP_API_URL")
+    provider_timeout_seconds: float = Field(default=10.0, alias="PROVIDER_TIMEOUT_SECONDS", gt=0)
 
 
 class LinksSettings(CoreSettings):

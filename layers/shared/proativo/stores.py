@@ -58,6 +58,24 @@ def webhook_secret(prefix: str, store_id: str, platform: str, max_age: int) -> s
     return str(value)
 
 
+def whatsapp_name(prefix: str, store_id: str) -> str:
+    """The SSM parameter holding a store's WhatsApp Business number id and access token."""
+    return f"{prefix.rstrip('/')}/stores/{store_id}/whatsapp"
+
+
+def whatsapp_credentials(prefix: str, store_id: str, max_age: int) -> dict[str, str]:
+    """The store's WhatsApp Cloud API credentials (cached); NotFound when the store has not connected WhatsApp."""
+    try:
+        value = parameters.get_parameter(
+            whatsapp_name(prefix, store_id), decrypt=True, transform="json", max_age=max_age
+        )
+    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as exc:
+        raise NotFound(f"store '{store_id}' has not connected WhatsApp") from exc
+    if not isinstance(value, dict) or not {"phone_number_id", "access_token"} <= set(value):
+        raise NotFound(f"store '{store_id}': WhatsApp credentials need phone_number_id and access_token")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def put_webhook_secret(ssm: "SSMClient", prefix: str, store_id: str, platform: str, secret: str) -> None:
     """Create or replace a store's webhook secret (SecureString)."""
     ssm.put_parameter(Name=secret_name(prefix, store_id, platform), Value=secret, Type="SecureString", Overwrite=True)

@@ -58,13 +58,26 @@ def dispatcher(settings: "DispatcherSettings") -> "Dispatcher":
 @cache
 def sender(settings: "SenderSettings") -> "Sender":
     """The sender for these settings, with every channel we can reach."""
-    from proativo import links
+    import httpx
+
+    from proativo import links, stores
     from proativo.messaging.channels import SesEmail, SnsSms
     from proativo.messaging.sender import Sender
+    from proativo.messaging.whatsapp import WhatsAppCloud
+
+    whatsapp = WhatsAppCloud(
+        httpx.Client(timeout=settings.provider_timeout_seconds),
+        lambda store_id: stores.whatsapp_credentials(settings.secrets_prefix, store_id, max_age=300),
+        settings.whatsapp_api_url,
+    )
 
     return Sender(
         table=aws.table(settings.table_name),
-        channels={"email": SesEmail(aws.sesv2(), settings.ses_configuration_set), "sms": SnsSms(aws.sns())},
+        channels={
+            "email": SesEmail(aws.sesv2(), settings.ses_configuration_set),
+            "sms": SnsSms(aws.sns()),
+            "whatsapp": whatsapp,
+        },
         default_sender=settings.default_sender,
         links=links.LinkSigner(lambda: links.signing_key(settings.link_signing_secret), settings.public_url),
         due_shards=settings.due_shards,

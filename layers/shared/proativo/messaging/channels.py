@@ -42,6 +42,8 @@ class Outgoing:
     content: Rendered
     transactional: bool
     headers: tuple[tuple[str, str], ...] = ()
+    template: str = ""
+    locale: str = "pt-BR"
 
 
 class Channel(Protocol):

@@ -20,7 +20,7 @@ from proativo.aws import error_code, written
 from proativo.clock import as_utc, parse_utc
 from proativo.consent import e164, may_contact, on_dnc_list
 from proativo.coupons import Coupons, PoolEmpty
-from proativo.errors import NotFound, RetryableSendError
+from proativo.errors import ChannelRefused, NotFound, RetryableSendError
 from proativo.links import LinkSigner
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
@@ -173,6 +173,8 @@ class Sender:
             content=content,
             transactional=request.purpose == "transactional",
             headers=_unsubscribe_headers(context.get("unsubscribe_url")) if request.channel == "email" else (),
+            template=request.template,
+            locale=locale,
         )
         try:
             provider_id = channel.send(outgoing)
@@ -182,6 +184,13 @@ class Sender:
         except ClientError as exc:
             self._finish(pk, request, now, {"status": "failed", "error": error_code(exc) or "error"})
             return Outcome("failed", error_code(exc))
+        except ChannelRefused as exc:
+            self._finish(pk, request, now, {"status": "failed", "error": str(exc)})
+            return Outcome("failed", f"refused:{request.channel}")
+        except NotFound:
+            # The store has not connected this channel (no WhatsApp Business number): nothing was sent.
+            self._release(pk, request)
+            return Outcome("skipped", f"channel_unavailable:{request.channel}")
         self._finish(
             pk,
             request,
