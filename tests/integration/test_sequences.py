@@ -196,6 +196,7 @@ def test_a_low_score_opens_a_case_tells_the_customer_and_stops_the_cross_sell(ha
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#CASES"}
     )["Items"]
     assert (case["order_id"], case["score"], case["status"]) == ("o1", 3, "open")
+    assert "whatsapp_link" not in case  # Maria left no phone: nothing to click
     # A second click, another score: the first answer stands, no second case.
     assert _click(harness, links[9])[0] == 200
     assert (

@@ -28,6 +28,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("sms", "+5511987654321", "order_shipped"),  # Ana opted in to SMS
         ("email", "carla.dias@example.com", "order_shipped"),
         ("sms", "+5521912345678", "order_shipped"),
+        ("whatsapp", "+5521912345678", "order_shipped"),  # she asked for WhatsApp at checkout
         ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
         # Carla's parcel goes out for delivery the next morning (the fake Correios' scripted journeys).
@@ -70,9 +71,11 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 37
+    assert index.count("<tr><td>") == 38
     for entry in outbox.entries:
-        assert "Loja Demo" in (out / entry.file).read_text(encoding="utf-8")
+        # A WhatsApp template's words are Meta's approved text; we send (and show) its parameters.
+        expected = "[proativo_" if entry.channel == "whatsapp" else "Loja Demo"
+        assert expected in (out / entry.file).read_text(encoding="utf-8")
         assert (out / entry.text_file).read_text(encoding="utf-8").strip()
     sms = (out / outbox.entries[5].text_file).read_text(encoding="utf-8")
     assert sms.startswith("Loja Demo: seu pedido 5001 saiu com CORREIOS. Rastreio AA123456785BR")

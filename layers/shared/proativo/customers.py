@@ -228,20 +228,41 @@ def _survey(pk: str, event: SurveyAnswered, at: str, state: CustomerState, write
         event.store_id, event.occurred_at, "SURVEY", responses=1, score_sum=event.score, **{event.rating + "s": 1}
     )
     if event.rating == "detractor":
-        # The store's team hears of it: a case to follow up (the survey item above makes this happen once).
-        writes.put(
-            {
-                "pk": f"{keys.store_pk(event.store_id)}#CASES",
-                "sk": f"CASE#{at}#{event.order_id}",
-                "kind": "case",
-                "status": "open",
-                "reason": "low_satisfaction_score",
-                "score": event.score,
-                "customer_id": event.customer.id,
-                "order_id": event.order_id,
-                "opened_at": at,
-            }
-        )
+        # The store's team hears of it: a case to follow up (the survey item above makes this happen once), with a
+        # link that opens WhatsApp on the agent's phone with the first words written.
+        case: dict[str, Any] = {
+            "pk": f"{keys.store_pk(event.store_id)}#CASES",
+            "sk": f"CASE#{at}#{event.order_id}",
+            "kind": "case",
+            "status": "open",
+            "reason": "low_satisfaction_score",
+            "score": event.score,
+            "customer_id": event.customer.id,
+            "order_id": event.order_id,
+            "opened_at": at,
+        }
+        link = _agent_whatsapp_link(state.profile, event)
+        if link:
+            case["whatsapp_link"] = link
+        writes.put(case)
+
+
+def _agent_whatsapp_link(profile: dict[str, Any], event: SurveyAnswered) -> str | None:
+    """A click-to-send link for the agent who follows a low score up (None without a usable phone)."""
+    from proativo.consent import e164
+    from proativo.messaging.whatsapp import click_to_send
+
+    locale = str(profile.get("locale") or "pt-BR")
+    region = locale.split("-")[1].upper() if "-" in locale else "BR"
+    phone = e164(str(profile.get("phone") or ""), region)
+    if phone is None:
+        return None
+    name = str(profile.get("name") or "").split(" ")[0]
+    if locale.startswith("pt"):
+        text = f"Olá {name}! Vimos sua avaliação do pedido {event.order_id} e queremos resolver. Podemos conversar?"
+    else:
+        text = f"Hi {name}! We saw your rating of order {event.order_id} and want to make it right. Can we talk?"
+    return click_to_send(phone, text.replace("Olá !", "Olá!").replace("Hi !", "Hi!"))
 
 
 def _contact(pk: str, event: Event, at: str, state: CustomerState, writes: Writes) -> None:
