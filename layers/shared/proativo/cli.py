@@ -343,6 +343,39 @@ def cmd_import_dnc(args: argparse.Namespace) -> dict[str, Any]:
     return {"store_id": args.store_id, "added": done.added, "refused": done.refused}
 
 
+def cmd_templates_set(args: argparse.Namespace) -> dict[str, Any]:
+    """Save a store's own version of a template, after rendering every template of its locale with sample data."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from proativo.messaging import store_templates
+
+    table = boto3.resource("dynamodb").Table(_target(args).table)
+    source = Path(args.file).read_text(encoding="utf-8")
+    store_templates.save(table, args.store_id, args.name, source, datetime.now(UTC))
+    return {"store_id": args.store_id, "template": args.name, "status": "saved"}
+
+
+def cmd_templates_reset(args: argparse.Namespace) -> dict[str, Any]:
+    from proativo.messaging import store_templates
+
+    store_templates.reset(boto3.resource("dynamodb").Table(_target(args).table), args.store_id, args.name)
+    return {"store_id": args.store_id, "template": args.name, "status": "built-in"}
+
+
+def cmd_preview(args: argparse.Namespace) -> dict[str, Any]:
+    """Every template rendered with sample data, to files (a store's own included with --store)."""
+    from pathlib import Path
+
+    from proativo.messaging import store_templates
+
+    overrides = {}
+    if args.store_id:
+        overrides = store_templates.load(boto3.resource("dynamodb").Table(_target(args).table), args.store_id)
+    files = store_templates.preview(Path(args.out), overrides)
+    return {"index": str(files[0]), "files": len(files), "store_templates": sorted(overrides)}
+
+
 def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
     from proativo import privacy
 
@@ -473,6 +506,26 @@ def parser() -> argparse.ArgumentParser:
     dnc.add_argument("file")
     dnc.add_argument("--country", default="BR", help="how to read numbers without +country (ISO 3166, default BR)")
     dnc.set_defaults(run=cmd_import_dnc)
+    template_cmds = commands.add_parser("templates", help="a store's own message templates").add_subparsers(
+        dest="command", required=True
+    )
+    set_template = template_cmds.add_parser(
+        "set", parents=[where], help="validate (sandbox, sample data of every flow) and save a store's template"
+    )
+    set_template.add_argument("store_id")
+    set_template.add_argument("name", help="e.g. pt-BR/order_thanks.html.j2")
+    set_template.add_argument("file")
+    set_template.set_defaults(run=cmd_templates_set)
+    reset_template = template_cmds.add_parser("reset", parents=[where], help="back to the built-in template")
+    reset_template.add_argument("store_id")
+    reset_template.add_argument("name")
+    reset_template.set_defaults(run=cmd_templates_reset)
+    preview = commands.add_parser(
+        "preview", parents=[where], help="render every template with sample data to files a person can open"
+    )
+    preview.add_argument("--out", default="template-preview")
+    preview.add_argument("--store", dest="store_id", help="with this store's own templates in place")
+    preview.set_defaults(run=cmd_preview)
     customer_cmds = commands.add_parser("customers", help="a customer's data (LGPD)").add_subparsers(
         dest="command", required=True
     )

@@ -63,6 +63,7 @@ def sender(settings: "SenderSettings") -> "Sender":
     from proativo import links, stores
     from proativo.messaging.channels import SesEmail, SnsSms
     from proativo.messaging.sender import Sender
+    from proativo.messaging.store_templates import StoreTemplates
     from proativo.messaging.whatsapp import WhatsAppCloud
 
     whatsapp = WhatsAppCloud(
@@ -81,6 +82,7 @@ def sender(settings: "SenderSettings") -> "Sender":
         default_sender=settings.default_sender,
         links=links.LinkSigner(lambda: links.signing_key(settings.link_signing_secret), settings.public_url),
         due_shards=settings.due_shards,
+        templates_for=StoreTemplates(aws.table(settings.table_name)),
     )
 
 

@@ -6,7 +6,7 @@ the claim stays and the redelivered message is dropped: never twice.
 """
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -29,6 +29,7 @@ from proativo.sequences.items import enrolment_sk, step_sk
 from proativo.stores import StoreProfile, get_profile
 
 if TYPE_CHECKING:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from mypy_boto3_dynamodb.service_resource import Table
 
 
@@ -110,6 +111,8 @@ class Sender:
     default_sender: str
     links: LinkSigner | None = None
     due_shards: int = 4
+    # The store's own templates over ours (a sandboxed environment per store, cached): None for the built-in only.
+    templates_for: Callable[[str], "ImmutableSandboxedEnvironment"] | None = None
     _stores: dict[str, tuple[float, StoreProfile]] = field(default_factory=dict)
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
@@ -157,7 +160,8 @@ class Sender:
             context.update(self._attachments(request, step, enrolment, locale, now))
         except PoolEmpty:
             return Outcome("skipped", "coupon_pool_empty")
-        content = render(request.template, request.channel, locale, context)
+        env = self.templates_for(request.store_id) if self.templates_for else None
+        content = render(request.template, request.channel, locale, context, env)
         claimed = self._claim(pk, request, now, self._cap_period(request, store))
         if claimed != "claimed":
             if claimed == "capped":  # another message took the slot a moment ago

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
-from jinja2 import ChoiceLoader, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from proativo.clock import parse_utc
@@ -41,8 +41,15 @@ def when(value: Any, tz: str = "America/Sao_Paulo", locale: str = DEFAULT_LOCALE
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
     """The shared sandboxed environment over the built-in templates."""
+    return make_environment({})
+
+
+def make_environment(overrides: dict[str, str]) -> ImmutableSandboxedEnvironment:
+    """A sandboxed environment where a store's own templates (by name, e.g. `pt-BR/order_thanks.html.j2`) take the
+    place of the built-in ones; the rest, partials included, are ours."""
+    loaders: list[BaseLoader] = [DictLoader(overrides)] if overrides else []
     env = ImmutableSandboxedEnvironment(
-        loader=ChoiceLoader([PackageLoader("proativo.messaging", "templates")]),
+        loader=ChoiceLoader([*loaders, PackageLoader("proativo.messaging", "templates")]),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -73,9 +80,16 @@ def resolve_locale(locale: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-def render(template: str, channel: str, locale: str, context: dict[str, Any]) -> Rendered:
-    """Render a built-in template for a channel: e-mail has subject, text and HTML; SMS and WhatsApp text only."""
-    env = environment()
+def render(
+    template: str,
+    channel: str,
+    locale: str,
+    context: dict[str, Any],
+    env: ImmutableSandboxedEnvironment | None = None,
+) -> Rendered:
+    """Render a template for a channel (the store's own when `env` has it): e-mail has subject, text and HTML; SMS
+    and WhatsApp text only."""
+    env = env or environment()
     loc = resolve_locale(locale)
     ctx = {**context, "locale": loc}
     if channel == "email":

@@ -114,7 +114,7 @@ def _matches(flow: Flow, event: Event) -> bool:
     return all(str(getattr(event, name, None)) in allowed for name, allowed in flow.when.items())
 
 
-def _context(event: Event, facts: CustomerFacts) -> dict[str, Any]:
+def enriched_context(event: Event, facts: CustomerFacts) -> dict[str, Any]:
     """The trigger's fields, plus what the platform told us of its order before (e.g. related products)."""
     context = context_of(event)
     order = facts.orders.get(str(getattr(event, "order_id", "")))
@@ -210,7 +210,7 @@ def decide(
                 continue
             if flow.abandoner and abandoner(flow, key, enrolments, event) != flow.abandoner:
                 continue
-            context = _context(event, facts)
+            context = enriched_context(event, facts)
             if any(not context.get(name) for name in flow.requires):
                 continue
             steps = flow.steps
@@ -250,7 +250,7 @@ def decide(
             and current.steps[0].delay is not None
             and event.occurred_at > current.anchor_at
         ):
-            moved = replace(current, anchor_at=event.occurred_at, context=_context(event, facts))
+            moved = replace(current, anchor_at=event.occurred_at, context=enriched_context(event, facts))
             decisions.append(Restart(moved, due_at=event.occurred_at + current.steps[0].delay))
     return decisions
 
