@@ -1,16 +1,18 @@
 """The store's API, signed with the store's secret (see `proativo.storeapi`):
 
 - GET /stores/{store_id}/customers/{customer_id}: everything held about the customer (LGPD access request);
-- DELETE /stores/{store_id}/customers/{customer_id}: erase it (LGPD deletion request).
+- DELETE /stores/{store_id}/customers/{customer_id}: erase it (LGPD deletion request);
+- GET /stores/{store_id}/reports?from=YYYY-MM-DD&to=YYYY-MM-DD: what proactivity earned, per day and in total.
 """
 
+from datetime import date
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, privacy, stores
+from proativo import aws, clock, privacy, reports, stores
 from proativo.errors import NotFound, Unauthorized
 from proativo.settings import ApiSettings
 from proativo.storeapi import verify_request
@@ -29,11 +31,12 @@ def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
 def _authorized(store_id: str) -> Response[dict[str, Any]] | None:
     """None when the request is the store's own; else the refusal."""
     event = app.current_event
+    query = event.raw_query_string
     try:
         verify_request(
             event.headers,
             event.request_context.http.method,
-            event.path,
+            f"{event.path}?{query}" if query else event.path,
             (event.decoded_body or "").encode(),
             lambda: stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds),
             clock.now(),
@@ -65,6 +68,20 @@ def erase_customer(store_id: str, customer_id: str) -> Response[dict[str, Any]]:
     metrics.add_metric(name="CustomersErased", unit=MetricUnit.Count, value=1)
     logger.info("customer erased", extra={"store_id": store_id, "items": erased.items})
     return _json(200, {"store_id": store_id, "erased_items": erased.items, "erased_lookups": erased.lookups})
+
+
+@app.get("/stores/<store_id>/reports")
+def store_report(store_id: str) -> Response[dict[str, Any]]:
+    refused = _authorized(store_id)
+    if refused:
+        return refused
+    query = app.current_event.query_string_parameters or {}
+    try:
+        since, until = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
+        figures = reports.report(aws.table(settings.table_name), store_id, since, until)
+    except ValueError as exc:
+        return _json(400, {"error": "invalid_period", "reason": f"from and to are days (YYYY-MM-DD): {exc}"})
+    return _json(200, figures)
 
 
 @logger.inject_lambda_context

@@ -3,7 +3,7 @@
 import json
 import shutil
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import httpx
 from infra.local.gateway import make_server, serve_forever_in_background
 from infra.local.outbox import Outbox
 from infra.local.samples import EVENTS, raw_body, request_time
-from infra.local.stack import LocalStack, _free_port
+from infra.local.stack import DEMO_STORE, LocalStack, _free_port
 from infra.local.timeline import Timeline
 
 SCENARIO = EVENTS / "demo" / "day.json"
@@ -106,6 +106,20 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
                     _follow_up(stack, timeline, outbox, http, scenario_path, scenario["follow_up"])
         finally:
             server.shutdown()
+        # The store's report of the replayed period, from the counters the functions wrote as they worked.
+        from proativo import aws, reports
+
+        until_at = datetime.fromisoformat(scenario.get("follow_up", {}).get("until", scenario["end"]))
+        figures = reports.report(
+            aws.table(stack.physical["Table"]),
+            DEMO_STORE,
+            datetime.fromisoformat(scenario["start"]).astimezone(UTC).date(),
+            until_at.astimezone(UTC).date(),
+        )
+        (out / "report.html").write_text(reports.as_html(figures), encoding="utf-8")
+        (out / "report.json").write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+        report_text = reports.as_table(figures)
+        (out / "report.txt").write_text(report_text, encoding="utf-8")
         with (out / "logs.jsonl").open("w", encoding="utf-8") as logs:
             for inv in stack.invocations:
                 for line in inv.logs:
@@ -117,7 +131,9 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
     if not quiet:
         print(f"\n{scenario['title']}\n")
         print(text)
+        print(report_text)
         print(f"{len(outbox.entries)} messages in {out / 'index.html'} (timeline: {out / 'timeline.txt'})")
+        print(f"the report, with charts: {out / 'report.html'}")
         until = scenario.get("follow_up", {}).get("until", scenario["end"])
         print(f"replayed {scenario['start']} .. {until} in {time.monotonic() - started:.1f} s")
     return timeline, outbox

@@ -1,5 +1,6 @@
 """`make demo` end to end: the store day replays through HTTP, queues and schedules, and the outbox tells it."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,14 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "ParcelException:late" in text and "ParcelException:awaiting_pickup" in text
     assert "claims: correios#QD314159268BR -> open" in text
     assert "claims: correios#QD314159268BR -> won (189.90 to the store)" in text
+
+
+def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox]) -> None:
+    out, _, outbox = demo
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    assert re.search(r"revenue recovered\s+409\.70", report)
+    assert re.search(r"payments recovered, value\s+129\.90", report)
+    assert re.search(rf"messages sent\s+{len(outbox.entries)}\n", report)
+    assert re.search(r"claims won\s+1\n", report)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="sent"') == 16  # a bar per day, 24 Nov to 9 Dec

@@ -376,6 +376,22 @@ def cmd_preview(args: argparse.Namespace) -> dict[str, Any]:
     return {"index": str(files[0]), "files": len(files), "store_templates": sorted(overrides)}
 
 
+def cmd_report(args: argparse.Namespace) -> str:
+    """The store's report as a table; --html FILE also writes the page with charts."""
+    from datetime import date
+    from pathlib import Path
+
+    from proativo import reports
+
+    table = boto3.resource("dynamodb").Table(_target(args).table)
+    figures = reports.report(table, args.store_id, date.fromisoformat(args.since), date.fromisoformat(args.until))
+    if args.html:
+        Path(args.html).write_text(reports.as_html(figures), encoding="utf-8")
+    if args.json:
+        return json.dumps(figures, indent=2, ensure_ascii=False, default=str)
+    return reports.as_table(figures)
+
+
 def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
     from proativo import privacy
 
@@ -506,6 +522,13 @@ def parser() -> argparse.ArgumentParser:
     dnc.add_argument("file")
     dnc.add_argument("--country", default="BR", help="how to read numbers without +country (ISO 3166, default BR)")
     dnc.set_defaults(run=cmd_import_dnc)
+    reporting = commands.add_parser("report", parents=[where], help="what proactivity earned a store, per day")
+    reporting.add_argument("--store", dest="store_id", required=True)
+    reporting.add_argument("--from", dest="since", required=True, help="first day, YYYY-MM-DD")
+    reporting.add_argument("--to", dest="until", required=True, help="last day, YYYY-MM-DD")
+    reporting.add_argument("--html", help="also write a self-contained page with charts to this file")
+    reporting.add_argument("--json", action="store_true", help="the figures as JSON instead of a table")
+    reporting.set_defaults(run=cmd_report)
     template_cmds = commands.add_parser("templates", help="a store's own message templates").add_subparsers(
         dest="command", required=True
     )
@@ -567,7 +590,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # FlowError and pydantic's ValidationError included: a bad flow, store id, e-mail
         print(f"proativo: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    print(
+        result if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False),
+        end="" if isinstance(result, str) else "\n",
+    )
     return 0
 
 

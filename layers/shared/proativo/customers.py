@@ -161,7 +161,11 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             _consent(pk, event, at, state, writes)
         case SurveyAnswered():
             _survey(pk, event, at, state, writes)
-        case MessageBounced(permanent=True) | MessageComplained():
+        case MessageBounced() | MessageComplained():
+            outcome = "complained" if isinstance(event, MessageComplained) else "bounced"
+            writes.count(event.store_id, event.occurred_at, "MESSAGES#email", **{outcome: 1})
+            if isinstance(event, MessageBounced) and not event.permanent:
+                return  # a soft bounce: counted, the address stays
             if state.get("SUPPRESS#email") is None:
                 item = {"pk": pk, "sk": "SUPPRESS#email", "kind": "suppression", "reason": event.type, "at": at}
                 writes.put({**item, "message_id": event.message_id}, condition="attribute_not_exists(pk)")

@@ -61,6 +61,7 @@ class EventProcessor:
                 return Applied(event.type, event.customer.id, (), notes=("ignored: the customer's data was erased",))
             writes = Writes(self.sequences.table_name)
             fold(event, state, now, writes)
+            writes.count(event.store_id, event.occurred_at, "EVENTS", **{event.type: 1})
             enrolled = {str(item["sk"]): item for item in state.with_prefix("ENROL#")}
             decisions = decide(flows, enrolments_of(list(enrolled.values())), state.facts(event), event, now)
             repeat_answer = isinstance(event, SurveyAnswered) and answered_before(event, state)

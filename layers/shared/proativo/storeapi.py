@@ -1,10 +1,10 @@
 """The store's own API (customer export and erasure; the reports): requests signed with the store's secret.
 
 A request carries `X-Proativo-Timestamp` (Unix seconds) and `X-Proativo-Signature: v1=<hex HMAC-SHA256 of
-"<timestamp>.<METHOD> <path>.<raw body>">` under the store's `generic` secret (the one its own systems sign
-webhooks with). Method and path are signed, so a captured request cannot be replayed against another customer, and
-the timestamp must be recent. One store's secret never opens another store's data: the path names the store, and
-the secret is looked up under that store only.
+"<timestamp>.<METHOD> <path[?query]>.<raw body>">` under the store's `generic` secret (the one its own systems sign
+webhooks with). Method, path and query are signed, so a captured request cannot be replayed against another
+customer or period, and the timestamp must be recent. One store's secret never opens another store's data: the path
+names the store, and the secret is looked up under that store only.
 """
 
 from collections.abc import Callable, Mapping

@@ -26,6 +26,7 @@ from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
 from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
 from proativo.sequences.items import enrolment_sk, step_sk
+from proativo.stats import increment
 from proativo.stores import StoreProfile, get_profile
 
 if TYPE_CHECKING:
@@ -417,5 +418,17 @@ class Sender:
         )
 
     def _finish(self, pk: str, request: SendRequest, now: datetime, fields: dict[str, Any]) -> None:
-        """Record how it went: the claim rewritten whole (it is ours: nobody else writes a claimed message)."""
-        self.table.put_item(Item={**_claim_item(pk, request, now), **fields, "sent_at": as_utc(now)})
+        """Record how it went: the claim rewritten whole (it is ours: nobody else writes a claimed message), and the
+        day's counters (per channel, per flow) in the same transaction."""
+        outcome = str(fields["status"])
+        record = {
+            "Put": {
+                "TableName": self.table.name,
+                "Item": {**_claim_item(pk, request, now), **fields, "sent_at": as_utc(now)},
+            }
+        }
+        counters = [
+            increment(self.table.name, request.store_id, now, f"MESSAGES#{request.channel}", **{outcome: 1}),
+            increment(self.table.name, request.store_id, now, f"FLOW#{request.flow_id}", **{f"messages_{outcome}": 1}),
+        ]
+        self.table.meta.client.transact_write_items(TransactItems=[record, *counters])  # type: ignore[list-item]

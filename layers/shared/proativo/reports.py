@@ -1,0 +1,210 @@
+"""What proactivity earned a store, day by day: read from the daily counters written when the work happened (one
+Query of the store's `STATS` partition for the period, never a scan of customers or messages).
+
+Counters (`STORE#<id>#STATS`, `DAY#<date>#<scope>`): `EVENTS` (received, by type), `MESSAGES#<channel>` (sent,
+failed, bounced, complained), `FLOW#<flow>` (enrolled, messages, recovered orders and revenue, recovered payments),
+`SURVEY` (responses, promoters, passives, detractors, score sum), `CARRIER#<carrier>#<UF>` (parcels, on time, each
+kind of trouble, claims opened / won, refunds).
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from proativo import keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+CART_FLOWS = ("cart_abandonment", "cart_abandonment_high_value", "cart_abandonment_repeat")
+PAYMENT_FLOWS = ("payment_pending", "card_refused_issuer", "card_refused_fraud")
+TROUBLE = ("late", "stalled", "lost", "damaged", "returned", "awaiting_pickup", "failed_attempt", "address_problem")
+MAX_DAYS = 366
+
+
+def _number(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
+    """One day's (or a period's) figures from its counters by scope."""
+    total: dict[str, Decimal] = defaultdict(Decimal)
+    messages: dict[str, dict[str, int | Decimal]] = {}
+    flows: dict[str, dict[str, int | Decimal]] = {}
+    for scope, counters in scopes.items():
+        family, _, rest = scope.partition("#")
+        if family == "EVENTS":
+            total["events"] += sum(counters.values(), Decimal(0))
+        elif family == "MESSAGES":
+            messages[rest] = {k: _number(v) for k, v in sorted(counters.items())}
+            for name, value in counters.items():
+                total[f"messages_{name}"] += value
+        elif family == "FLOW":
+            flows[rest] = {k: _number(v) for k, v in sorted(counters.items())}
+            if rest in CART_FLOWS:
+                total["carts_abandoned"] += counters.get("enrolled", Decimal(0))
+            total["recovered_orders"] += counters.get("recovered_orders", Decimal(0))
+            total["recovered_revenue"] += counters.get("recovered_revenue", Decimal(0))
+            total["payments_recovered"] += counters.get("recovered_payments", Decimal(0))
+            total["payments_recovered_value"] += counters.get("recovered_payment_value", Decimal(0))
+            if rest in CART_FLOWS:
+                total["carts_recovered"] += counters.get("recovered_orders", Decimal(0))
+        elif family == "SURVEY":
+            for name in ("responses", "promoters", "passives", "detractors", "score_sum"):
+                total[f"survey_{name}"] += counters.get(name, Decimal(0))
+        elif family == "CARRIER":
+            for name in ("parcels", "on_time", "claims_opened", "claims_won", "claims_refunded", *TROUBLE):
+                total[f"parcels_{name}" if name in TROUBLE else name] += counters.get(name, Decimal(0))
+    figures: dict[str, Any] = {k: _number(v) for k, v in sorted(total.items())}
+    figures["parcel_problems_caught"] = _number(sum((total[f"parcels_{k}"] for k in TROUBLE), Decimal(0)))
+    figures["recovery_rate"] = _rate(total["carts_recovered"], total["carts_abandoned"])
+    figures["on_time_rate"] = _rate(total["on_time"], total["parcels"])
+    responses = total["survey_responses"]
+    figures["nps"] = (
+        round(float((total["survey_promoters"] - total["survey_detractors"]) / responses * 100), 1)
+        if responses
+        else None
+    )
+    figures["messages"] = messages
+    figures["flows"] = flows
+    return figures
+
+
+def _rate(part: Decimal, whole: Decimal) -> float | None:
+    return round(float(part / whole), 4) if whole else None
+
+
+def report(table: "Table", store_id: str, since: date, until: date) -> dict[str, Any]:
+    """The store's figures for each day from `since` to `until` (inclusive) and for the whole period."""
+    if until < since:
+        raise ValueError("the period ends before it starts")
+    if (until - since).days >= MAX_DAYS:
+        raise ValueError(f"a report covers at most {MAX_DAYS} days")
+    by_day: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {
+            ":pk": f"{keys.store_pk(store_id)}#STATS",
+            ":a": f"DAY#{since.isoformat()}",
+            ":b": f"DAY#{until.isoformat()}#~",
+        },
+    }
+    while True:
+        page = table.query(**kwargs)
+        for item in page.get("Items", []):
+            _, day, scope = str(item["sk"]).split("#", 2)
+            by_day[day][scope] = {k: v for k, v in item.items() if isinstance(v, Decimal)}
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    period: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for scopes in by_day.values():
+        for scope, counters in scopes.items():
+            into = period[scope]
+            for name, value in counters.items():
+                into[name] = into.get(name, Decimal(0)) + value
+    days = []
+    current = since
+    while current <= until:
+        days.append({"day": current.isoformat(), **_day_figures(by_day.get(current.isoformat(), {}))})
+        current += timedelta(days=1)
+    return {
+        "store_id": store_id,
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "total": _day_figures(period),
+        "days": days,
+    }
+
+
+_ROWS = (
+    ("events", "events received"),
+    ("messages_sent", "messages sent"),
+    ("carts_abandoned", "carts abandoned"),
+    ("carts_recovered", "carts recovered"),
+    ("recovery_rate", "recovery rate"),
+    ("recovered_orders", "orders recovered (all flows)"),
+    ("recovered_revenue", "revenue recovered"),
+    ("payments_recovered", "payments recovered"),
+    ("payments_recovered_value", "payments recovered, value"),
+    ("parcels", "parcels finished"),
+    ("on_time_rate", "on-time rate"),
+    ("parcel_problems_caught", "parcel problems caught first"),
+    ("claims_opened", "claims opened"),
+    ("claims_won", "claims won"),
+    ("survey_responses", "survey answers"),
+    ("nps", "NPS"),
+)
+
+
+def _shown(value: Any, key: str = "") -> str:
+    if value is None:
+        return "-"
+    if key.endswith("_rate"):
+        return f"{value:.1%}"
+    return str(value)
+
+
+def as_table(figures: dict[str, Any]) -> str:
+    """The period's figures as a terminal table (and the messages by channel)."""
+    total = figures["total"]
+    width = max(len(label) for _, label in _ROWS)
+    lines = [f"Proativo report: store {figures['store_id']}, {figures['from']} to {figures['to']}", ""]
+    lines += [f"  {label:<{width}}  {_shown(total.get(key), key)}" for key, label in _ROWS]
+    if total["messages"]:
+        lines.append("")
+        for channel, counts in sorted(total["messages"].items()):
+            lines.append(f"  {channel:<{width}}  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return "\n".join(lines) + "\n"
+
+
+def as_html(figures: dict[str, Any]) -> str:
+    """A self-contained page: the period's figures as cards, and a bar chart per day of messages sent and revenue
+    recovered (inline SVG: no script, no network)."""
+    total = figures["total"]
+    cards = "".join(
+        f'<div class="card"><div class="v">{escape(_shown(total.get(key), key))}</div>'
+        f'<div class="l">{escape(label)}</div></div>'
+        for key, label in _ROWS
+    )
+    charts = "".join(
+        _bars(title, [(d["day"][5:], float(d.get(key, 0) or 0)) for d in figures["days"]], css)
+        for title, key, css in (
+            ("Messages sent per day", "messages_sent", "sent"),
+            ("Revenue recovered per day", "recovered_revenue", "revenue"),
+            ("Parcel problems caught first per day", "parcel_problems_caught", "parcels"),
+        )
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Proativo report: {escape(figures["store_id"])}</title>
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #18181b; }}
+.cards {{ display: flex; flex-wrap: wrap; gap: 12px; }}
+.card {{ border: 1px solid #e4e4e7; border-radius: 8px; padding: 12px 16px; min-width: 150px; }}
+.v {{ font-size: 22px; font-weight: bold; }} .l {{ font-size: 12px; color: #52525b; }}
+rect.sent {{ fill: #2563eb; }} rect.revenue {{ fill: #16a34a; }} rect.parcels {{ fill: #ea580c; }}
+svg text {{ font-size: 10px; fill: #52525b; }}
+</style></head>
+<body><h1>{escape(figures["store_id"])}: {escape(figures["from"])} to {escape(figures["to"])}</h1>
+<div class="cards">{cards}</div>{charts}</body></html>
+"""
+
+
+def _bars(title: str, values: list[tuple[str, float]], css: str) -> str:
+    width, height, gap = 720, 160, 4
+    top = max((v for _, v in values), default=0) or 1
+    slot = width / max(len(values), 1)
+    bars = []
+    for i, (label, value) in enumerate(values):
+        h = value / top * (height - 30)
+        x = i * slot + gap / 2
+        bars.append(
+            f'<rect class="{css}" data-day="{escape(label)}" data-value="{value:g}"'
+            f' x="{x:.1f}" y="{height - 20 - h:.1f}"'
+            f' width="{slot - gap:.1f}" height="{h:.1f}"><title>{escape(label)}: {value:g}</title></rect>'
+            f'<text x="{x:.1f}" y="{height - 6}">{escape(label)}</text>'
+        )
+    return f'<h2>{escape(title)}</h2><svg role="img" width="{width}" height="{height}">{"".join(bars)}</svg>'
