@@ -60,6 +60,13 @@ def record_handler(record: SQSRecord) -> None:
     result = apply_once(event={"event_id": message.event_id, "json": record.body})
     for applied in result["applied"]:
         metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
+        if applied.get("recovered_value"):
+            if applied["event_type"] == "OrderPaid":
+                metrics.add_metric(name="RecoveredPayments", unit=MetricUnit.Count, value=1)
+            else:
+                metrics.add_metric(
+                    name="RecoveredRevenue", unit=MetricUnit.Count, value=float(applied["recovered_value"])
+                )
         logger.info("event applied", extra={"store_id": message.store_id, **applied})
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -30,6 +30,10 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="MessagesDeferred", unit=MetricUnit.Count, value=1)
         raise
     metrics.add_metric(name=f"Messages{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    # By channel and outcome, its own EMF record (the dashboard's "messages by channel").
+    with single_metric(name="MessagesByChannel", unit=MetricUnit.Count, value=1, namespace="Proativo") as by_channel:
+        by_channel.add_dimension(name="channel", value=request.channel)
+        by_channel.add_dimension(name="status", value=outcome.status)
     logger.info(
         "message " + outcome.status,
         extra={
