@@ -126,3 +126,23 @@ def test_a_throttled_read_is_retried_rather_than_deciding_on_half_the_facts(harn
         harness.stack.advance(3600 + 60)
     assert calls["n"] == 2
     assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]
+
+
+def test_after_the_outage_the_redrive_command_sends_what_the_dlq_kept_once(harness: Harness, capsys: Any) -> None:
+    from proativo import aws
+    from proativo.cli import main as cli
+
+    client = aws.sesv2()
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendEmail")
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    with patch.object(client, "send_email", side_effect=throttled):
+        harness.stack.advance(3600 + 60)
+    assert harness.queue_depth("SendDLQ") == 1
+    urls = ["--dlq-url", harness.stack.physical["SendDLQ"], "--target-url", harness.stack.physical["SendQueue"]]
+    assert cli(["dlq", "redrive", "SendDLQ", *urls]) == 0
+    assert json.loads(capsys.readouterr().out) == {"dlq": "SendDLQ", "moved": 1, "left": 0}
+    harness.stack.drain()
+    assert harness.ses_sent() == 1
+    assert cli(["dlq", "redrive", "SendDLQ", *urls]) == 0  # again: nothing left, nothing sent twice
+    harness.stack.drain()
+    assert harness.ses_sent() == 1

@@ -392,6 +392,28 @@ def cmd_report(args: argparse.Namespace) -> str:
     return reports.as_table(figures)
 
 
+def cmd_redrive(args: argparse.Namespace) -> dict[str, Any]:
+    """Send a DLQ's messages back to their queue (after the cause is fixed)."""
+    from proativo.redrive import SOURCES, redrive
+
+    if args.stack:
+        cloudformation = boto3.client("cloudformation")
+
+        def url(logical: str) -> str:
+            found = cloudformation.describe_stack_resource(StackName=args.stack, LogicalResourceId=logical)
+            return str(found["StackResourceDetail"]["PhysicalResourceId"])
+
+        if args.dlq not in SOURCES:
+            raise SystemExit(f"{args.dlq} holds failure notices, not work: see README, Runbook")
+        dlq_url, target_url = url(args.dlq), url(SOURCES[args.dlq])
+    elif args.dlq_url and args.target_url:
+        dlq_url, target_url = args.dlq_url, args.target_url
+    else:
+        raise SystemExit("say which: --stack NAME with the DLQ's logical id, or --dlq-url and --target-url")
+    done = redrive(boto3.client("sqs"), dlq_url, target_url, args.max)
+    return {"dlq": args.dlq, "moved": done.moved, "left": done.left}
+
+
 def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
     from proativo import privacy
 
@@ -522,6 +544,14 @@ def parser() -> argparse.ArgumentParser:
     dnc.add_argument("file")
     dnc.add_argument("--country", default="BR", help="how to read numbers without +country (ISO 3166, default BR)")
     dnc.set_defaults(run=cmd_import_dnc)
+    dlq_cmds = commands.add_parser("dlq", help="dead-letter queues").add_subparsers(dest="command", required=True)
+    move = dlq_cmds.add_parser("redrive", help="send a DLQ's messages back to their queue (README, Runbook)")
+    move.add_argument("dlq", help="the DLQ's logical id: EventsDLQ, SendDLQ or TrackingDLQ")
+    move.add_argument("--stack", help="CloudFormation stack name of the deployment")
+    move.add_argument("--dlq-url")
+    move.add_argument("--target-url")
+    move.add_argument("--max", type=int, default=10_000)
+    move.set_defaults(run=cmd_redrive)
     reporting = commands.add_parser("report", parents=[where], help="what proactivity earned a store, per day")
     reporting.add_argument("--store", dest="store_id", required=True)
     reporting.add_argument("--from", dest="since", required=True, help="first day, YYYY-MM-DD")
