@@ -1,6 +1,8 @@
 """Applying one canonical event: fold it into the customer's state and let the sequences react, in one read and one
 transaction; then start tracking what was shipped."""
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,13 +49,17 @@ class EventProcessor:
     sequences: SequenceStore
     parcels: ParcelRegistry
     flows_for: Callable[[str], tuple[Flow, ...]]
-    attempts: int = 4
+    attempts: int = 10
 
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
         and the event is read and decided again."""
         flows = self.flows_for(event.store_id)
-        for _ in range(self.attempts):
+        for attempt in range(self.attempts):
+            if attempt:
+                # Another writer changed the customer between our read and our write: back off a little (jitter
+                # spreads racing duplicates apart), read again, decide again.
+                time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter, not security
             state = self.customers.state(event.store_id, event.customer.id)
             erased = state.get(ERASED_SK)
             if erased and as_utc(event.occurred_at) <= str(erased["erased_at"]):
@@ -94,7 +100,7 @@ class EventProcessor:
             if outcome == "written":
                 break
         else:
-            raise ConcurrentChange(f"{event.type} {event.event_id}: the customer kept changing; retry later")
+            raise ConcurrentChange(f"{event.type} {event.event_id}: the customer kept changing; the queue retries it")
         if isinstance(event, OrderShipped):
             self.parcels.register(event, now)
         if isinstance(event, ParcelResolved) and event.new_tracking_code:
