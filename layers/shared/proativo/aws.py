@@ -1,6 +1,6 @@
 """AWS clients and resources: created once per container, lazily, never at import time."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,25 @@ def error_code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
+def query_items(table: "Table", **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page."""
+    while True:
+        page: Any = table.query(**kwargs)
+        yield from (dict(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def failed_conditions(exc: ClientError) -> list[bool] | None:
+    """For a transaction cancelled because conditions failed: which of its items failed, in order. None for any
+    other error (throttling, a conflicting transaction): the caller lets it raise."""
+    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+    if error_code(exc) != "TransactionCanceledException" or "ConditionalCheckFailed" not in reasons:
+        return None
+    return [reason == "ConditionalCheckFailed" for reason in reasons]
+
+
 def written(write: Callable[[], object]) -> bool:
     """Run one conditional write (a put, an update, a transaction): True if it wrote, False if its condition did not
     hold. A transaction cancelled for anything else (throttling, a conflicting transaction) raises, so the queue
@@ -77,10 +96,7 @@ def written(write: Callable[[], object]) -> bool:
         write()
     except ClientError as exc:
         code = error_code(exc)
-        if code == "ConditionalCheckFailedException":
-            return False
-        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-        if code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
+        if code == "ConditionalCheckFailedException" or failed_conditions(exc) is not None:
             return False
         raise
     return True

@@ -312,21 +312,12 @@ def cmd_coupons_count(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_cases_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The store's open follow-up cases (a low satisfaction score), oldest first."""
     from proativo import keys
+    from proativo.aws import query_items
 
     table = boto3.resource("dynamodb").Table(_target(args).table)
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": f"{keys.store_pk(args.store_id)}#CASES"},
-    }
-    found: list[dict[str, Any]] = []
-    while True:
-        page = table.query(**kwargs)
-        found.extend(
-            {k: str(v) for k, v in item.items() if k not in ("pk", "sk", "kind")} for item in page.get("Items", [])
-        )
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    pk = f"{keys.store_pk(args.store_id)}#CASES"
+    cases = query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk})
+    return [{k: str(v) for k, v in item.items() if k not in ("pk", "sk", "kind")} for item in cases]
 
 
 def cmd_import_dnc(args: argparse.Namespace) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from proativo import keys
+from proativo.aws import query_items
 from proativo.clock import as_utc, parse_utc
 from proativo.events import (
     CartUpdated,
@@ -81,24 +82,18 @@ class CustomerRepository:
 
     def state(self, store_id: str, customer_id: str) -> CustomerState:
         """The customer's state in one Query of their partition (consistent: it decides conditional writes)."""
-        found: dict[str, dict[str, Any]] = {}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "FilterExpression": "NOT begins_with(sk, :log) AND NOT begins_with(sk, :step)",
-            "ExpressionAttributeValues": {
+        items = query_items(
+            self.table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="NOT begins_with(sk, :log) AND NOT begins_with(sk, :step)",
+            ExpressionAttributeValues={
                 ":pk": keys.customer_pk(store_id, customer_id),
                 ":log": "EVENT#",
                 ":step": "STEP#",
             },
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.table.query(**kwargs)
-            for item in page.get("Items", []):
-                found[str(item["sk"])] = dict(item)
-            if "LastEvaluatedKey" not in page:
-                return CustomerState(found)
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            ConsistentRead=True,
+        )
+        return CustomerState({str(item["sk"]): item for item in items})
 
 
 def event_log_sk(event: Event) -> str:

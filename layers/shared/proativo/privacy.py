@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from proativo import keys
+from proativo.aws import query_items
 from proativo.clock import as_utc
 
 if TYPE_CHECKING:
@@ -26,17 +27,9 @@ ERASED_SK = "ERASED"
 
 
 def _partition(table: "Table", pk: str) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": pk},
-        "ConsistentRead": True,
-    }
-    while True:
-        page = table.query(**kwargs)
-        yield from (dict(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return query_items(
+        table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk}, ConsistentRead=True
+    )
 
 
 def _plain(value: Any) -> Any:

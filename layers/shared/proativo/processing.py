@@ -11,7 +11,7 @@ from typing import Literal
 
 from botocore.exceptions import ClientError
 
-from proativo.aws import error_code
+from proativo.aws import failed_conditions
 from proativo.clock import as_utc
 from proativo.customers import (
     CustomerRepository,
@@ -118,10 +118,10 @@ class EventProcessor:
         try:
             client.transact_write_items(TransactItems=writes.transact_items())  # type: ignore[arg-type]
         except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if error_code(exc) != "TransactionCanceledException" or "ConditionalCheckFailed" not in reasons:
+            failed = failed_conditions(exc)
+            if failed is None:
                 raise
-            return "duplicate" if reasons[0] == "ConditionalCheckFailed" else "raced"
+            return "duplicate" if failed[0] else "raced"
         return "written"
 
 

@@ -14,6 +14,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from proativo import keys
+from proativo.aws import query_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -83,22 +84,18 @@ def report(table: "Table", store_id: str, since: date, until: date) -> dict[str,
     if (until - since).days >= MAX_DAYS:
         raise ValueError(f"a report covers at most {MAX_DAYS} days")
     by_day: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-        "ExpressionAttributeValues": {
+    items = query_items(
+        table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={
             ":pk": f"{keys.store_pk(store_id)}#STATS",
             ":a": f"DAY#{since.isoformat()}",
             ":b": f"DAY#{until.isoformat()}#~",
         },
-    }
-    while True:
-        page = table.query(**kwargs)
-        for item in page.get("Items", []):
-            _, day, scope = str(item["sk"]).split("#", 2)
-            by_day[day][scope] = {k: v for k, v in item.items() if isinstance(v, Decimal)}
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    )
+    for item in items:
+        _, day, scope = str(item["sk"]).split("#", 2)
+        by_day[day][scope] = {k: v for k, v in item.items() if isinstance(v, Decimal)}
     period: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for scopes in by_day.values():
         for scope, counters in scopes.items():

@@ -19,6 +19,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from proativo import keys
+from proativo.aws import query_items
 from proativo.clock import as_utc
 from proativo.messaging.templates import LOCALES, make_environment, render
 
@@ -209,17 +210,10 @@ def preview(out: "Path", overrides: dict[str, str] | None = None) -> list["Path"
 
 def load(table: "Table", store_id: str) -> dict[str, str]:
     """The store's own templates by name."""
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": templates_pk(store_id)},
-    }
-    found: dict[str, str] = {}
-    while True:
-        page = table.query(**kwargs)
-        found.update({str(i["sk"]): str(i["source"]) for i in page.get("Items", [])})
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = query_items(
+        table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": templates_pk(store_id)}
+    )
+    return {str(i["sk"]): str(i["source"]) for i in items}
 
 
 def save(table: "Table", store_id: str, name: str, source: str, now: datetime) -> None:

@@ -1,8 +1,9 @@
 """Attribution: an order placed within a flow's window after one of its messages counts as recovered by that
 message (last touch). Pure: the caller passes the customer's messages and the flows in force."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,18 +23,21 @@ class Attribution:
     value: Decimal
 
 
-def attribute(
-    order_total: Decimal, placed_at: datetime, messages: list[dict[str, Any]], flows: tuple[Flow, ...]
+def _latest(
+    messages: list[dict[str, Any]],
+    at: datetime,
+    windows: dict[str, timedelta],
+    concerns: Callable[[dict[str, Any]], bool],
+    value: Decimal,
 ) -> Attribution | None:
-    """The latest marketing message sent before `placed_at` and within its flow's attribution window, if any."""
-    windows = {f.id: f.attribution_window for f in flows}
+    """The latest sent message that `concerns` accepts, within its flow's window before `at`."""
     best: Attribution | None = None
     for message in messages:
-        if message.get("status") != "sent" or message.get("purpose") != "marketing":
+        if message.get("status") != "sent" or not concerns(message):
             continue
         window = windows.get(str(message.get("flow_id")))
         sent_at = parse_utc(str(message.get("sent_at")))
-        if window is None or not (placed_at - window <= sent_at <= placed_at):
+        if window is None or not (at - window <= sent_at <= at):
             continue
         if best is None or sent_at > best.sent_at:
             best = Attribution(
@@ -42,9 +46,17 @@ def attribute(
                 step_id=str(message.get("step_id", "")),
                 channel=str(message.get("channel", "")),
                 sent_at=sent_at,
-                value=order_total,
+                value=value,
             )
     return best
+
+
+def attribute(
+    order_total: Decimal, placed_at: datetime, messages: list[dict[str, Any]], flows: tuple[Flow, ...]
+) -> Attribution | None:
+    """The latest marketing message sent before `placed_at` and within its flow's attribution window, if any."""
+    windows = {f.id: f.attribution_window for f in flows}
+    return _latest(messages, placed_at, windows, lambda m: m.get("purpose") == "marketing", order_total)
 
 
 def attribute_payment(
@@ -53,21 +65,4 @@ def attribute_payment(
     """The latest message about this order's payment (a flow that a payment ends: boleto reminders, a refused
     card's way out) sent within its window before the order was paid."""
     windows = {f.id: f.attribution_window for f in flows if "OrderPaid" in f.exit_on}
-    best: Attribution | None = None
-    for message in messages:
-        if message.get("status") != "sent" or str(message.get("key")) != order_id:
-            continue
-        window = windows.get(str(message.get("flow_id")))
-        sent_at = parse_utc(str(message.get("sent_at")))
-        if window is None or not (paid_at - window <= sent_at <= paid_at):
-            continue
-        if best is None or sent_at > best.sent_at:
-            best = Attribution(
-                message_id=str(message["message_id"]),
-                flow_id=str(message["flow_id"]),
-                step_id=str(message.get("step_id", "")),
-                channel=str(message.get("channel", "")),
-                sent_at=sent_at,
-                value=total,
-            )
-    return best
+    return _latest(messages, paid_at, windows, lambda m: str(m.get("key")) == order_id, total)

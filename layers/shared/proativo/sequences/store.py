@@ -123,22 +123,7 @@ class SequenceStore:
             **({"group": e.group} if e.group else {}),
         }
         writes.put(item, condition="attribute_not_exists(pk)")
-        writes.put(
-            step_item(
-                store_id=store_id,
-                customer_id=customer_id,
-                flow_id=e.flow_id,
-                key=e.key,
-                purpose=e.purpose,
-                priority=e.priority,
-                index=first,
-                step=steps[first],
-                following=steps[first + 1 :],
-                due_at=decision.due_at,
-                due_shards=self.due_shards,
-            ),
-            condition="attribute_not_exists(pk)",
-        )
+        writes.put(self._step(store_id, customer_id, e, steps, first, decision.due_at), "attribute_not_exists(pk)")
         writes.count(store_id, e.anchor_at, f"FLOW#{e.flow_id}", enrolled=1)
 
     def _restart(
@@ -149,22 +134,31 @@ class SequenceStore:
         key = {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)}
         current = read[key["sk"]]
         writes.revise(key, current, {"anchor_at": as_utc(e.anchor_at), "context": e.context})
-        steps = list(current["steps"])
         # The first step is still pending (the enrolment is at step 0 and unchanged): it is rewritten, due later.
-        writes.put(
-            step_item(
-                store_id=store_id,
-                customer_id=customer_id,
-                flow_id=e.flow_id,
-                key=e.key,
-                purpose=e.purpose,
-                priority=e.priority,
-                index=0,
-                step=steps[0],
-                following=steps[1:],
-                due_at=decision.due_at,
-                due_shards=self.due_shards,
-            )
+        writes.put(self._step(store_id, customer_id, e, list(current["steps"]), 0, decision.due_at))
+
+    def _step(
+        self,
+        store_id: str,
+        customer_id: str,
+        e: Enrolment,
+        steps: list[dict[str, Any]],
+        index: int,
+        due_at: datetime,
+    ) -> dict[str, Any]:
+        """The pending item of step `index` of a journey, due at `due_at`, carrying the steps after it."""
+        return step_item(
+            store_id=store_id,
+            customer_id=customer_id,
+            flow_id=e.flow_id,
+            key=e.key,
+            purpose=e.purpose,
+            priority=e.priority,
+            index=index,
+            step=steps[index],
+            following=steps[index + 1 :],
+            due_at=due_at,
+            due_shards=self.due_shards,
         )
 
     def _exit(
