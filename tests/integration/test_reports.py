@@ -72,3 +72,29 @@ def test_the_cli_prints_the_table_and_writes_the_page_with_charts(
     html = page.read_text(encoding="utf-8")
     sent = re.findall(r'class="sent" data-day="([0-9-]+)" data-value="([0-9.]+)"', html)
     assert sent == [("11-23", "0"), ("11-24", "3")]
+
+
+def test_deliveries_opens_and_clicks_count_once_per_message(harness: Harness) -> None:
+    from infra.local.shapes import sns_event
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(3600 + 60)
+    (message,) = harness.items("c-1", "MSG#")
+    tags = {"store_id": ["demo"], "customer_id": ["c-1"], "message_id": [message["message_id"]]}
+    for n, (kind, detail) in enumerate(
+        [("Delivery", "delivery"), ("Open", "open"), ("Open", "open"), ("Click", "click")]
+    ):
+        notification = {
+            "eventType": kind,
+            "mail": {"messageId": f"ses-{n}" if kind == "Open" else "ses-x", "tags": tags},
+            detail: {"timestamp": "2026-11-24T13:30:00.000Z"},
+        }
+        harness.stack.invoke(
+            "FeedbackFunction",
+            sns_event(harness.stack.arns["SesFeedbackTopic"], json.dumps(notification), harness.stack.clock.now()),
+        )
+    harness.stack.drain()
+    status, figures = _get(harness, "/stores/demo/reports?from=2026-11-24&to=2026-11-24")
+    assert status == 200
+    assert figures["total"]["messages"]["email"] == {"clicked": 1, "delivered": 1, "opened": 1, "sent": 1}
+    assert figures["total"]["flows"]["cart_abandonment"]["messages_opened"] == 1

@@ -19,6 +19,7 @@ from proativo.events import (
     Event,
     MessageBounced,
     MessageComplained,
+    MessageEngaged,
     OrderCanceled,
     OrderDelivered,
     OrderPaid,
@@ -156,6 +157,8 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             _consent(pk, event, at, state, writes)
         case SurveyAnswered():
             _survey(pk, event, at, state, writes)
+        case MessageEngaged():
+            _engaged(pk, event, at, state, writes)
         case MessageBounced() | MessageComplained():
             outcome = "complained" if isinstance(event, MessageComplained) else "bounced"
             writes.count(event.store_id, event.occurred_at, "MESSAGES#email", **{outcome: 1})
@@ -200,6 +203,21 @@ def record_payment_recovery(event: OrderPaid, attribution: "Attribution", state:
         f"FLOW#{attribution.flow_id}",
         recovered_payments=1,
         recovered_payment_value=attribution.value,
+    )
+
+
+def _engaged(pk: str, event: MessageEngaged, at: str, state: CustomerState, writes: Writes) -> None:
+    """Count a delivery, open or click once per message (an e-mail opened five times counts as opened)."""
+    key = {"pk": pk, "sk": f"MSG#{event.message_id}"}
+    message = state.get(key["sk"])
+    if message is None or message.get(f"{event.engagement}_at"):
+        return
+    writes.revise(key, message, {f"{event.engagement}_at": at})
+    writes.count(
+        event.store_id, event.occurred_at, f"MESSAGES#{message.get('channel', 'email')}", **{event.engagement: 1}
+    )
+    writes.count(
+        event.store_id, event.occurred_at, f"FLOW#{message.get('flow_id')}", **{f"messages_{event.engagement}": 1}
     )
 
 

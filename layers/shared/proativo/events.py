@@ -260,6 +260,14 @@ class MessageComplained(_Event):
     message_id: str
 
 
+class MessageEngaged(_Event):
+    """A message was delivered to the mailbox, opened, or a link in it clicked (SES events): counted once each."""
+
+    type: Literal["MessageEngaged"] = "MessageEngaged"
+    message_id: str
+    engagement: Literal["delivered", "opened", "clicked"]
+
+
 type Event = Annotated[
     CartUpdated
     | CheckoutStarted
@@ -277,7 +285,8 @@ type Event = Annotated[
     | OrderCanceled
     | ConsentChanged
     | MessageBounced
-    | MessageComplained,
+    | MessageComplained
+    | MessageEngaged,
     Field(discriminator="type"),
 ]
 
@@ -302,6 +311,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         ConsentChanged,
         MessageBounced,
         MessageComplained,
+        MessageEngaged,
     )
 }
 

@@ -1,7 +1,8 @@
 """SES delivery feedback (configuration-set events published to SNS) turned into canonical events.
 
-Only bounces and complaints become events: a hard bounce or a complaint suppresses the address for good. Our
-message tags (store, customer, message) tell whose message it was without reading any address.
+Bounces and complaints suppress the address (hard bounces and complaints for good); deliveries, opens and clicks
+are counted for the reports, once per message each. Our message tags (store, customer, message) tell whose message
+it was without reading any address.
 """
 
 import json
@@ -9,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from proativo.clock import parse_utc
-from proativo.events import Customer, Event, MessageBounced, MessageComplained
+from proativo.events import Customer, Event, MessageBounced, MessageComplained, MessageEngaged
 
 
 def _tag(mail: dict[str, Any], name: str) -> str | None:
@@ -54,4 +55,17 @@ def event_from_ses(message: str, now: datetime) -> Event | None:
             occurred_at=_when(complaint.get("timestamp"), now),
             message_id=message_id,
         )
+    engagement = _ENGAGEMENTS.get(str(kind))
+    if engagement:
+        detail = data.get(str(kind).lower()) or {}
+        return MessageEngaged(
+            **envelope,
+            event_id=f"ses:{engagement}:{mail.get('messageId')}",
+            occurred_at=_when(detail.get("timestamp"), now),
+            message_id=message_id,
+            engagement=engagement,
+        )
     return None
+
+
+_ENGAGEMENTS = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
