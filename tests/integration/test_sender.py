@@ -146,3 +146,14 @@ def test_after_the_outage_the_redrive_command_sends_what_the_dlq_kept_once(harne
     assert cli(["dlq", "redrive", "SendDLQ", *urls]) == 0  # again: nothing left, nothing sent twice
     harness.stack.drain()
     assert harness.ses_sent() == 1
+
+
+def test_message_records_and_their_steps_expire_after_two_years(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(3600 + 60)
+    (message,) = harness.items("c-1", "MSG#")
+    (step,) = [s for s in harness.items("c-1", "STEP#") if s["status"] == "queued"]
+    two_years = datetime(2028, 11, 23, 13, 0, tzinfo=UTC).timestamp()
+    assert abs(int(message["ttl"]) - two_years) < 3600 and abs(int(step["ttl"]) - two_years) < 3600

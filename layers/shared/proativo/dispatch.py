@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from proativo.aws import written
 from proativo.clock import as_utc
 from proativo.queues import send_each
-from proativo.sequences.items import cancel_step, enrolment_sk, next_step_item
+from proativo.sequences.items import MESSAGE_RETENTION, cancel_step, enrolment_sk, next_step_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -103,7 +103,7 @@ class Dispatcher:
         for step, accepted in enqueue_each(self.sqs, self.send_queue_url, due.items, send_request_of):
             if not accepted:
                 report.failed += 1
-            elif self._advance(step):
+            elif self._advance(step, now):
                 report.enqueued += 1
             else:
                 report.canceled += 1
@@ -121,7 +121,7 @@ class Dispatcher:
             report.enqueued += 1
         return report
 
-    def _advance(self, step: dict[str, Any]) -> bool:
+    def _advance(self, step: dict[str, Any], now: datetime) -> bool:
         """Mark the step queued and schedule the next; False when the enrolment had ended (step canceled)."""
         nxt = next_step_item(step, self.shards)
         index = int(step["index"])
@@ -130,10 +130,15 @@ class Dispatcher:
                 "Update": {
                     "TableName": self.table.name,
                     "Key": {"pk": step["pk"], "sk": step["sk"]},
-                    "UpdateExpression": "SET #s = :queued REMOVE due_shard, due_at",
+                    # A dispatched step is history: kept as long as its message record, then expired by TTL.
+                    "UpdateExpression": "SET #s = :queued, #ttl = :ttl REMOVE due_shard, due_at",
                     "ConditionExpression": "#s = :pending",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":queued": "queued", ":pending": "pending"},
+                    "ExpressionAttributeNames": {"#s": "status", "#ttl": "ttl"},
+                    "ExpressionAttributeValues": {
+                        ":queued": "queued",
+                        ":pending": "pending",
+                        ":ttl": int((now + MESSAGE_RETENTION).timestamp()),
+                    },
                 }
             },
             {

@@ -25,7 +25,7 @@ from proativo.links import LinkSigner
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
 from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
-from proativo.sequences.items import enrolment_sk, step_sk
+from proativo.sequences.items import MESSAGE_RETENTION, enrolment_sk, step_sk
 from proativo.stats import increment
 from proativo.stores import StoreProfile, get_profile
 
@@ -84,6 +84,7 @@ def _claim_item(pk: str, request: SendRequest, now: datetime) -> dict[str, Any]:
         "template": request.template,
         "purpose": request.purpose,
         "claimed_at": as_utc(now),
+        "ttl": int((now + MESSAGE_RETENTION).timestamp()),
     }
 
 

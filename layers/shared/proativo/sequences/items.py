@@ -14,6 +14,10 @@ from proativo.ids import content_id
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
+# How long a message's record (and the step that sent it) is kept: attribution, reports and a customer's export
+# look back this far; DynamoDB's TTL removes them after.
+MESSAGE_RETENTION = timedelta(days=730)
+
 CONFLICTS = {"ConditionalCheckFailedException", "TransactionCanceledException"}
 
 
