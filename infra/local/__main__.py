@@ -87,7 +87,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             while not stop.wait(1.0):
                 stack.run_until(stack.clock.now())
 
-        threading.Thread(target=tick, daemon=True).start()
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
         signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
         print(f"Proativo local stack on http://127.0.0.1:{args.port}  (embedded AWS at {stack.endpoint})")
         print(f"store '{DEMO_STORE}', webhook secret '{DEMO_SECRET}' for every platform; outbox in {out}/index.html")
@@ -103,6 +104,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass
         finally:
             stop.set()
+            # Let the clock's current round finish before the stack stops under it: work cut off mid-way (a
+            # carrier check's threads calling a stopped embedded AWS) would retry until it timed out, and Python
+            # waits for those threads at exit.
+            ticker.join(timeout=60)
             server.server_close()
     return 0
 
