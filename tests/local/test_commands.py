@@ -55,7 +55,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             time.sleep(0.2)
     yield url, out
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=20) == 0
+    assert process.wait(timeout=90) == 0  # under a loaded CI machine the last clock round takes a while
 
 
 def test_serve_takes_a_webhook_and_the_clock_route_runs_what_falls_due(served: tuple[str, Path]) -> None:
