@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -107,9 +108,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # Let the clock's current round finish before the stack stops under it: work cut off mid-way (a
             # carrier check's threads calling a stopped embedded AWS) would retry until it timed out, and Python
             # waits for those threads at exit.
-            ticker.join(timeout=60)
+            ticker.join(timeout=10)
             server.server_close()
-    return 0
+    # A development server that was told to stop: leave now. Worker threads a cut-off round left behind (a carrier
+    # check's thread pool waiting on a stopped embedded AWS) would otherwise hold the interpreter's exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def cmd_post(args: argparse.Namespace) -> int:
