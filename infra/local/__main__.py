@@ -104,6 +104,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         finally:
+            # Graceful first, forced after 15 s: whatever a cut-off round left blocked cannot keep Ctrl-C waiting.
+            watchdog = threading.Timer(15.0, os._exit, args=(0,))
+            watchdog.daemon = True
+            watchdog.start()
             stop.set()
             # Let the clock's current round finish before the stack stops under it: work cut off mid-way (a
             # carrier check's threads calling a stopped embedded AWS) would retry until it timed out, and Python
