@@ -75,6 +75,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from infra.local.outbox import Outbox
     from infra.local.stack import DEMO_SECRET, DEMO_STORE, LocalStack
 
+    # Ctrl-C stops the server even when started from a non-interactive shell's background job, which hands its
+    # children SIGINT ignored (Python then installs no KeyboardInterrupt handler of its own).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     out = Path(args.out)
     # The samples in events/ happen on the demo day: start there (or now, with --start now) and follow the wall.
     start = datetime.now(UTC) if args.start == "now" else datetime.fromisoformat(args.start)
