@@ -7,6 +7,7 @@ day and scope add up. Each writer's condition keeps its own placeholders, so mer
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -140,27 +141,15 @@ class Writes:
         for update in self._updates.values():
             names = dict(update.names)
             values = dict(update.values)
-            clauses = []
-            fields = []
-            for i, (name, value) in enumerate(update.sets.items()):
-                names[f"#s{i}"] = name
-                values[f":s{i}"] = value
-                fields.append(f"#s{i} = :s{i}")
-            if fields:
-                clauses.append("SET " + ", ".join(fields))
-            fields = []
-            for i, (name, value) in enumerate(update.adds.items()):
-                names[f"#a{i}"] = name
-                values[f":a{i}"] = value
-                fields.append(f"#a{i} :a{i}")
-            if fields:
-                clauses.append("ADD " + ", ".join(fields))
-            fields = []
-            for i, name in enumerate(sorted(update.removes)):
-                names[f"#r{i}"] = name
-                fields.append(f"#r{i}")
-            if fields:
-                clauses.append("REMOVE " + ", ".join(fields))
+            clauses = [
+                clause
+                for clause in (
+                    _clause("SET", "s", "{n} = {v}", update.sets.items(), names, values),
+                    _clause("ADD", "a", "{n} {v}", update.adds.items(), names, values),
+                    _clause("REMOVE", "r", "{n}", ((name, None) for name in sorted(update.removes)), names, values),
+                )
+                if clause
+            ]
             body: dict[str, Any] = {
                 "TableName": self.table_name,
                 "Key": update.key,
@@ -173,3 +162,21 @@ class Writes:
                 body["ConditionExpression"] = " AND ".join(update.conditions)
             items.append({"Update": body})
         return items
+
+
+def _clause(
+    keyword: str,
+    prefix: str,
+    form: str,
+    pairs: Iterable[tuple[str, Any]],
+    names: dict[str, str],
+    values: dict[str, Any],
+) -> str:
+    """One clause of an UpdateExpression ('' when empty), its placeholders added to `names` and `values`."""
+    fields = []
+    for i, (name, value) in enumerate(pairs):
+        names[f"#{prefix}{i}"] = name
+        if keyword != "REMOVE":
+            values[f":{prefix}{i}"] = value
+        fields.append(form.format(n=f"#{prefix}{i}", v=f":{prefix}{i}"))
+    return f"{keyword} " + ", ".join(fields) if fields else ""
