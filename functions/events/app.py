@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
+from proativo import metrics as business
 from proativo.events import ResourceChanged, parse_message
 from proativo.idempotency import once
 from proativo.sequences.engine import describe
@@ -60,13 +61,16 @@ def record_handler(record: SQSRecord) -> None:
     result = apply_once(event={"event_id": message.event_id, "json": record.body})
     for applied in result["applied"]:
         metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
-        if applied.get("recovered_value"):
+        business.record("EventsByType", message.store_id, type=str(applied["event_type"]))
+        if applied.get("recovered_value"):  # by the flow and channel whose message brought it back
+            flow, _step, channel = str(applied["recovered_by"]).split("/")
+            value, by = float(applied["recovered_value"]), {"flow": flow, "channel": channel}
             if applied["event_type"] == "OrderPaid":
                 metrics.add_metric(name="RecoveredPayments", unit=MetricUnit.Count, value=1)
+                business.record("PaymentsRecovered", message.store_id, value, MetricUnit.NoUnit, **by)
             else:
-                metrics.add_metric(
-                    name="RecoveredRevenue", unit=MetricUnit.Count, value=float(applied["recovered_value"])
-                )
+                metrics.add_metric(name="RecoveredRevenue", unit=MetricUnit.Count, value=value)
+                business.record("RevenueRecovered", message.store_id, value, MetricUnit.NoUnit, **by)
         logger.info("event applied", extra={"store_id": message.store_id, **applied})
 
 

@@ -7,6 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, feedback, queues
+from proativo import metrics as business
 from proativo.events import dump_event
 from proativo.settings import FeedbackSettings
 
@@ -27,5 +28,7 @@ def handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     for e in events:
         queues.enqueue_events(aws.sqs(), settings.events_queue_url, (dump_event(e),), e.store_id)
         metrics.add_metric(name=e.type, unit=MetricUnit.Count, value=1)
+        kind = getattr(e, "engagement", None) or e.type.removeprefix("Message").lower()
+        business.record("EmailFeedback", e.store_id, kind=kind)  # delivered, opened, clicked, bounced, complained
     logger.info("ses feedback", extra={"notifications": len(found), "events": len(events)})
     return {"events": len(events)}

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, deliveries, links
+from proativo import metrics as business
 from proativo.errors import Unauthorized
 from proativo.events import ConsentChanged, Customer, SurveyAnswered, dump_event
 from proativo.settings import LinksSettings
@@ -144,6 +145,8 @@ def survey() -> Response[str]:
         aws.dynamodb(), settings.deliveries_table_name, event_id, store_id, [dump_event(event)], now
     )
     metrics.add_metric(name="SurveyAnswers" if recorded else "SurveyRepeats", unit=MetricUnit.Count, value=1)
+    if recorded:  # the scores' average, minimum and count per period (NPS itself is in the report)
+        business.record("SurveyScore", store_id, int(score), MetricUnit.NoUnit)
     logger.info("survey answered", extra={"store_id": store_id, "score": int(score), "new": recorded})
     return _page(200, str(locale), title, thanks.format(score=score))
 

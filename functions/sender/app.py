@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
+from proativo import metrics as business
 from proativo.errors import RetryableSendError
 from proativo.messaging.sender import SendRequest
 from proativo.settings import SenderSettings
@@ -30,10 +31,9 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="MessagesDeferred", unit=MetricUnit.Count, value=1)
         raise
     metrics.add_metric(name=f"Messages{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
-    # By channel and outcome, its own EMF record (the dashboard's "messages by channel").
-    with single_metric(name="MessagesByChannel", unit=MetricUnit.Count, value=1, namespace="Proativo") as by_channel:
-        by_channel.add_dimension(name="channel", value=request.channel)
-        by_channel.add_dimension(name="status", value=outcome.status)
+    # By channel and by flow, each with its outcome (the dashboard's "messages by channel"), the store as a property.
+    business.record("MessagesByChannel", request.store_id, channel=request.channel, status=outcome.status)
+    business.record("MessagesByFlow", request.store_id, flow=request.flow_id, status=outcome.status)
     logger.info(
         "message " + outcome.status,
         extra={

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
+from proativo import metrics as business
 from proativo.settings import TrackingSettings
 from proativo.tracking import ParcelBatch
 from proativo.tracking.push import CarrierPushMessage
@@ -28,6 +29,8 @@ async def record_handler(record: SQSRecord) -> None:
     if isinstance(claims, dict):
         for step in await tracker.advance_claims(str(claims["store_id"]), list(claims["keys"]), now):
             metrics.add_metric(name="ClaimSteps", unit=MetricUnit.Count, value=1)
+            for update in step.announced:  # opened, answered, won (refunded), lost: by carrier
+                business.record("Claims", str(claims["store_id"]), carrier=step.carrier, status=update.split(":")[1])
             logger.info(
                 "claim step",
                 extra={
@@ -50,6 +53,8 @@ async def record_handler(record: SQSRecord) -> None:
         for announced in outcome.announced:
             if announced.startswith("ParcelException:"):
                 metrics.add_metric(name="ParcelExceptions", unit=MetricUnit.Count, value=1)
+                # late, stalled, lost, damaged, returned...: by carrier, the "recurring problems" view.
+                business.record("ParcelProblems", ref.store_id, carrier=ref.carrier, kind=announced.split(":")[1])
             elif announced.startswith("CarrierAlert:"):
                 # A carrier's incidents reached the store's threshold this month: recurring problems are red alerts.
                 metrics.add_metric(name="CarrierAlerts", unit=MetricUnit.Count, value=1)

@@ -157,3 +157,26 @@ def test_message_records_and_their_steps_expire_after_two_years(harness: Harness
     (step,) = [s for s in harness.items("c-1", "STEP#") if s["status"] == "queued"]
     two_years = datetime(2028, 11, 23, 13, 0, tzinfo=UTC).timestamp()
     assert abs(int(message["ttl"]) - two_years) < 3600 and abs(int(step["ttl"]) - two_years) < 3600
+
+
+def test_a_deployment_that_asks_gets_each_message_counted_per_store_too(harness: Harness) -> None:
+    def by_channel() -> list[dict[str, Any]]:
+        return [
+            {"dims": directive["Dimensions"][0], "store_id": line["store_id"]}
+            for i in harness.stack.invocations
+            if i.function == "SenderFunction"
+            for line in i.logs
+            for directive in line.get("_aws", {}).get("CloudWatchMetrics", [])
+            if directive["Metrics"][0]["Name"] == "MessagesByChannel"
+        ]
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(3600 + 60)  # default: the store is a property, not a dimension
+    assert by_channel() == [{"dims": ["channel", "status", "service"], "store_id": "demo"}]
+    harness.stack.parameters["MetricsPerStore"] = "true"  # sam deploy --parameter-overrides MetricsPerStore=true
+    harness.stack.invocations.clear()
+    harness.stack.advance(23 * 3600)  # the 24 h reminder
+    assert by_channel() == [
+        {"dims": ["channel", "status", "service"], "store_id": "demo"},  # across stores: the dashboard's
+        {"dims": ["channel", "status", "store", "service"], "store_id": "demo"},  # and this store's own
+    ]

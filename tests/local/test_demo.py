@@ -1,12 +1,15 @@
 """`make demo` end to end: the store day replays through HTTP, queues and schedules, and the outbox tells it."""
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from infra.local.demo import run_demo
 from infra.local.outbox import Outbox
+from infra.local.template import load_template
 from infra.local.timeline import Timeline
 
 
@@ -110,3 +113,64 @@ def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox
     assert re.search(r"claims won\s+1\n", report)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count('class="sent"') == 16  # a bar per day, 24 Nov to 9 Dec
+
+
+def _emitted(out: Path) -> dict[tuple[str, frozenset[str]], list[dict[str, Any]]]:
+    """Every EMF metric record the demo's functions wrote, by metric name and dimension names."""
+    found: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
+    for line in (out / "logs.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
+            for metric in directive["Metrics"]:
+                for dims in directive["Dimensions"]:
+                    found.setdefault((metric["Name"], frozenset(dims)), []).append(record)
+    return found
+
+
+def _dashboard_and_alarm_metrics() -> list[tuple[str, dict[str, str]]]:
+    """(metric name, dimensions) of every Proativo metric the template's dashboard and alarms read; a SEARCH's
+    schema gives the dimension names (values "*" unless the search fixes them)."""
+    resources = load_template()["Resources"]
+    body = json.loads(re.sub(r"\$\{[^}]+\}", "x", resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]))
+    read: list[tuple[str, dict[str, str]]] = []
+    for widget in body["widgets"]:
+        for line in widget["properties"]["metrics"]:
+            if isinstance(line[0], dict):
+                search = re.match(r"SEARCH\('\{Proativo,([^}]*)\} MetricName=\"(\w+)\"(.*?)'", line[0]["expression"])
+                assert search, line[0]["expression"]
+                dims = dict.fromkeys(search[1].split(","), "*")
+                dims.update(re.findall(r'(\w+)="([^"]*)"', search[3]))
+                read.append((search[2], dims))
+            elif line[0] == "Proativo":
+                read.append((line[1], dict(zip(line[2::2], line[3::2], strict=True))))
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and props.get("Namespace") == "Proativo":
+            read.append((props["MetricName"], {d["Name"]: d["Value"] for d in props.get("Dimensions", [])}))
+    return read
+
+
+# Read by the dashboard or an alarm but not produced by the demo's story (no SES events, no carrier over its
+# threshold, no message postponed): emitted by these functions' handlers with only the service dimension.
+NOT_IN_THE_DEMO = {"CarrierAlerts": "tracker", "MessagesPostponed": "sender"}
+
+
+def test_every_metric_the_dashboard_and_alarms_read_is_one_the_functions_write(
+    demo: tuple[Path, Timeline, Outbox],
+) -> None:
+    out, _, _ = demo
+    emitted = _emitted(out)
+    read = _dashboard_and_alarm_metrics()
+    assert len(read) >= 10
+    for name, dims in read:
+        if name in NOT_IN_THE_DEMO:
+            assert dims == {"service": NOT_IN_THE_DEMO[name]}, name
+            continue
+        records = emitted.get((name, frozenset(dims)))
+        assert records, f"{name} {sorted(dims)}: no such metric written (a graph or alarm that stays empty)"
+        assert any(all(v == "*" or r[k] == v for k, v in dims.items()) for r in records), (name, dims)
+    # Business metrics say which store, as a property (a dimension only with MetricsPerStore), never who.
+    for (name, dims), records in emitted.items():
+        if {"channel", "flow", "carrier", "type"} & dims:
+            assert all(r["store_id"] == "demo" and "store" not in dims for r in records), name
+        assert not any("@" in json.dumps(r) for r in records), name

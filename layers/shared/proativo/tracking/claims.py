@@ -221,6 +221,7 @@ class ClaimOutcome:
     status: str
     announced: tuple[str, ...]
     amount: str | None = None
+    carrier: str = ""
 
 
 async def advance_claim(
@@ -266,5 +267,9 @@ async def advance_claim(
     announced = tuple(f"ClaimUpdated:{e.status}" for e in events)
     amount = changes.get("amount") or claim.get("amount")
     return ClaimOutcome(
-        str(claim["sk"]), str(changes.get("status", status)), announced, str(amount) if amount else None
+        str(claim["sk"]),
+        str(changes.get("status", status)),
+        announced,
+        str(amount) if amount else None,
+        str(claim.get("carrier", "")),
     )
