@@ -13,12 +13,20 @@ from proativo import metrics as business
 from proativo.errors import RetryableSendError
 from proativo.messaging.sender import SendRequest
 from proativo.settings import SenderSettings
+from pydantic import ValidationError
 
 settings = SenderSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Proativo")
 processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _request(record: dict[str, Any]) -> SendRequest | None:
+    try:
+        return SendRequest.model_validate_json(record.get("body", ""))
+    except ValidationError:
+        return None  # the record handler reports it as failed
 
 
 @tracer.capture_method
@@ -50,4 +58,6 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # The batch's reads in one call; then each message on its own (its claim, its send, its record).
+    wiring.sender(settings).prefetch([r for r in map(_request, event.get("Records", [])) if r is not None])
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

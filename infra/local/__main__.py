@@ -20,6 +20,7 @@ FUNCTION_ALIASES = {
     "tracker": "TrackerFunction",
     "feedback": "FeedbackFunction",
     "relay": "RelayFunction",
+    "stats": "StatsFunction",
     "links": "LinksFunction",
     "api": "ApiFunction",
 }

@@ -2,7 +2,9 @@
 
 - moto rolls a failed TransactWriteItems back by deep-copying every table it names, once per item, before it runs:
   each transaction costs O(table size). We snapshot only the items the transaction names and restore those on
-  failure; moto's own whole-table copy is skipped (made an identity) for the duration of the call only.
+  failure; moto's own whole-table copy is skipped (made an identity) for the duration of the call only. moto also
+  leaves on the table's stream the writes a failed transaction made before it failed (DynamoDB's stream holds
+  committed writes only): they are taken off again.
 - moto answers a Query on the base table by sorting *every* item of the table and keeping the partition's. We hand
   it the partition only (the same items, in the same order).
 - moto's SendMessage reads the queue's attributes to learn whether it deduplicates by content, and computing them
@@ -15,11 +17,15 @@
   each item against the service model (≈ 3 ms for a Query of a customer with a few enrolments). The item
   operations' answers are already DynamoDB's wire JSON (`{"S": …}` values, plain dicts and lists), so they are
   dumped as they are; anything JSON cannot carry as is (binary values) goes through moto's serializer as before.
+- moto's SES v2 keeps only one part of a `Simple` e-mail (the HTML, else the text) and drops its headers. SES
+  builds the MIME message from all of them; `raw_mime` builds it the same way when the outbox or a test reads it
+  (the message keeps its parts and headers; nothing is built at send time, as nothing is in our Lambda).
 """
 
 import copy
 import json
 import threading
+from email.message import EmailMessage
 from typing import Any
 
 _local = threading.local()
@@ -75,6 +81,7 @@ def install() -> None:
                 continue
             current = table.get_item(hash_key, range_key)
             snapshots.append((table, hash_key, range_key, copy.deepcopy(current)))
+        streams = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, *_ in snapshots if t.stream_shard}
         _local.in_transaction = True
         try:
             original(self, transact_items)
@@ -90,6 +97,8 @@ def install() -> None:
                     table.items.pop(hash_key, None)
                 else:
                     table.items[hash_key] = item
+            for shard, length in streams.values():
+                del shard.items[length:]
             raise
         finally:
             _local.in_transaction = False
@@ -100,7 +109,48 @@ def install() -> None:
     _install_partition_query()
     _install_plain_item_answers()
     _install_cheap_send()
+    _install_simple_email()
     _installed = True
+
+
+def _install_simple_email() -> None:
+    from moto.ses.models import ses_backends
+    from moto.sesv2.responses import SESV2Response
+
+    send_email = SESV2Response.send_email
+
+    def keeping_parts(self: Any) -> str:
+        answer = send_email(self)
+        params = json.loads(self.body)
+        simple = (params.get("Content") or {}).get("Simple")
+        if simple:
+            message_id = json.loads(answer)["MessageId"]
+            sent = ses_backends[self.current_account][self.region].sent_messages
+            message = next(m for m in reversed(sent) if m.id == message_id)
+            message.simple = {**simple, "From": params.get("FromEmailAddress"), "To": params.get("Destination", {})}
+        return answer
+
+    SESV2Response.send_email = keeping_parts  # type: ignore[method-assign]
+
+
+def raw_mime(message: Any) -> str:
+    """The MIME text of an e-mail the embedded SES accepted: as sent (raw), or as SES builds it from `Simple` parts
+    (multipart/alternative text + HTML, quoted-printable, with the sender's headers)."""
+    simple = getattr(message, "simple", None)
+    if simple is None:
+        return str(getattr(message, "raw_data", ""))
+    mime = EmailMessage()
+    mime["From"] = simple["From"]
+    mime["To"] = ", ".join(simple["To"].get("ToAddresses", []))
+    mime["Subject"] = simple["Subject"]["Data"]
+    mime["Message-ID"] = f"<{message.id}@email.amazonses.com>"
+    for header in simple.get("Headers", []):
+        mime[header["Name"]] = header["Value"]
+    body = simple["Body"]
+    mime.set_content(body["Text"]["Data"], charset="utf-8", cte="quoted-printable")
+    if "Html" in body:
+        mime.add_alternative(body["Html"]["Data"], subtype="html", charset="utf-8", cte="quoted-printable")
+    return mime.as_string()
 
 
 _ITEM_OPERATIONS = frozenset(

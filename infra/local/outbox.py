@@ -121,9 +121,11 @@ class Outbox:
     def _ses_raw(provider_id: str) -> str:
         from moto.ses.models import ses_backends
 
+        from infra.local.moto_patches import raw_mime
+
         for message in ses_backends[ACCOUNT][REGION].sent_messages:
             if message.id == provider_id:
-                return str(getattr(message, "raw_data", ""))
+                return raw_mime(message)
         return ""
 
     @staticmethod

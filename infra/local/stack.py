@@ -164,7 +164,14 @@ class LocalStack:
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> "LocalStack":
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            # Half started (moto's patching up, resources half made): undo it, or every later stack in this process
+            # would find moto still counted as started and its tables already there.
+            with contextlib.suppress(Exception):
+                self.stop()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -532,9 +539,7 @@ class LocalStack:
         if self._stream_may_have_records(index, trigger.table):
             answer = streams.get_records(ShardIterator=self._stream_iterators[index])
             self._stream_iterators[index] = answer["NextShardIterator"]
-            pending.extend(
-                r for r in answer["Records"] if trigger.event_names is None or r["eventName"] in trigger.event_names
-            )
+            pending.extend(r for r in answer["Records"] if trigger.accepts(r))
         if not pending:
             return 0
         batch = pending[: trigger.batch_size]

@@ -72,15 +72,36 @@ class QueueTrigger:
 
 @dataclass(frozen=True)
 class StreamTrigger:
-    """A DynamoDB stream event source of a function (only INSERT records reach it when its filter says so)."""
+    """A DynamoDB stream event source of a function (only the records its filters accept reach it)."""
 
     table: str
     function: str
     batch_size: int
     partial_failures: bool
-    event_names: tuple[str, ...] | None
+    filters: tuple[Any, ...]
     max_retries: int
     on_failure: str | None
+
+    def accepts(self, record: dict[str, Any]) -> bool:
+        """Whether Lambda's event filtering lets `record` through (no filters: every record)."""
+        return not self.filters or any(_matches(pattern, record, True) for pattern in self.filters)
+
+
+def _matches(pattern: Any, value: Any, present: bool) -> bool:
+    """Lambda event-filter matching, the subset the template uses: nested objects, lists of exact values, and
+    `{"exists": true|false}` on leaves (a missing parent means a missing leaf)."""
+    if isinstance(pattern, dict):
+        fields = value if isinstance(value, dict) else {}
+        return all(_matches(rule, fields.get(name), name in fields) for name, rule in pattern.items())
+    for rule in pattern:
+        if isinstance(rule, dict):
+            if set(rule) != {"exists"}:
+                raise ValueError(f"the local stack does not filter on {rule}")
+            if rule["exists"] == present:
+                return True
+        elif present and value == rule:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -154,19 +175,14 @@ def _ref_name(value: Any) -> str:
 
 
 def _stream_trigger(function: str, props: dict[str, Any]) -> StreamTrigger:
-    names: set[str] = set()
-    for rule in props.get("FilterCriteria", {}).get("Filters", []):
-        pattern = json.loads(rule["Pattern"])
-        if set(pattern) != {"eventName"}:
-            raise ValueError(f"the local stack filters stream records on eventName only, not {pattern}")
-        names.update(pattern["eventName"])
+    filters = tuple(json.loads(rule["Pattern"]) for rule in props.get("FilterCriteria", {}).get("Filters", []))
     on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
     return StreamTrigger(
         table=_ref_name(props["Stream"]),
         function=function,
         batch_size=int(props.get("BatchSize", 100)),
         partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-        event_names=tuple(sorted(names)) or None,
+        filters=filters,
         max_retries=int(props.get("MaximumRetryAttempts", -1)),
         on_failure=_ref_name(on_failure) if on_failure else None,
     )

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from moto.ses.models import ses_backends
 
+from infra.local.moto_patches import raw_mime
 from infra.local.stack import ACCOUNT, REGION
 from tests.conftest import Harness, cart, generic
 
@@ -31,7 +32,7 @@ def test_one_click_unsubscribe_stops_marketing_email_and_nothing_else(harness: H
     harness.post(cart("e1", "2026-11-24T12:00:00Z"))
     harness.stack.jump(HOUR + 300)
     (reminder,) = harness.outbox.entries
-    raw = str(ses_backends[ACCOUNT][REGION].sent_messages[-1].raw_data)
+    raw = raw_mime(ses_backends[ACCOUNT][REGION].sent_messages[-1])
     link = _unsubscribe_link(raw)
     assert link in reminder.text  # and in the text a person reads
     status, page = _call(harness, "GET", link)

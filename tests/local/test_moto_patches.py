@@ -38,6 +38,15 @@ def test_a_failed_transaction_changes_nothing_and_a_good_one_everything(harness:
     assert caught.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert "Item" not in table.get_item(Key={"pk": "T", "sk": "new"})
     assert table.get_item(Key={"pk": "T", "sk": "existing"})["Item"]["v"] == 1
+    # Nor does the table's stream show what it wrote before it failed (its readers would act on writes that never were).
+    streams = harness.stack.client("dynamodbstreams")
+    arn = harness.stack.arns["Table.StreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    start = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=start["ShardIterator"])["Records"]
+    assert [
+        (r["eventName"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in records if r["dynamodb"]["Keys"]["pk"]["S"] == "T"
+    ] == [("INSERT", "existing")]
     client.transact_write_items(TransactItems=[_put("new", v=2), _put("other", v=5)])
     assert table.get_item(Key={"pk": "T", "sk": "new"})["Item"]["v"] == 2
 

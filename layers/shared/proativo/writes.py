@@ -2,8 +2,10 @@
 
 Writers add puts, revisions, updates and counter increments. A revision rewrites an item that was read (optimistic
 concurrency: the put holds only if the item's `rev` is still the one read), so several writers of one item merge
-into one put; updates of the same item merge into one (a transaction may touch an item once), counters of the same
-day and scope add up. Each writer's condition keeps its own placeholders, so merged conditions never collide.
+into one put; updates of the same item merge into one (a transaction may touch an item once). Counter increments
+of the same day and scope add up and ride on the first put, the event's log entry: the stats function adds them to
+the counters from the table's stream (`proativo.stats`). Each writer's condition keeps its own placeholders, so
+merged conditions never collide.
 """
 
 import re
@@ -13,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from proativo.stats import stats_key
+from proativo import stats
 
 _PLACEHOLDER = re.compile(r"([#:])([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -38,6 +40,7 @@ class Writes:
     _updates: dict[tuple[str, str], _Update] = field(default_factory=dict)
     _revised: dict[tuple[str, str], tuple[dict[str, Any], int | None]] = field(default_factory=dict)
     _deletes: list[dict[str, Any]] = field(default_factory=list)
+    _counts: dict[str, dict[str, int | Decimal]] = field(default_factory=dict)
     _serial: int = 0
 
     def revise(
@@ -117,8 +120,11 @@ class Writes:
             update.values.update(scoped_values)
 
     def count(self, store_id: str, day: datetime, scope: str, **amounts: int | Decimal) -> None:
-        """Add to a store's daily counter (committed with the fact it counts)."""
-        self.update(stats_key(store_id, day, scope), add=amounts)
+        """Add to a store's daily counter: carried by the first put (the fact it counts, written once), added to the
+        counter from the stream (never a hot counter item in this transaction)."""
+        bucket = self._counts.setdefault(stats.slot(store_id, day, scope), {})
+        for name, amount in amounts.items():
+            bucket[name] = bucket.get(name, 0) + amount
 
     def __len__(self) -> int:
         return len(self._puts) + len(self._updates) + len(self._revised) + len(self._deletes)
@@ -126,6 +132,11 @@ class Writes:
     def transact_items(self) -> list[dict[str, Any]]:
         """The TransactWriteItems of everything added (the puts first, in the order they were added)."""
         items = list(self._puts) + list(self._deletes)
+        if self._counts:
+            if not self._puts:
+                raise ValueError("counts need a put to carry them (the fact they count)")
+            first = items[0]["Put"]
+            items[0] = {"Put": {**first, "Item": stats.carrying(first["Item"], self._counts)}}
         for item, rev in self._revised.values():
             put: dict[str, Any] = {"TableName": self.table_name, "Item": {**item, "rev": (rev or 0) + 1}}
             if rev is None:

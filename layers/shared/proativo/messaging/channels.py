@@ -2,8 +2,7 @@
 server errors to `RetryableSendError` (nothing left; retry later) and lets anything else surface."""
 
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
@@ -14,6 +13,7 @@ from proativo.messaging.templates import Rendered
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sesv2.type_defs import BodyTypeDef, EmailContentTypeDef
     from mypy_boto3_sns import SNSClient
 
 _RETRYABLE = {
@@ -57,26 +57,25 @@ def _retryable(exc: ClientError) -> bool:
     return error_code(exc) in _RETRYABLE or status >= 500 or status == 429
 
 
-def build_mime(message: Outgoing) -> bytes:
-    """A multipart/alternative e-mail (text + HTML) with our ids in headers."""
-    mime = EmailMessage()
-    mime["From"] = formataddr((message.sender_name, message.sender))
-    mime["To"] = message.recipient
-    mime["Subject"] = message.content.subject or ""
-    mime["Message-ID"] = make_msgid(idstring=message.message_id[:16], domain=message.sender.split("@")[-1])
-    mime["X-Proativo-Message-Id"] = message.message_id
-    for name, value in message.headers:
-        mime[name] = value
-    # Quoted-printable keeps the message 7-bit clean for every relay on the way.
-    mime.set_content(message.content.text, charset="utf-8", cte="quoted-printable")
+def simple_content(message: Outgoing) -> "EmailContentTypeDef":
+    """SES v2 `Simple` content: subject, text and HTML parts, and our headers (the message id, the one-click
+    unsubscribe); SES builds the MIME message (multipart/alternative, its own Message-ID and Date)."""
+    body: BodyTypeDef = {"Text": {"Data": message.content.text, "Charset": "UTF-8"}}
     if message.content.html:
-        mime.add_alternative(message.content.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    return mime.as_bytes()
+        body["Html"] = {"Data": message.content.html, "Charset": "UTF-8"}
+    headers = [("X-Proativo-Message-Id", message.message_id), *message.headers]
+    return {
+        "Simple": {
+            "Subject": {"Data": message.content.subject or "", "Charset": "UTF-8"},
+            "Body": body,
+            "Headers": [{"Name": name, "Value": value} for name, value in headers],
+        }
+    }
 
 
 @dataclass(frozen=True)
 class SesEmail:
-    """E-mail through SES v2, raw MIME so every header is ours, tagged for delivery events."""
+    """E-mail through SES v2 (SES builds the MIME from our parts and headers), tagged for delivery events."""
 
     client: "SESV2Client"
     configuration_set: str
@@ -87,7 +86,7 @@ class SesEmail:
             answer = self.client.send_email(
                 FromEmailAddress=formataddr((message.sender_name, message.sender)),
                 Destination={"ToAddresses": [message.recipient]},
-                Content={"Raw": {"Data": build_mime(message)}},
+                Content=simple_content(message),
                 ConfigurationSetName=self.configuration_set,
                 EmailTags=[
                     {"Name": "store_id", "Value": message.store_id},

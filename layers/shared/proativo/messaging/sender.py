@@ -6,7 +6,7 @@ the claim stays and the redelivered message is dropped: never twice.
 """
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from proativo import keys
+from proativo import keys, stats
 from proativo.aws import error_code, written
 from proativo.clock import as_utc, parse_utc
 from proativo.consent import e164, may_contact, on_dnc_list
@@ -26,7 +26,6 @@ from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
 from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
 from proativo.sequences.items import MESSAGE_RETENTION, enrolment_sk, step_sk
-from proativo.stats import increment
 from proativo.stores import StoreProfile, get_profile
 
 if TYPE_CHECKING:
@@ -116,11 +115,39 @@ class Sender:
     # The store's own templates over ours (a sandboxed environment per store, cached): None for the built-in only.
     templates_for: Callable[[str], "ImmutableSandboxedEnvironment"] | None = None
     _stores: dict[str, tuple[float, StoreProfile]] = field(default_factory=dict)
+    # What `prefetch` read for a batch, by message id: each request's first read.
+    _prefetched: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def prefetch(self, requests: Sequence[SendRequest]) -> None:
+        """Read what a batch of requests decides on in one consistent BatchGetItem (100 keys a call) before they are
+        delivered one by one. A customer's second request in the batch reads again when its turn comes (the first
+        may have taken the marketing slot); keys DynamoDB leaves unprocessed are read by their request itself."""
+        self._prefetched.clear()
+        firsts: dict[str, SendRequest] = {}
+        for request in requests:
+            firsts.setdefault(keys.customer_pk(request.store_id, request.customer_id), request)
+        wanted = [(pk, sk) for pk, request in firsts.items() for sk in self._keys_of(request)]
+        found: dict[str, dict[str, dict[str, Any]]] = {pk: {} for pk in firsts}
+        for start in range(0, len(wanted), 100):
+            chunk = wanted[start : start + 100]
+            try:
+                answer = self._batch_get(chunk)
+            except (RetryableSendError, ClientError):  # each of these requests reads for itself
+                for pk, _ in chunk:
+                    found.pop(pk, None)
+                continue
+            for item in answer:
+                if str(item["pk"]) in found:
+                    found[str(item["pk"])][str(item["sk"])] = item
+        for pk, items in found.items():
+            self._prefetched[firsts[pk].message_id] = items
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
         """Deliver one request, or say why it was skipped."""
         pk = keys.customer_pk(request.store_id, request.customer_id)
-        items = self._partition_items(pk, request)
+        items = self._prefetched.pop(request.message_id, None)
+        if items is None:
+            items = {str(i["sk"]): i for i in self._batch_get([(pk, sk) for sk in self._keys_of(request)])}
         enrolment = items.get(enrolment_sk(request.flow_id, request.key))
         step = items.get(step_sk(request.flow_id, request.key, request.index))
         if enrolment is None or step is None:
@@ -205,9 +232,10 @@ class Sender:
         )
         return Outcome("sent", provider_id=provider_id)
 
-    def _partition_items(self, pk: str, request: SendRequest) -> dict[str, dict[str, Any]]:
-        """Everything the decision needs, by key, in one consistent BatchGetItem: the profile, the journey and its
-        step, the message (sent already?), the marketing slot, and this channel's consents and suppression."""
+    @staticmethod
+    def _keys_of(request: SendRequest) -> list[str]:
+        """The sort keys of everything a request's decision needs: the profile, the journey and its step, the
+        message (sent already?), the marketing slot, and this channel's consents and suppression."""
         wanted = [
             "PROFILE",
             enrolment_sk(request.flow_id, request.key),
@@ -218,17 +246,19 @@ class Sender:
             f"CONSENT#{request.channel}#marketing",
             f"SUPPRESS#{request.channel}",
         ]
-        found: dict[str, dict[str, Any]] = {}
-        keys_ = [{"pk": pk, "sk": sk} for sk in dict.fromkeys(wanted)]
+        return list(dict.fromkeys(wanted))
+
+    def _batch_get(self, wanted: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """One consistent BatchGetItem of up to 100 keys."""
         answer: Any = self.table.meta.client.batch_get_item(
-            RequestItems={self.table.name: {"Keys": keys_, "ConsistentRead": True}}
+            RequestItems={
+                self.table.name: {"Keys": [{"pk": pk, "sk": sk} for pk, sk in wanted], "ConsistentRead": True}
+            }
         )
         if answer.get("UnprocessedKeys"):
             # Throttled: deciding on a partial read could skip a message for good. Let the queue retry it.
             raise RetryableSendError("DynamoDB left keys unprocessed")
-        for item in answer["Responses"].get(self.table.name, []):
-            found[str(item["sk"])] = dict(item)
-        return found
+        return [dict(item) for item in answer["Responses"].get(self.table.name, [])]
 
     @staticmethod
     def _cap_period(request: SendRequest, store: StoreProfile) -> timedelta:
@@ -419,17 +449,12 @@ class Sender:
         )
 
     def _finish(self, pk: str, request: SendRequest, now: datetime, fields: dict[str, Any]) -> None:
-        """Record how it went: the claim rewritten whole (it is ours: nobody else writes a claimed message), and the
-        day's counters (per channel, per flow) in the same transaction."""
+        """Record how it went: the claim rewritten whole (it is ours: nobody else writes a claimed message), carrying
+        what it adds to the day's counters (per channel, per flow; added from the stream)."""
         outcome = str(fields["status"])
-        record = {
-            "Put": {
-                "TableName": self.table.name,
-                "Item": {**_claim_item(pk, request, now), **fields, "sent_at": as_utc(now)},
-            }
+        counts = {
+            stats.slot(request.store_id, now, f"MESSAGES#{request.channel}"): {outcome: 1},
+            stats.slot(request.store_id, now, f"FLOW#{request.flow_id}"): {f"messages_{outcome}": 1},
         }
-        counters = [
-            increment(self.table.name, request.store_id, now, f"MESSAGES#{request.channel}", **{outcome: 1}),
-            increment(self.table.name, request.store_id, now, f"FLOW#{request.flow_id}", **{f"messages_{outcome}": 1}),
-        ]
-        self.table.meta.client.transact_write_items(TransactItems=[record, *counters])  # type: ignore[list-item]
+        record = {**_claim_item(pk, request, now), **fields, "sent_at": as_utc(now)}
+        self.table.put_item(Item=stats.carrying(record, counts))

@@ -1,6 +1,8 @@
 """The carrier scorecard: how each carrier does per destination state, counted once per parcel when its journey
 ends (delivered, returned, expired, or lost), and per claim when it moves. Counters are written in the same
-transaction as the fact they count, by day (for reports) and by month (for the alert), never computed by scanning.
+transaction as the fact they count, by day (for reports) and by month (for the alert), never computed by scanning:
+unlike the per-event counters (see `proativo.stats`), these change once per parcel journey, and the alert must read
+the month's count the moment it changes.
 
 A carrier whose incidents (late, lost, damaged, returned) reach the store's threshold in a month, over enough
 parcels, raises one alert per carrier, state and month: recurring problems are red alerts.
@@ -41,25 +43,13 @@ def month_key(store_id: str, at: datetime, where: str) -> dict[str, str]:
     return {"pk": f"{keys.store_pk(store_id)}#STATS", "sk": f"MONTH#{at:%Y-%m}#{where}"}
 
 
-def _add(table_name: str, key: dict[str, str], amounts: dict[str, int | Decimal]) -> dict[str, Any]:
-    return {
-        "Update": {
-            "TableName": table_name,
-            "Key": key,
-            "UpdateExpression": "ADD " + ", ".join(f"#{k} :{k}" for k in amounts),
-            "ExpressionAttributeNames": {f"#{k}": k for k in amounts},
-            "ExpressionAttributeValues": {f":{k}": v for k, v in amounts.items()},
-        }
-    }
-
-
 def counters(
     table_name: str, store_id: str, where: str, at: datetime, amounts: dict[str, int | Decimal]
 ) -> list[dict[str, Any]]:
     """TransactWriteItems updates adding `amounts` to the day's and the month's counters of a scope."""
     return [
-        stats.increment(table_name, store_id, at, where, **amounts),
-        _add(table_name, month_key(store_id, at, where), amounts),
+        stats.add(table_name, stats.stats_key(store_id, at, where), amounts),
+        stats.add(table_name, month_key(store_id, at, where), amounts),
     ]
 
 
