@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, ev
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, stats
-from proativo.settings import CoreSettings
+from proativo.settings import StatsSettings
 
-settings = CoreSettings.from_env()
+settings = StatsSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Proativo")
@@ -27,7 +27,14 @@ def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any
     written = [r.dynamodb for r in records if r.event_name in _WRITES and r.dynamodb is not None]
     totals = stats.tally((d.old_image, d.new_image) for d in written)
     table = aws.table(settings.table_name)  # the resource's client: plain Python values in and out
-    changed = stats.commit(table.meta.client, table.name, totals, [str(r.event_id) for r in records], clock.now())
+    changed = stats.commit(
+        table.meta.client,
+        table.name,
+        settings.idempotency_table_name,
+        totals,
+        [str(r.event_id) for r in records],
+        clock.now(),
+    )
     metrics.add_metric(name="CountersAdded", unit=MetricUnit.Count, value=changed)
     logger.info("counters added", extra={"records": len(records), "counters": changed})
     return {"counters": changed}

@@ -97,6 +97,12 @@ class RelaySettings(CoreSettings):
     tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
 
 
+class StatsSettings(CoreSettings):
+    """The stats function: the table's stream to the daily counters, a batch's marker in the idempotency table."""
+
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+
+
 class FeedbackSettings(CoreSettings):
     """The SES feedback receiver."""
 

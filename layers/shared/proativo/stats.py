@@ -6,8 +6,9 @@ collide (DynamoDB cancels a transaction that meets another on the same item: Tra
 transaction bigger. So the fact and its counts are written together in a different way: the item that records the
 fact (an event's log entry, a message's record) carries the `counts` it adds, written with it in the same write,
 once in its life. The table's stream brings those items to the stats function, which sums a whole batch and adds
-it to the counter items in one transaction, once per batch (a marker item keyed by the batch's records makes a
-retried batch a no-op). Counts are as exact as before and visible a second or so later.
+it to the counter items in one transaction, once per batch (a marker keyed by the batch's records, put into the
+idempotency table by the same transaction, makes a retried batch a no-op). Counts are as exact as before and
+visible a second or so later.
 """
 
 import hashlib
@@ -85,23 +86,24 @@ def tally(images: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, Any] | N
 
 
 def commit(
-    client: "DynamoDBClient", table_name: str, totals: Mapping[str, Amounts], batch: Iterable[str], now: datetime
+    client: "DynamoDBClient",
+    table_name: str,
+    markers_table: str,
+    totals: Mapping[str, Amounts],
+    batch: Iterable[str],
+    now: datetime,
 ) -> int:
-    """Add a stream batch's `totals` to the counter items, once: each transaction carries a marker keyed by the
-    batch's record ids, so a retried batch finds its marker and adds nothing again. Returns the counters changed."""
+    """Add a stream batch's `totals` to the counter items, once: each transaction also puts a marker keyed by the
+    batch's record ids into `markers_table` (the idempotency table: a transaction may span tables), so a retried
+    batch finds its marker and adds nothing again. Returns the counters changed."""
     digest = hashlib.sha256("\n".join(batch).encode()).hexdigest()
     names = sorted(n for n in totals if totals[n])
     changed = 0
     for part, start in enumerate(range(0, len(names), _PER_TRANSACTION)):
         chunk = names[start : start + _PER_TRANSACTION]
-        marker = {
-            "pk": f"STATSBATCH#{digest}",
-            "sk": f"PART#{part}",
-            "kind": "stats_batch",
-            "ttl": int((now + _MARKER_TTL).timestamp()),
-        }
+        marker = {"id": f"stats#{digest}#{part}", "expiration": int((now + _MARKER_TTL).timestamp())}
         items: list[Any] = [
-            {"Put": {"TableName": table_name, "Item": marker, "ConditionExpression": "attribute_not_exists(pk)"}}
+            {"Put": {"TableName": markers_table, "Item": marker, "ConditionExpression": "attribute_not_exists(id)"}}
         ]
         for name in chunk:
             pk, _, sk = name.partition("|")
