@@ -21,11 +21,16 @@ def main() -> int:
         f"  {applied['engine_events']} events at {applied['engine_events_per_second']:.0f}/s through the engine,"
         f" bare PutItem {applied['bare_writes_per_second']:.0f}/s"
     )
+    print(f"  ceiling at one read and one conditional write an event: {applied['engine_ceiling_ratio']:.2f}")
     sent = sender.measure()
     print(f"sender_throughput_ratio: {sent['sender_throughput_ratio']:.2f}")
     print(
         f"  {sent['sender_messages']} messages at {sent['sender_per_second']:.0f}/s through the sender,"
         f" bare SES send_email {sent['bare_ses_per_second']:.0f}/s"
+    )
+    print(
+        f"  ceiling with a claim before every send (never twice): {sent['sender_ceiling_ratio']:.2f}"
+        f" (conditional put {sent['claim_ms']:.1f} ms + send {sent['bare_ses_ms']:.1f} ms, nothing read or recorded)"
     )
     checked = tracking.wall()
     print(f"tracking_wall_ratio: {checked['tracking_wall_ratio']:.2f}")

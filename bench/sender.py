@@ -70,11 +70,24 @@ def measure(messages: int = 300) -> dict[str, float]:
                 Content={"Simple": {"Subject": {"Data": "Obrigado"}, "Body": {"Text": {"Data": "Obrigado!"}}}},
             )
         bare = time.perf_counter() - started
+
+        # The ceiling of any sender that never sends twice: a conditional claim written before each send.
+        table = aws.table(stack.physical["Table"])
+        started = time.perf_counter()
+        for n in range(messages):
+            table.put_item(
+                Item={"pk": f"BENCH#{n}", "sk": f"MSG#{n}", "kind": "message", "status": "sending"},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        claims = time.perf_counter() - started
     return {
         "sender_throughput_ratio": (messages / ours) / (messages / bare),
         "sender_messages": messages,
         "sender_per_second": messages / ours,
         "bare_ses_per_second": messages / bare,
+        "claim_ms": claims / messages * 1000,
+        "bare_ses_ms": bare / messages * 1000,
+        "sender_ceiling_ratio": bare / (bare + claims),
     }
 
 
