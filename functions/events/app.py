@@ -14,7 +14,7 @@ from proativo import clock, wiring
 from proativo import metrics as business
 from proativo.events import ResourceChanged, parse_message
 from proativo.idempotency import once
-from proativo.sequences.engine import describe
+from proativo.sequences.engine import Enrol, describe
 from proativo.settings import EventsSettings
 
 settings = EventsSettings.from_env()
@@ -38,6 +38,7 @@ def apply_once(event: dict[str, Any]) -> dict[str, Any]:
                 "event_type": a.event_type,
                 "customer_id": a.customer_id,
                 "decisions": [describe(d) for d in a.decisions],
+                "enrolled": [d.enrolment.flow_id for d in a.decisions if isinstance(d, Enrol)],
                 **({"notes": list(a.notes)} if a.notes else {}),
                 **(
                     {
@@ -62,6 +63,8 @@ def record_handler(record: SQSRecord) -> None:
     for applied in result["applied"]:
         metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
         business.record("EventsByType", message.store_id, type=str(applied["event_type"]))
+        for flow in applied.get("enrolled", []):  # carts abandoned, payments pending, customers won back...
+            business.record("Enrolments", message.store_id, flow=str(flow))
         if applied.get("recovered_value"):  # by the flow and channel whose message brought it back
             flow, _step, channel = str(applied["recovered_by"]).split("/")
             value, by = float(applied["recovered_value"]), {"flow": flow, "channel": channel}
