@@ -61,10 +61,10 @@ class Harness:
         return aws.table(self.stack.physical["Table"])
 
     def items(self, customer_id: str, prefix: str = "", store: str = "demo") -> list[dict[str, Any]]:
-        """Every item of a customer's partition whose sort key starts with `prefix`."""
+        """Every item of a customer's partition whose sort key starts with `prefix` (`EVENT#`: their event log's)."""
         from proativo import keys
 
-        pk = keys.customer_pk(store, customer_id)
+        pk = (keys.event_log_pk if prefix.startswith("EVENT#") else keys.customer_pk)(store, customer_id)
         if prefix:
             answer = self.table().query(
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",

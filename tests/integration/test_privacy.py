@@ -49,6 +49,7 @@ def test_erasure_removes_every_item_and_a_late_retry_does_not_bring_them_back(ha
     assert status == 200 and answer["erased_items"] > 5 and answer["erased_lookups"] == 1
     left = harness.items("c-1")
     assert [i["sk"] for i in left] == ["ERASED"] and set(left[0]) == {"pk", "sk", "kind", "erased_at"}
+    assert harness.items("c-1", "EVENT#") == []  # the log of what was applied to them goes too
     # The platform retries the cart event later: it happened before the erasure, so it is ignored.
     harness.post(cart("e1-retry", "2026-11-24T12:00:00Z", id="c-1", email="maria@example.com"))
     assert [i["sk"] for i in harness.items("c-1")] == ["ERASED"]

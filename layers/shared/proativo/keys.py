@@ -1,6 +1,7 @@
 """The single-table key scheme. Every partition starts with the store, so one store's data is isolated by key
-(and IAM's `dynamodb:LeadingKeys` can enforce it); everything about a customer shares one partition, so erasing or
-exporting a customer is one Query."""
+(and IAM's `dynamodb:LeadingKeys` can enforce it); everything about a customer lives in two partitions: their state,
+which each event reads whole, and the log of the events applied to them, which only grows (kept apart so that what
+an event reads does not grow with the customer's history). Erasing or exporting a customer is two Queries."""
 
 import zlib
 from datetime import datetime
@@ -16,6 +17,11 @@ def store_pk(store_id: str) -> str:
 def customer_pk(store_id: str, customer_id: str) -> str:
     """Partition holding everything about one customer of one store."""
     return f"STORE#{store_id}#CUST#{customer_id}"
+
+
+def event_log_pk(store_id: str, customer_id: str) -> str:
+    """Partition of the log of events applied to one customer (one entry per event: the mark that it was applied)."""
+    return f"{customer_pk(store_id, customer_id)}#LOG"
 
 
 def due_keys(kind: str, item_id: str, due_at: datetime, shards: int) -> dict[str, str]:

@@ -32,6 +32,12 @@ def _partition(table: "Table", pk: str) -> Iterator[dict[str, Any]]:
     )
 
 
+def _customer_items(table: "Table", store_id: str, customer_id: str) -> Iterator[dict[str, Any]]:
+    """Everything about the customer: their state's partition, then their event log's."""
+    yield from _partition(table, keys.customer_pk(store_id, customer_id))
+    yield from _partition(table, keys.event_log_pk(store_id, customer_id))
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready: DynamoDB numbers as numbers, sets as sorted lists."""
     if isinstance(value, Decimal):
@@ -48,7 +54,7 @@ def _plain(value: Any) -> Any:
 def export(table: "Table", store_id: str, customer_id: str) -> dict[str, Any]:
     """Every item we hold about the customer, grouped by kind (what a data-subject access request returns)."""
     records: dict[str, list[dict[str, Any]]] = {}
-    for item in _partition(table, keys.customer_pk(store_id, customer_id)):
+    for item in _customer_items(table, store_id, customer_id):
         kind = str(item.get("kind") or str(item["sk"]).split("#", 1)[0].lower())
         shown = {k: _plain(v) for k, v in item.items() if k not in ("pk", "due_shard", "due_at")}
         records.setdefault(kind, []).append(shown)
@@ -66,7 +72,7 @@ class Erasure:
 def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Erasure:
     """Delete every item of the customer and the lookups of their parcels; leave the tombstone."""
     pk = keys.customer_pk(store_id, customer_id)
-    items = [item for item in _partition(table, pk) if item["sk"] != ERASED_SK]
+    items = [item for item in _customer_items(table, store_id, customer_id) if item["sk"] != ERASED_SK]
     from proativo.tracking import lookup_pk
 
     lookups = [
