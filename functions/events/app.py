@@ -66,7 +66,8 @@ def record_handler(record: SQSRecord) -> None:
         for flow in applied.get("enrolled", []):  # carts abandoned, payments pending, customers won back...
             business.record("Enrolments", message.store_id, flow=str(flow))
         if applied.get("recovered_value"):  # by the flow and channel whose message brought it back
-            flow, _step, channel = str(applied["recovered_by"]).split("/")
+            flow, _, rest = str(applied["recovered_by"]).partition("/")  # flow/step/channel
+            channel = rest.rpartition("/")[2]
             value, by = float(applied["recovered_value"]), {"flow": flow, "channel": channel}
             if applied["event_type"] == "OrderPaid":
                 metrics.add_metric(name="RecoveredPayments", unit=MetricUnit.Count, value=1)
