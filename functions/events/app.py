@@ -69,12 +69,8 @@ def record_handler(record: SQSRecord) -> None:
             flow, _, rest = str(applied["recovered_by"]).partition("/")  # flow/step/channel
             channel = rest.rpartition("/")[2]
             value, by = float(applied["recovered_value"]), {"flow": flow, "channel": channel}
-            if applied["event_type"] == "OrderPaid":
-                metrics.add_metric(name="RecoveredPayments", unit=MetricUnit.Count, value=1)
-                business.record("PaymentsRecovered", message.store_id, value, MetricUnit.NoUnit, **by)
-            else:
-                metrics.add_metric(name="RecoveredRevenue", unit=MetricUnit.Count, value=value)
-                business.record("RevenueRecovered", message.store_id, value, MetricUnit.NoUnit, **by)
+            name = "PaymentsRecovered" if applied["event_type"] == "OrderPaid" else "RevenueRecovered"
+            business.record(name, message.store_id, value, MetricUnit.NoUnit, **by)
         logger.info("event applied", extra={"store_id": message.store_id, **applied})
 
 

@@ -136,7 +136,7 @@ def _dashboard_and_alarm_metrics() -> list[tuple[str, dict[str, str]]]:
     for widget in body["widgets"]:
         for line in widget["properties"]["metrics"]:
             if isinstance(line[0], dict):
-                search = re.match(r"SEARCH\('\{Proativo,([^}]*)\} MetricName=\"(\w+)\"(.*?)'", line[0]["expression"])
+                search = re.search(r"SEARCH\('\{Proativo,([^}]*)\} MetricName=\"(\w+)\"(.*?)'", line[0]["expression"])
                 assert search, line[0]["expression"]
                 dims = dict.fromkeys(search[1].split(","), "*")
                 dims.update(re.findall(r'(\w+)="([^"]*)"', search[3]))
