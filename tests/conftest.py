@@ -15,6 +15,8 @@ from infra.local.stack import DEMO_SECRET, LocalStack
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+# Where the `proativo` CLI finds the local stack's table and secrets.
+WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 
 
 @dataclass

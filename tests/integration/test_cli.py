@@ -8,9 +8,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from proativo.cli import main
 
-from tests.conftest import Harness, cart
-
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
+from tests.conftest import WHERE, Harness, cart
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from proativo.cli import main as cli
 
-from tests.conftest import Harness, cart, generic
+from tests.conftest import WHERE, Harness, cart, generic
 
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 SMS_PROMO = """
 flows:
   - id: shipped_promo

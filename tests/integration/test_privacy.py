@@ -9,9 +9,8 @@ from proativo.cli import main as cli
 from proativo.storeapi import sign_request
 
 from infra.local.stack import DEMO_SECRET
-from tests.conftest import Harness, cart, generic
+from tests.conftest import WHERE, Harness, cart, generic
 
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 PATH = "/stores/demo/customers/c-1"
 
 

@@ -12,10 +12,9 @@ import respx
 from proativo.cli import main as cli
 
 from infra.local.samples import raw_body
-from tests.conftest import EVENTS, Harness
+from tests.conftest import EVENTS, WHERE, Harness
 
 FIXTURES = Path(__file__).resolve().parents[2] / "infra" / "local" / "fake_platforms"
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 NUVEMSHOP_ORDER = "https://api.nuvemshop.com.br/v1/1203577/orders/1489225701"
 VTEX_ORDER = "https://lojademo.vtexcommercestable.com.br/api/oms/pvt/orders/1478930512345-01"
 

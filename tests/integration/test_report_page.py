@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Request, sync_playwright
 from proativo.cli import main as cli
 
-from tests.conftest import Harness, cart
-from tests.integration.test_reports import WHERE, _day
+from tests.conftest import WHERE, Harness, cart
+from tests.integration.test_reports import _day
 
 CHROMIUM = os.environ.get("CHROMIUM") or next(
     filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None

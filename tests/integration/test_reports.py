@@ -11,9 +11,7 @@ from proativo.cli import main as cli
 from proativo.storeapi import sign_request
 
 from infra.local.stack import DEMO_SECRET
-from tests.conftest import Harness, cart, generic, order
-
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
+from tests.conftest import WHERE, Harness, cart, generic, order
 
 
 def _day(harness: Harness) -> None:

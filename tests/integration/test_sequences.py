@@ -11,9 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from proativo.cli import main as cli
 
-from tests.conftest import Harness, cart, generic, order
+from tests.conftest import WHERE, Harness, cart, generic, order
 
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 HOUR = 3600
 DAY = 24 * HOUR
 

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from proativo.cli import main as cli
 
-from tests.conftest import Harness, cart
+from tests.conftest import WHERE, Harness, cart
 
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 FASTER = """
 flows:
   - id: cart_abandonment

@@ -9,9 +9,8 @@ from jinja2.exceptions import SecurityError
 from proativo.cli import main as cli
 from proativo.messaging.templates import make_environment, render
 
-from tests.conftest import Harness, generic
+from tests.conftest import WHERE, Harness, generic
 
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 NAME = "pt-BR/order_thanks.subject.j2"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra.local.stack import DEMO_SECRET
-from tests.conftest import Harness, generic
+from tests.conftest import WHERE, Harness, generic
 
 CUSTOMER = {
     "id": "c-9",
@@ -109,9 +109,6 @@ def test_awaiting_pickup_is_reminded_before_the_parcel_goes_back(harness: Harnes
         ("email", "parcel_pickup_reminder"),
         ("email", "order_delivered"),
     ]
-
-
-WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 
 
 def test_a_store_sets_its_own_thresholds(harness: Harness) -> None:
