@@ -57,6 +57,16 @@ class Harness:
             self.stack.drain()
         return Answer(status, json.loads(out or b"{}"))
 
+    def received_at(self, event: dict[str, Any]) -> None:
+        """Move the clock to when a sample API event was received (its `requestContext.timeEpoch`), as a platform
+        posts a webhook when its event happens; an event dated hours after the stack's clock would be taken as
+        from a platform whose clock runs fast."""
+        from infra.local.samples import request_time
+
+        ahead = (request_time(event) - self.stack.clock.now()).total_seconds()
+        if ahead > 0:
+            self.stack.jump(ahead, settle=60)
+
     def table(self) -> Any:
         from proativo import aws
 

@@ -9,11 +9,12 @@ from datetime import date
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, privacy, reports, stores
-from proativo.errors import NotFound, Unauthorized
+from proativo.edge import answer_refusals, json_answer
+from proativo.errors import InvalidPayload
 from proativo.settings import ApiSettings
 from proativo.storeapi import verify_request
 
@@ -24,64 +25,50 @@ metrics = Metrics(namespace="Proativo")
 app = APIGatewayHttpResolver()
 
 
-def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-def _authorized(store_id: str) -> Response[dict[str, Any]] | None:
-    """None when the request is the store's own; else the refusal."""
+def _authorize(store_id: str) -> None:
+    """Raise unless the request is the store's own (the edge answers 401, 404 or 503)."""
     event = app.current_event
     query = event.raw_query_string
-    try:
-        verify_request(
-            event.headers,
-            event.request_context.http.method,
-            f"{event.path}?{query}" if query else event.path,
-            (event.decoded_body or "").encode(),
-            lambda: stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds),
-            clock.now(),
-            settings.signature_tolerance_seconds,
-        )
-    except NotFound as exc:
-        return _json(404, {"error": "not_found", "reason": str(exc)})
-    except Unauthorized as exc:
-        metrics.add_metric(name="ApiRefused", unit=MetricUnit.Count, value=1)
-        return _json(401, {"error": "unauthorized", "reason": str(exc)})
-    return None
+    verify_request(
+        event.headers,
+        event.request_context.http.method,
+        f"{event.path}?{query}" if query else event.path,
+        (event.decoded_body or "").encode(),
+        lambda: stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds),
+        clock.now(),
+        settings.signature_tolerance_seconds,
+    )
 
 
 @app.get("/stores/<store_id>/customers/<customer_id>")
 def export_customer(store_id: str, customer_id: str) -> Response[dict[str, Any]]:
-    refused = _authorized(store_id)
-    if refused:
-        return refused
+    _authorize(store_id)
     logger.info("customer exported", extra={"store_id": store_id})
-    return _json(200, privacy.export(aws.table(settings.table_name), store_id, customer_id))
+    return json_answer(200, privacy.export(aws.table(settings.table_name), store_id, customer_id))
 
 
 @app.delete("/stores/<store_id>/customers/<customer_id>")
 def erase_customer(store_id: str, customer_id: str) -> Response[dict[str, Any]]:
-    refused = _authorized(store_id)
-    if refused:
-        return refused
+    _authorize(store_id)
     erased = privacy.erase(aws.table(settings.table_name), store_id, customer_id, clock.now())
     metrics.add_metric(name="CustomersErased", unit=MetricUnit.Count, value=1)
     logger.info("customer erased", extra={"store_id": store_id, "items": erased.items})
-    return _json(200, {"store_id": store_id, "erased_items": erased.items, "erased_lookups": erased.lookups})
+    return json_answer(200, {"store_id": store_id, "erased_items": erased.items, "erased_lookups": erased.lookups})
 
 
 @app.get("/stores/<store_id>/reports")
 def store_report(store_id: str) -> Response[dict[str, Any]]:
-    refused = _authorized(store_id)
-    if refused:
-        return refused
+    _authorize(store_id)
     query = app.current_event.query_string_parameters or {}
     try:
         since, until = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
         figures = reports.report(aws.table(settings.table_name), store_id, since, until)
     except ValueError as exc:
-        return _json(400, {"error": "invalid_period", "reason": f"from and to are days (YYYY-MM-DD): {exc}"})
-    return _json(200, figures)
+        raise InvalidPayload(f"from and to are days (YYYY-MM-DD): {exc}", field="from") from None
+    return json_answer(200, figures)
+
+
+answer_refusals(app, metrics, "Api")
 
 
 @logger.inject_lambda_context

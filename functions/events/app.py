@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo import metrics as business
-from proativo.events import ResourceChanged, parse_message
+from proativo.events import ResourceChanged, parse_message, taken_by_receipt
 from proativo.idempotency import once
 from proativo.sequences.engine import Enrol, describe
 from proativo.settings import EventsSettings
@@ -22,14 +22,18 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Proativo")
 processor = BatchProcessor(event_type=EventType.SQS)
-idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=14 * 24 * 3600)
+# Keyed by store and event id: two stores' platforms number their orders alike, and each store's fact is its own.
+idempotency = IdempotencyConfig(event_key_jmespath="[store_id, event_id]", expires_after_seconds=14 * 24 * 3600)
 
 
 @once(lambda: settings.idempotency_table_name, idempotency, data_keyword="event")
 def apply_once(event: dict[str, Any]) -> dict[str, Any]:
     message, now = parse_message(event["json"]), clock.now()
     # A notify-only platform's message is read back from its API into the canonical events it stands for.
-    events = wiring.readback(settings).events(message) if isinstance(message, ResourceChanged) else [message]
+    if isinstance(message, ResourceChanged):
+        events = taken_by_receipt(wiring.readback(settings).events(message), now)
+    else:
+        events = [message]
     processor_ = wiring.event_processor(settings)
     applied = [processor_.apply(e, now) for e in events]
     return {
@@ -59,7 +63,7 @@ def record_handler(record: SQSRecord) -> None:
     message = parse_message(record.body)
     tracer.put_annotation("store_id", message.store_id)
     tracer.put_annotation("event_id", message.event_id)
-    result = apply_once(event={"event_id": message.event_id, "json": record.body})
+    result = apply_once(event={"store_id": message.store_id, "event_id": message.event_id, "json": record.body})
     for applied in result["applied"]:
         metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
         business.record("EventsByType", message.store_id, type=str(applied["event_type"]))

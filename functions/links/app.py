@@ -10,13 +10,16 @@ the events function), so a double click changes nothing and a forged link record
 page in the customer's language.
 """
 
+import re
 from html import escape
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from proativo import aws, clock, deliveries, links
 from proativo import metrics as business
 from proativo.errors import Unauthorized
@@ -128,7 +131,7 @@ def survey() -> Response[str]:
     locale = payload.get("l") if payload.get("l") in _PAGES else "pt-BR"
     title, thanks, refused = _PAGES[str(locale)]
     score = query.get("score", "")
-    if not score.isdigit() or not 0 <= int(score) <= 10:
+    if not re.fullmatch(r"[0-9]{1,2}", score, re.ASCII) or not 0 <= int(score) <= 10:
         return _page(400, str(locale), title, refused.format(reason="score 0-10"))
     store_id, order_id = str(payload["s"]), str(payload["o"])
     event_id = f"survey:{store_id}:{order_id}:{score}"
@@ -149,6 +152,17 @@ def survey() -> Response[str]:
         business.record("SurveyScore", store_id, int(score), MetricUnit.NoUnit)
     logger.info("survey answered", extra={"store_id": store_id, "score": int(score), "new": recorded})
     return _page(200, str(locale), title, thanks.format(score=score))
+
+
+@app.exception_handler([ClientError, BotoCoreError, parameters.exceptions.GetParameterError])  # type: ignore[untyped-decorator]
+def unavailable(exc: Exception) -> Response[str]:
+    """Nothing was recorded (DynamoDB or the signing key could not be reached now): the page says so, and a mail
+    client's one-click retries on the 503."""
+    if isinstance(exc, ClientError | BotoCoreError) and not aws.transient(exc):
+        raise exc
+    metrics.add_metric(name="LinksUnavailable", unit=MetricUnit.Count, value=1)
+    title, _, refused = _PAGES["pt-BR"]
+    return _page(503, "pt-BR", title, refused.format(reason="tente de novo em instantes / try again shortly"))
 
 
 @logger.inject_lambda_context

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, deliveries, stores, webhooks
-from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, ProativoError, Unauthorized
+from proativo.edge import REFUSAL_SCHEMA, answer_refusals, json_answer
 from proativo.settings import WebhookSettings
 
 settings = WebhookSettings.from_env()
@@ -22,8 +22,7 @@ metrics = Metrics(namespace="Proativo")
 app = APIGatewayHttpResolver(enable_validation=True)
 
 
-def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+_json = json_answer
 
 
 def _secret(store_id: str, platform: str) -> str:
@@ -38,11 +37,7 @@ _ANSWER = {
         "reason": {"type": "string"},
     },
 }
-_REFUSAL = {
-    "type": "object",
-    "required": ["error", "reason"],
-    "properties": {"error": {"type": "string"}, "reason": {"type": "string"}, "field": {"type": "string"}},
-}
+_REFUSAL = REFUSAL_SCHEMA
 
 
 def _doc(description: str, schema: dict[str, Any]) -> OpenAPIResponse:
@@ -61,7 +56,8 @@ def _doc(description: str, schema: dict[str, Any]) -> OpenAPIResponse:
         400: _doc("invalid payload: the field and the reason", _REFUSAL),
         401: _doc("missing or wrong signature", _REFUSAL),
         404: _doc("unknown platform or store", _REFUSAL),
-        413: _doc("body over 256 KB", _REFUSAL),
+        413: _doc("body over 256 KB, or more events than one delivery holds", _REFUSAL),
+        503: _doc("a dependency is unavailable for now: retry", _REFUSAL),
     },
 )
 def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
@@ -96,6 +92,7 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
         401: _doc("missing or wrong signature", _REFUSAL),
         404: _doc("unknown carrier or store", _REFUSAL),
         413: _doc("body over 256 KB", _REFUSAL),
+        503: _doc("a dependency is unavailable for now: retry", _REFUSAL),
     },
 )
 def receive_carrier(carrier: str, store_id: str) -> Response[dict[str, Any]]:
@@ -160,23 +157,7 @@ def openapi() -> Response[dict[str, Any]]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=schema)
 
 
-REFUSALS: dict[type[ProativoError], tuple[int, str]] = {
-    NotFound: (404, "not_found"),
-    Unauthorized: (401, "unauthorized"),
-    InvalidPayload: (400, "invalid_payload"),
-    PayloadTooLarge: (413, "payload_too_large"),
-}
-
-
-@app.exception_handler(ProativoError)  # type: ignore[untyped-decorator]
-def refused(exc: ProativoError) -> Response[dict[str, Any]]:
-    status, error = REFUSALS.get(type(exc), (400, "bad_request"))
-    metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
-    if status == 401:
-        logger.warning("webhook signature rejected", extra={"reason": str(exc)})
-    extra = {"field": exc.field} if isinstance(exc, InvalidPayload) else {}
-    reason = exc.reason if isinstance(exc, InvalidPayload) else str(exc)
-    return _json(status, {"error": error, "reason": reason, **extra})
+answer_refusals(app, metrics, "Webhook")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -13,8 +13,9 @@ def _sample(platform: str, name: str) -> tuple[dict[str, str], bytes]:
 
 
 def _post_sample(harness: Harness, platform: str, name: str, **kwargs: object):
-    headers, body = _sample(platform, name)
-    return harness.post(body, platform=platform, headers=headers, **kwargs)
+    event = json.loads((EVENTS / "webhooks" / platform / f"{name}.json").read_text(encoding="utf-8"))
+    harness.received_at(event)
+    return harness.post(raw_body(event), platform=platform, headers=event["headers"], **kwargs)
 
 
 def test_a_shopify_checkout_then_its_order_enrols_then_exits(harness: Harness) -> None:

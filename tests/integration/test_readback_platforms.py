@@ -26,6 +26,7 @@ def _fixture(path: str) -> dict:
 
 def _post_sample(harness: Harness, platform: str, name: str, **kwargs: object):
     event = json.loads((EVENTS / "webhooks" / platform / f"{name}.json").read_text(encoding="utf-8"))
+    harness.received_at(event)
     return harness.post(raw_body(event), platform=platform, headers=event["headers"], **kwargs)
 
 

@@ -71,7 +71,7 @@ def test_an_order_exits_the_abandonment_flow() -> None:
 
 
 def test_a_cart_older_than_the_last_order_never_starts_a_reminder() -> None:
-    facts = CustomerFacts(last_order_at=T0 + timedelta(minutes=1))
+    facts = CustomerFacts(last_purchase_at=T0 + timedelta(minutes=1))
     assert decide(default_flows(), {}, facts, cart(T0), T0) == []
 
 

@@ -5,7 +5,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -67,6 +67,33 @@ def error_code(exc: Exception) -> str:
     """The AWS error code of a botocore ClientError ('' for anything else)."""
     response: Any = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))
+
+
+# Errors that say "not now" rather than "no": throttling, a service's own failure, a lost connection.
+_TRANSIENT = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalError",
+}
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether an AWS call failed for now (throttled, timed out, the service's 5xx): worth retrying later, never a
+    verdict on the request."""
+    if isinstance(exc, BotoCoreError):  # connect and read timeouts, a connection closed early
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return error_code(exc) in _TRANSIENT or status >= 500 or status == 429
 
 
 def query_items(table: "Table", **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 # E-mail is allowed unless refused (the customer bought or started a purchase: legitimate interest); SMS and
 # WhatsApp only after an explicit opt-in, for any purpose: a phone number given at checkout is not consent.
 OPT_IN_CHANNELS = frozenset({"sms", "whatsapp"})
+# The profile's flags in which a platform states marketing consent for a channel (dated by `<flag>_at`).
+PLATFORM_CONSENT_FLAGS = {"email": "accepts_marketing", "sms": "accepts_sms"}
 
 
 @dataclass(frozen=True)
@@ -28,18 +30,33 @@ def may_contact(
     """Decide for one message. `consents` maps "channel#purpose" to the latest consent item."""
     if channel in suppressed:
         return Verdict(False, "suppressed")
-    recorded = consents.get(f"{channel}#{purpose}")
-    if recorded is not None:
-        return Verdict(True) if recorded.get("granted") else Verdict(False, "opted_out")
-    marketing = consents.get(f"{channel}#marketing")
-    if channel in OPT_IN_CHANNELS:
-        # Whoever agreed to marketing on a channel agreed to hear about their own orders there too.
-        platform_opt_in = profile.get("accepts_sms") is True and channel == "sms"
-        opted_in = (marketing is not None and marketing.get("granted")) or (marketing is None and platform_opt_in)
-        return Verdict(True) if opted_in else Verdict(False, "no_opt_in")
-    if purpose == "marketing" and profile.get("accepts_marketing") is False:
+    own = consents.get(f"{channel}#{purpose}")
+    if purpose != "marketing" and own is not None:
+        return Verdict(True) if own.get("granted") else Verdict(False, "opted_out")
+    marketing = latest_word(profile, consents, channel)
+    if purpose == "marketing" and marketing is False:
         return Verdict(False, "opted_out")
+    # Whoever agreed to marketing on a channel agreed to hear about their own orders there too.
+    if channel in OPT_IN_CHANNELS and marketing is not True:
+        return Verdict(False, "no_opt_in")
     return Verdict(True)
+
+
+def latest_word(profile: dict[str, Any], consents: dict[str, dict[str, Any]], channel: str) -> bool | None:
+    """The customer's newest statement on marketing over `channel`: their recorded consent (an unsubscribe link, a
+    consent event) or the platform's flag on the profile, whichever is dated later; a withdrawal wins a tie. None
+    when nothing was ever said."""
+    said: list[tuple[str, bool]] = []
+    recorded = consents.get(f"{channel}#marketing")
+    if recorded is not None:
+        said.append((str(recorded.get("at") or ""), bool(recorded.get("granted"))))
+    flag = PLATFORM_CONSENT_FLAGS.get(channel)
+    if flag and profile.get(flag) is not None:
+        # Profiles written before flags were dated carry the time of their last contact.
+        said.append((str(profile.get(f"{flag}_at") or profile.get("contact_at") or ""), bool(profile[flag])))
+    if not said:
+        return None
+    return max(said, key=lambda word: (word[0], not word[1]))[1]
 
 
 def e164(raw: str | None, region: str) -> str | None:

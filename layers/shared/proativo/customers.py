@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from proativo import keys
 from proativo.aws import query_items
 from proativo.clock import as_utc, parse_utc
+from proativo.consent import PLATFORM_CONSENT_FLAGS
 from proativo.events import (
     CartUpdated,
     ConsentChanged,
@@ -66,12 +67,13 @@ class CustomerState:
 
     def facts(self, event: Event) -> CustomerFacts:
         """What the flows' entry rules need, as of before `event`."""
-        last = self.profile.get("last_order_at")
+        bought = [str(v) for v in (self.profile.get("last_purchase_at"), self.profile.get("last_order_at")) if v]
         order_id = getattr(event, "order_id", None)
         order = self.items.get(f"ORDER#{order_id}") if order_id else None
         return CustomerFacts(
-            last_order_at=parse_utc(str(last)) if last else None,
+            last_purchase_at=parse_utc(max(bought)) if bought else None,
             orders={str(order_id): order} if order else {},
+            settled=settled(order),
         )
 
 
@@ -137,12 +139,14 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             if last is None or str(last) < at:
                 profile = {"pk": pk, "sk": "PROFILE"}
                 writes.revise(profile, state.get("PROFILE"), {"last_order_at": at}, add={"order_count": 1})
+            _purchase(pk, at, state, writes)
         case PaymentFailed():
             _order(pk, event.order_id, "payment_failed", at, {"payment_failure": event.reason}, state, writes)
         case PaymentPending():
             _order(pk, event.order_id, "payment_pending", at, {"payment_method": event.method}, state, writes)
         case OrderPaid():
             _order(pk, event.order_id, "paid", at, {}, state, writes)
+            _purchase(pk, at, state, writes)
         case OrderShipped():
             extra = {"carrier": event.carrier, "tracking_code": event.tracking_code}
             _order(pk, event.order_id, "shipped", at, extra, state, writes)
@@ -151,7 +155,7 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
         case OrderCanceled():
             _order(pk, event.order_id, "canceled", at, {}, state, writes)
         case ConsentChanged():
-            _consent(pk, event, at, state, writes)
+            _consent(pk, event, at, now, state, writes)
         case SurveyAnswered():
             _survey(pk, event, at, state, writes)
         case MessageEngaged():
@@ -281,23 +285,38 @@ def _agent_whatsapp_link(profile: dict[str, Any], event: SurveyAnswered) -> str 
 
 def _contact(pk: str, event: Event, at: str, state: CustomerState, writes: Writes) -> None:
     values = {f: getattr(event.customer, f) for f in _CONTACT_FIELDS if getattr(event.customer, f) is not None}
+    # What the platform says of consent is dated by the event that said it, flag by flag: the sender weighs it
+    # against the customer's own recorded word, and the newer statement wins.
+    consent = {
+        field: value
+        for flag in PLATFORM_CONSENT_FLAGS.values()
+        if flag in values and str(state.profile.get(f"{flag}_at") or "") <= at
+        for field, value in ((flag, values[flag]), (f"{flag}_at", at))
+    }
     seen = state.profile.get("contact_at")
     if seen is not None and str(seen) > at:
-        return  # older news than what we know
-    fields = {**values, "contact_at": at, "store_id": event.store_id, "customer_id": event.customer.id}
+        if consent:  # older contact details than what we know, but the newest word on consent
+            writes.revise({"pk": pk, "sk": "PROFILE"}, state.get("PROFILE"), consent)
+        return
+    fields = {**values, **consent, "contact_at": at, "store_id": event.store_id, "customer_id": event.customer.id}
+    for flag in PLATFORM_CONSENT_FLAGS.values():
+        if flag in values and flag not in consent:
+            fields.pop(flag)  # an older event's flag never overwrites a newer one
     writes.revise({"pk": pk, "sk": "PROFILE"}, state.get("PROFILE"), fields)
 
 
-def _consent(pk: str, event: ConsentChanged, at: str, state: CustomerState, writes: Writes) -> None:
+def _consent(pk: str, event: ConsentChanged, at: str, now: datetime, state: CustomerState, writes: Writes) -> None:
     sk = f"CONSENT#{event.channel}#{event.purpose}"
     current = state.get(sk)
-    if current is not None and str(current.get("at")) >= at:
+    # A stored statement dated after now came from a clock that lied (the door refuses those today): it never
+    # outlives a withdrawal made now.
+    if current is not None and min(str(current.get("at")), as_utc(now)) >= at:
         return
     writes.put(
         {"pk": pk, "sk": sk, "kind": "consent", "granted": event.granted, "source": event.source, "at": at},
-        condition="attribute_not_exists(#at) OR #at < :at",
+        condition="attribute_not_exists(#at) OR #at < :at OR #at > :now",
         names={"#at": "at"},
-        values={":at": at},
+        values={":at": at, ":now": as_utc(now)},
     )
 
 
@@ -320,6 +339,22 @@ def _cart(pk: str, event: CartUpdated, at: str, state: CustomerState, writes: Wr
         condition="attribute_not_exists(updated_at) OR updated_at < :at",
         values={":at": at},
     )
+
+
+def settled(order: dict[str, Any] | None) -> frozenset[str]:
+    """The order-ending events an order has been through (`OrderPaid`, `OrderCanceled`), whatever order they came in:
+    its status only moves forward, so shipped or delivered means it was paid."""
+    rank = int((order or {}).get("status_rank", 0))
+    if rank == ORDER_CANCELED_RANK:
+        return frozenset({"OrderCanceled"})
+    return frozenset({"OrderPaid"}) if rank >= ORDER_RANK["paid"] else frozenset()
+
+
+def _purchase(pk: str, at: str, state: CustomerState, writes: Writes) -> None:
+    """Note when the customer last bought (an order placed or paid: a platform may tell either first, or only one)."""
+    last = state.profile.get("last_purchase_at")
+    if last is None or str(last) < at:
+        writes.revise({"pk": pk, "sk": "PROFILE"}, state.get("PROFILE"), {"last_purchase_at": at})
 
 
 def _order(

@@ -26,6 +26,11 @@ class PayloadTooLarge(ProativoError):
     """The body exceeds what we accept."""
 
 
+class Unavailable(ProativoError):
+    """A dependency failed for now (throttled, timed out, a 5xx): nothing was decided, the caller should retry. An
+    HTTP route answers 503, never "unknown store" or "bad signature"."""
+
+
 class RetryableSendError(ProativoError):
     """The channel refused for now (throttling, 5xx): nothing was sent, try again later."""
 

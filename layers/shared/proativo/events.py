@@ -5,12 +5,104 @@ a hash of the payload), which is what makes a redelivered event a no-op.
 """
 
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-_ID = Annotated[str, Field(min_length=1, max_length=200)]
+# What the door accepts. Every bound here is one a platform's honest payload never reaches and a hostile one needs:
+# beyond them a value would poison the queue (DynamoDB keeps 38 digits, dates overflow when a flow adds its delays)
+# or reach a message (a header, a link) where it must not.
+MAX_AMOUNT = Decimal(10) ** 10  # ten billion in any currency: more than any one cart or order
+AMOUNT_DECIMALS = 6
+MAX_QUANTITY = 100_000
+MAX_LINES = 500
+# How far ahead of our clock an event may be dated: a platform's clock may run a little fast.
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_URL = 2000
+# Characters that are never text: C0/C1 controls (CR, LF, NUL…) and the bidirectional overrides that make a name
+# read backwards in a subject line (Trojan Source). Zero-width joiners stay: emoji and some scripts need them.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code < 0xA0 or char in _BIDI
+
+
+def _printable(value: str) -> str:
+    if any(_is_control(c) for c in value):
+        raise ValueError("must not contain control or bidirectional-override characters")
+    return value
+
+
+def plain_text(value: str) -> str:
+    """`value` with control and bidirectional-override characters removed (a tab or a line break becomes a space):
+    what may stand in a subject, a sender's name or any header."""
+    spaced = "".join(" " if c in "\t\r\n" else c for c in value)
+    return "".join(c for c in spaced if not _is_control(c))
+
+
+def _text(value: Any) -> Any:
+    return " ".join(plain_text(value).split()) if isinstance(value, str) else value
+
+
+def web_url(value: Any) -> str | None:
+    """`value` when it is an absolute http(s) URL fit for a link in a message; None for anything else
+    (`javascript:`, `data:`, relative paths, control characters): the message links to the store instead."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        return None
+    if any(_is_control(c) or c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _plausible(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+def _zone(value: Any) -> str | None:
+    """A customer's IANA time zone, or None when it is not one (the store's zone applies)."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    return value
+
+
+# An id a platform gives us: non-empty, bounded, printable (it reaches keys, logs and message headers).
+_Printable = Annotated[str, AfterValidator(_printable)]
+_ID = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+# Free text from a platform or carrier (names, descriptions, places): cleaned of what is never text.
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+def _link(value: Any) -> str | None:
+    # Dropped, not refused: "" marks a link that was given but unfit, which a message replaces by the store's own.
+    return None if value is None else web_url(value) or ""
+
+
+# A link we may place in a message: http(s) only, anything else dropped.
+Link = Annotated[str | None, BeforeValidator(_link)]
+Currency = Annotated[
+    str, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v), Field(pattern=r"^[A-Z]{3}$")
+]
+Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=AMOUNT_DECIMALS, allow_inf_nan=False)]
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 # Every model defers building its validator to first use: a function builds only the event types it meets.
@@ -23,11 +115,11 @@ class Customer(BaseModel):
     model_config = _CONFIG
 
     id: _ID
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(default=None, max_length=32)
-    name: str | None = Field(default=None, max_length=200)
-    locale: str | None = Field(default=None, max_length=16)
-    timezone: str | None = Field(default=None, max_length=64)
+    email: _Printable | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: _Printable | None = Field(default=None, max_length=32)
+    name: Text | None = Field(default=None, max_length=200)
+    locale: str | None = Field(default=None, max_length=16, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")
+    timezone: Annotated[str | None, BeforeValidator(_zone)] = None
     accepts_marketing: bool | None = Field(default=None, description="e-mail marketing consent, as the platform says")
     accepts_sms: bool | None = Field(default=None, description="SMS consent, as the platform says")
 
@@ -47,12 +139,12 @@ class LineItem(BaseModel):
 
     model_config = _CONFIG
 
-    sku: str | None = None
-    name: str = Field(min_length=1, max_length=300)
-    quantity: int = Field(ge=1)
-    unit_price: Decimal = Field(ge=0)
-    url: str | None = None
-    image_url: str | None = None
+    sku: Text | None = Field(default=None, max_length=100)
+    name: Text = Field(min_length=1, max_length=300)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    unit_price: Money
+    url: Link = None
+    image_url: Link = None
 
 
 class _Event(BaseModel):
@@ -60,9 +152,9 @@ class _Event(BaseModel):
 
     event_id: _ID
     store_id: _ID
-    source: str = Field(min_length=1, max_length=40, description="the platform or carrier that reported it")
+    source: _ID = Field(max_length=40, description="the platform or carrier that reported it")
     customer: Customer
-    occurred_at: AwareDatetime
+    occurred_at: Instant
 
 
 class CartUpdated(_Event):
@@ -70,10 +162,10 @@ class CartUpdated(_Event):
 
     type: Literal["CartUpdated"] = "CartUpdated"
     cart_id: _ID
-    currency: str = Field(min_length=3, max_length=3)
-    total: Decimal = Field(ge=0)
-    items: tuple[LineItem, ...] = ()
-    recovery_url: str | None = None
+    currency: Currency
+    total: Money
+    items: tuple[LineItem, ...] = Field(default=(), max_length=MAX_LINES)
+    recovery_url: Link = None
 
 
 class CheckoutStarted(CartUpdated):
@@ -87,11 +179,11 @@ class Product(BaseModel):
 
     model_config = _CONFIG
 
-    name: str = Field(min_length=1, max_length=300)
-    url: str = Field(min_length=1, max_length=2000)
-    price: Decimal | None = Field(default=None, ge=0)
-    image_url: str | None = Field(default=None, max_length=2000)
-    sku: str | None = Field(default=None, max_length=100)
+    name: Text = Field(min_length=1, max_length=300)
+    url: Link = None
+    price: Money | None = None
+    image_url: Link = None
+    sku: Text | None = Field(default=None, max_length=100)
 
 
 class OrderPlaced(_Event):
@@ -99,10 +191,10 @@ class OrderPlaced(_Event):
 
     type: Literal["OrderPlaced"] = "OrderPlaced"
     order_id: _ID
-    cart_id: str | None = None
-    currency: str = Field(min_length=3, max_length=3)
-    total: Decimal = Field(ge=0)
-    items: tuple[LineItem, ...] = ()
+    cart_id: _ID | None = None
+    currency: Currency
+    total: Money
+    items: tuple[LineItem, ...] = Field(default=(), max_length=MAX_LINES)
     recommendations: tuple[Product, ...] = Field(default=(), max_length=12)
 
 
@@ -111,7 +203,7 @@ class OrderPaid(_Event):
 
     type: Literal["OrderPaid"] = "OrderPaid"
     order_id: _ID
-    total: Decimal | None = Field(default=None, ge=0)
+    total: Money | None = None
 
 
 class PaymentFailed(_Event):
@@ -120,7 +212,7 @@ class PaymentFailed(_Event):
     type: Literal["PaymentFailed"] = "PaymentFailed"
     order_id: _ID
     reason: Literal["fraud", "issuer_declined", "insufficient_funds", "other"]
-    method: str | None = None
+    method: Text | None = Field(default=None, max_length=80)
 
 
 class PaymentPending(_Event):
@@ -129,8 +221,8 @@ class PaymentPending(_Event):
     type: Literal["PaymentPending"] = "PaymentPending"
     order_id: _ID
     method: Literal["boleto", "pix"]
-    expires_at: AwareDatetime
-    payment_url: str | None = None
+    expires_at: Instant
+    payment_url: Link = None
 
 
 class OrderShipped(_Event):
@@ -138,10 +230,10 @@ class OrderShipped(_Event):
 
     type: Literal["OrderShipped"] = "OrderShipped"
     order_id: _ID
-    carrier: str = Field(min_length=1, max_length=40)
-    tracking_code: str = Field(min_length=1, max_length=64)
-    tracking_url: str | None = None
-    promised_at: AwareDatetime | None = None
+    carrier: _ID = Field(max_length=40)
+    tracking_code: _ID = Field(max_length=64)
+    tracking_url: Link = None
+    promised_at: Instant | None = None
 
 
 class ParcelScanned(_Event):
@@ -149,14 +241,14 @@ class ParcelScanned(_Event):
 
     type: Literal["ParcelScanned"] = "ParcelScanned"
     order_id: _ID
-    carrier: str
-    tracking_code: str
-    status: str
-    substatus: str | None = None
-    description: str | None = Field(default=None, max_length=300)
-    location: str | None = None
-    at: AwareDatetime
-    tracking_url: str | None = None
+    carrier: _ID = Field(max_length=40)
+    tracking_code: _ID = Field(max_length=64)
+    status: _ID = Field(max_length=40)
+    substatus: _ID | None = Field(default=None, max_length=80)
+    description: Text | None = Field(default=None, max_length=300)
+    location: Text | None = Field(default=None, max_length=300)
+    at: Instant
+    tracking_url: Link = None
 
 
 class ParcelException(_Event):
@@ -164,16 +256,16 @@ class ParcelException(_Event):
 
     type: Literal["ParcelException"] = "ParcelException"
     order_id: _ID
-    carrier: str
-    tracking_code: str
+    carrier: _ID = Field(max_length=40)
+    tracking_code: _ID = Field(max_length=64)
     kind: Literal[
         "late", "stalled", "lost", "damaged", "returned", "awaiting_pickup", "address_problem", "failed_attempt"
     ]
-    detail: str | None = Field(default=None, max_length=300, description="the carrier's own words for the last scan")
-    location: str | None = None
-    promised_at: AwareDatetime | None = None
-    pickup_deadline: AwareDatetime | None = None
-    tracking_url: str | None = None
+    detail: Text | None = Field(default=None, max_length=300, description="the carrier's own words for the last scan")
+    location: Text | None = Field(default=None, max_length=300)
+    promised_at: Instant | None = None
+    pickup_deadline: Instant | None = None
+    tracking_url: Link = None
 
 
 class ClaimUpdated(_Event):
@@ -182,14 +274,14 @@ class ClaimUpdated(_Event):
 
     type: Literal["ClaimUpdated"] = "ClaimUpdated"
     order_id: _ID
-    carrier: str
-    tracking_code: str
-    kind: str
+    carrier: _ID = Field(max_length=40)
+    tracking_code: _ID = Field(max_length=64)
+    kind: _ID = Field(max_length=40)
     status: Literal["open", "task", "won", "lost", "deadline_near"]
-    channel: str
-    protocol: str | None = None
-    amount: Decimal | None = None
-    deadline_at: AwareDatetime
+    channel: _ID = Field(max_length=40)
+    protocol: _ID | None = None
+    amount: Money | None = None
+    deadline_at: Instant
 
 
 class ParcelResolved(_Event):
@@ -198,14 +290,14 @@ class ParcelResolved(_Event):
 
     type: Literal["ParcelResolved"] = "ParcelResolved"
     order_id: _ID
-    carrier: str = Field(min_length=1, max_length=40)
-    tracking_code: str = Field(min_length=1, max_length=64)
+    carrier: _ID = Field(max_length=40)
+    tracking_code: _ID = Field(max_length=64)
     resolution: Literal["reshipped", "refunded"]
-    new_carrier: str | None = Field(default=None, max_length=40)
-    new_tracking_code: str | None = Field(default=None, max_length=64)
-    new_tracking_url: str | None = None
-    amount: Decimal | None = Field(default=None, ge=0)
-    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    new_carrier: _ID | None = Field(default=None, max_length=40)
+    new_tracking_code: _ID | None = Field(default=None, max_length=64)
+    new_tracking_url: Link = None
+    amount: Money | None = None
+    currency: Currency | None = None
 
 
 class SurveyAnswered(_Event):
@@ -249,7 +341,7 @@ class MessageBounced(_Event):
     """A message bounced (hard bounces suppress the address)."""
 
     type: Literal["MessageBounced"] = "MessageBounced"
-    message_id: str
+    message_id: _ID
     permanent: bool
 
 
@@ -257,14 +349,14 @@ class MessageComplained(_Event):
     """The recipient marked a message as spam."""
 
     type: Literal["MessageComplained"] = "MessageComplained"
-    message_id: str
+    message_id: _ID
 
 
 class MessageEngaged(_Event):
     """A message was delivered to the mailbox, opened, or a link in it clicked (SES events): counted once each."""
 
     type: Literal["MessageEngaged"] = "MessageEngaged"
-    message_id: str
+    message_id: _ID
     engagement: Literal["delivered", "opened", "clicked"]
 
 
@@ -325,6 +417,21 @@ def event_from(data: dict[str, Any]) -> Event:
     return cls.model_validate(data)  # type: ignore[return-value]
 
 
+def taken_by_receipt[E: "Event | ResourceChanged"](events: "Sequence[E]", now: datetime) -> list[E]:
+    """`events` (one delivery's) as they may be applied. When the newest is dated further ahead of `now` than a clock
+    drifts, the sender's clock is wrong by that much: every event of the delivery moves back by the same amount, so
+    the newest is taken at `now`, its receipt, and they keep their order and spacing. A fact dated next year would
+    otherwise outrank every later one (a consent withdrawn tomorrow, the profile's contact details) until next year.
+    Taken rather than refused: a platform whose clock is wrong would otherwise lose every event (and some platforms
+    disable a webhook that keeps failing)."""
+    if not events:
+        return []
+    ahead = max(e.occurred_at for e in events) - now
+    if ahead <= CLOCK_SKEW:
+        return list(events)
+    return [cast(E, e.model_copy(update={"occurred_at": e.occurred_at - ahead})) for e in events]
+
+
 def parse_event(raw: str | bytes) -> Event:
     """Validate one canonical event from its JSON form (as carried on the events queue)."""
     data = json.loads(raw)
@@ -349,10 +456,14 @@ class ResourceChanged(BaseModel):
     store_id: _ID
     platform: str = Field(min_length=1, max_length=40)
     resource: Literal["order"]
-    resource_id: _ID
-    topic: str = Field(min_length=1, max_length=80)
-    account: str | None = Field(default=None, max_length=120, description="the platform's own store/account id")
-    occurred_at: AwareDatetime
+    # Both reach the platform's API URL (a path segment, a host name): letters, digits and dashes, nothing that
+    # could walk to another path or host with the store's credentials.
+    resource_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    topic: _ID = Field(max_length=80)
+    account: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,119}$", description="the platform's own store/account id"
+    )
+    occurred_at: Instant
 
 
 def parse_message(raw: str | bytes) -> "Event | ResourceChanged":

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from proativo.errors import Unauthorized
-from proativo.platforms.base import hmac_sha256, same
+from proativo.platforms.base import hmac_sha256, same, unix_seconds
 
 
 def api_signature(secret: str, timestamp: int, method: str, path: str, body: bytes = b"") -> str:
@@ -42,7 +42,8 @@ def verify_request(
     given = headers.get("x-proativo-signature", "")
     if not stamp or not given:
         raise Unauthorized("missing X-Proativo-Timestamp or X-Proativo-Signature")
-    if not stamp.isdigit() or abs(now.timestamp() - int(stamp)) > tolerance:
-        raise Unauthorized("timestamp missing or outside the tolerance window")
-    if not same(given, api_signature(secret_of(), int(stamp), method, path, body)):
+    seconds = unix_seconds(stamp, "X-Proativo-Timestamp")
+    if abs(now.timestamp() - seconds) > tolerance:
+        raise Unauthorized("timestamp outside the tolerance window")
+    if not same(given, api_signature(secret_of(), seconds, method, path, body)):
         raise Unauthorized("signature does not match")

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities import parameters
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from proativo import keys
+from proativo.aws import error_code
 from proativo.clock import as_utc
-from proativo.errors import NotFound
+from proativo.errors import NotFound, Unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -29,7 +31,7 @@ class StoreProfile(BaseModel):
     store_id: str = Field(pattern=STORE_ID_PATTERN)
     name: str = Field(min_length=1, max_length=120)
     sender_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    site_url: str | None = None
+    site_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
     locale: str = "pt-BR"
     timezone: str = "America/Sao_Paulo"
     currency: str = Field(default="BRL", min_length=3, max_length=3)
@@ -54,8 +56,18 @@ def webhook_secret(prefix: str, store_id: str, platform: str, max_age: int) -> s
     try:
         value = parameters.get_parameter(secret_name(prefix, store_id, platform), decrypt=True, max_age=max_age)
     except parameters.exceptions.GetParameterError as exc:
-        raise NotFound(f"no store '{store_id}' connected for platform '{platform}'") from exc
+        raise missing_or_unavailable(exc, f"no store '{store_id}' connected for platform '{platform}'") from exc
     return str(value)
+
+
+def missing_or_unavailable(exc: Exception, missing: str) -> NotFound | Unavailable:
+    """What a failed SSM read means: the parameter does not exist (NotFound, with `missing` as the reason), or SSM
+    could not answer now (throttled, timed out: Unavailable, so the caller retries rather than hear "unknown").
+    Powertools wraps the SDK's error, which stays the wrapper's context."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ClientError) and error_code(cause) in ("ParameterNotFound", "ParameterVersionNotFound"):
+        return NotFound(missing)
+    return Unavailable(f"the store's settings could not be read now ({type(cause or exc).__name__}); retry")
 
 
 def whatsapp_name(prefix: str, store_id: str) -> str:
@@ -69,8 +81,10 @@ def whatsapp_credentials(prefix: str, store_id: str, max_age: int) -> dict[str, 
         value = parameters.get_parameter(
             whatsapp_name(prefix, store_id), decrypt=True, transform="json", max_age=max_age
         )
-    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as exc:
-        raise NotFound(f"store '{store_id}' has not connected WhatsApp") from exc
+    except parameters.exceptions.GetParameterError as exc:
+        raise missing_or_unavailable(exc, f"store '{store_id}' has not connected WhatsApp") from exc
+    except parameters.exceptions.TransformParameterError as exc:
+        raise NotFound(f"store '{store_id}' has unreadable WhatsApp credentials") from exc
     if not isinstance(value, dict) or not {"phone_number_id", "access_token"} <= set(value):
         raise NotFound(f"store '{store_id}': WhatsApp credentials need phone_number_id and access_token")
     return {str(k): str(v) for k, v in value.items()}

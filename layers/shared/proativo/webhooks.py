@@ -3,16 +3,26 @@ in the request path, so platforms get their answer well inside their time limits
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from proativo.errors import NotFound, PayloadTooLarge
-from proativo.events import dump_event
-from proativo.platforms import PLATFORMS
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge
+from proativo.events import Event, ResourceChanged, dump_event, taken_by_receipt
+from proativo.platforms import PLATFORMS, Platform
+from proativo.platforms.base import invalid_from
 from proativo.stores import STORE_ID_PATTERN
 
 _STORE_ID = re.compile(STORE_ID_PATTERN)
+logger = Logger(child=True)
+# One delivery is one item of the deliveries table (400 KB at most) and its events are queue messages: bounded.
+MAX_EVENTS = 100
+MAX_EVENTS_BYTES = 300 * 1024
+# What a platform adapter may raise reading a payload of an unexpected shape that its typed readers did not name.
+_SHAPE_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -62,17 +72,51 @@ def receive(
     if platform.is_handshake(lowered, body):
         return Ignored("handshake acknowledged")
     platform.verify(lowered, body, secret_of(store_id, platform_name), now, tolerance_seconds)
-    events = platform.parse(lowered, body, store_id, now)
+    events = _parsed(platform, lowered, body, store_id, now)
     if events is None:
         return Ignored("topic not handled")
     if not events:
         return Ignored("nothing actionable (no customer contact or a completed checkout)")
-    delivery = platform.delivery_id(lowered, body)
+    delivery = _delivery_id(platform, lowered, body)
     return Delivery(
         key=f"{store_id}:{platform_name}:{delivery}" if delivery else None,
-        events=tuple(dump_event(e) for e in events),
+        events=_bounded(events, now),
         event_types=tuple(e.type for e in events),
     )
+
+
+def _parsed(
+    platform: Platform, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
+) -> Sequence[Event | ResourceChanged] | None:
+    """The platform's reading of a signed body. The adapters name the field of every shape they expect; a shape
+    none of them foresaw is still the sender's mistake, answered 400 (never a 500 the platform would retry for
+    days), and logged with the error's type so that the adapter learns to name it."""
+    try:
+        return platform.parse(headers, body, store_id, now)
+    except ValidationError as exc:  # a notification built straight from the body
+        raise invalid_from(exc) from None
+    except _SHAPE_ERRORS as exc:
+        logger.warning("payload of an unexpected shape", extra={"platform": platform.name, "error": type(exc).__name__})
+        raise InvalidPayload(f"unreadable payload ({type(exc).__name__})", field="body") from None
+
+
+def _delivery_id(platform: Platform, headers: Mapping[str, str], body: bytes) -> str:
+    """The platform's delivery id, when it is one we can key on (printable, bounded); '' otherwise."""
+    delivery = platform.delivery_id(headers, body)
+    if len(delivery) > 200 or not delivery.isprintable():
+        raise InvalidPayload("delivery id must be printable and at most 200 characters", field="delivery id")
+    return delivery
+
+
+def _bounded(events: Sequence[Event | ResourceChanged], now: datetime) -> tuple[str, ...]:
+    """The events as queue messages, each dated no later than its receipt (see `taken_by_receipt`), the whole within
+    what one delivery holds."""
+    if len(events) > MAX_EVENTS:
+        raise PayloadTooLarge(f"{len(events)} events in one delivery; at most {MAX_EVENTS}")
+    dumped = tuple(dump_event(e) for e in taken_by_receipt(events, now))
+    if sum(len(d) for d in dumped) > MAX_EVENTS_BYTES:
+        raise PayloadTooLarge(f"the events of one delivery exceed {MAX_EVENTS_BYTES} bytes")
+    return dumped
 
 
 _CARRIER = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")

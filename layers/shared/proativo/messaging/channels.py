@@ -7,26 +7,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 
-from proativo.aws import error_code
+from proativo.aws import error_code, transient
 from proativo.errors import RetryableSendError
+from proativo.events import plain_text
 from proativo.messaging.templates import Rendered
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sesv2.type_defs import BodyTypeDef, EmailContentTypeDef
     from mypy_boto3_sns import SNSClient
-
-_RETRYABLE = {
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "LimitExceededException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "InternalFailure",
-    "InternalServerError",
-    "InternalError",
-}
 
 
 @dataclass(frozen=True)
@@ -52,11 +41,6 @@ class Channel(Protocol):
     def send(self, message: Outgoing) -> str: ...
 
 
-def _retryable(exc: ClientError) -> bool:
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    return error_code(exc) in _RETRYABLE or status >= 500 or status == 429
-
-
 def simple_content(message: Outgoing) -> "EmailContentTypeDef":
     """SES v2 `Simple` content: subject, text and HTML parts, and our headers (the message id, the one-click
     unsubscribe); SES builds the MIME message (multipart/alternative, its own Message-ID and Date)."""
@@ -64,11 +48,13 @@ def simple_content(message: Outgoing) -> "EmailContentTypeDef":
     if message.content.html:
         body["Html"] = {"Data": message.content.html, "Charset": "UTF-8"}
     headers = [("X-Proativo-Message-Id", message.message_id), *message.headers]
+    # Whatever reached the words (a name, an order number), a header holds one line of text: no CR, LF, NUL or
+    # bidirectional override can add a header or turn a subject around.
     return {
         "Simple": {
-            "Subject": {"Data": message.content.subject or "", "Charset": "UTF-8"},
+            "Subject": {"Data": plain_text(message.content.subject or ""), "Charset": "UTF-8"},
             "Body": body,
-            "Headers": [{"Name": name, "Value": value} for name, value in headers],
+            "Headers": [{"Name": plain_text(name), "Value": plain_text(value)} for name, value in headers],
         }
     }
 
@@ -84,7 +70,7 @@ class SesEmail:
         """Send one e-mail; returns SES's message id."""
         try:
             answer = self.client.send_email(
-                FromEmailAddress=formataddr((message.sender_name, message.sender)),
+                FromEmailAddress=formataddr((plain_text(message.sender_name), plain_text(message.sender))),
                 Destination={"ToAddresses": [message.recipient]},
                 Content=simple_content(message),
                 ConfigurationSetName=self.configuration_set,
@@ -95,7 +81,7 @@ class SesEmail:
                 ],
             )
         except ClientError as exc:
-            if _retryable(exc):
+            if transient(exc):
                 raise RetryableSendError(f"SES: {error_code(exc)}") from exc
             raise
         return answer["MessageId"]
@@ -121,7 +107,7 @@ class SnsSms:
                 },
             )
         except ClientError as exc:
-            if _retryable(exc):
+            if transient(exc):
                 raise RetryableSendError(f"SNS: {error_code(exc)}") from exc
             raise
         return answer["MessageId"]

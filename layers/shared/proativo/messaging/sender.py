@@ -20,7 +20,8 @@ from proativo.aws import error_code, written
 from proativo.clock import as_utc, parse_utc
 from proativo.consent import e164, may_contact, on_dnc_list
 from proativo.coupons import Coupons, PoolEmpty
-from proativo.errors import ChannelRefused, NotFound, RetryableSendError
+from proativo.errors import ChannelRefused, NotFound, RetryableSendError, Unavailable
+from proativo.events import plain_text, web_url
 from proativo.links import LinkSigner
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.templates import render, resolve_locale
@@ -92,6 +93,20 @@ def _unsubscribe_headers(url: str | None) -> tuple[tuple[str, str], ...]:
     if not url:
         return ()
     return (("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+
+
+def safe_links(value: Any, fallback: str) -> Any:
+    """`value` with every link given (a `url` or `*_url` key, at any depth) an http(s) URL, or else `fallback`."""
+    if isinstance(value, dict):
+        return {
+            k: (web_url(v) or fallback)
+            if (k == "url" or k.endswith("_url")) and v is not None
+            else safe_links(v, fallback)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [safe_links(v, fallback) for v in value]
+    return value
 
 
 def _journey(request: SendRequest) -> str:
@@ -211,7 +226,7 @@ class Sender:
         )
         try:
             provider_id = channel.send(outgoing)
-        except RetryableSendError:
+        except (RetryableSendError, Unavailable):  # nothing was sent: the queue tries again
             self._release(pk, request)
             raise
         except ClientError as exc:
@@ -390,14 +405,16 @@ class Sender:
 
     @staticmethod
     def _context(profile: dict[str, Any], store: StoreProfile, enrolment: dict[str, Any]) -> dict[str, Any]:
-        name = str(profile.get("name") or "")
+        name = plain_text(str(profile.get("name") or ""))
+        site = web_url(store.site_url)
         return {
-            "store": {"name": store.name, "url": store.site_url, "currency": store.currency},
+            "store": {"name": store.name, "url": site, "currency": store.currency},
             "customer": {
-                "first_name": name.split()[0] if name else None,
+                "first_name": name.split()[0] if name.split() else None,
                 "timezone": profile.get("timezone") or store.timezone,
             },
-            "context": enrolment.get("context", {}),
+            # Journeys stored before links were checked at the door, too: every link is http(s) or the store's.
+            "context": safe_links(enrolment.get("context", {}), site or ""),
         }
 
     def _claim(

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -82,8 +83,19 @@ def hmac_sha256(secret: str, message: bytes) -> bytes:
 
 
 def same(a: str, b: str) -> bool:
-    """Constant-time comparison of two signatures."""
-    return hmac.compare_digest(a.encode(), b.encode())
+    """Constant-time comparison of two signatures (whatever characters a header holds)."""
+    return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8", "replace"))
+
+
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}", re.ASCII)
+
+
+def unix_seconds(value: str, header: str) -> int:
+    """A signed request's timestamp: ASCII digits only, a dozen at most (`²`, signs, spaces and 5 000 digits are
+    refused as Unauthorized, never parsed)."""
+    if not _UNIX_SECONDS.fullmatch(value):
+        raise Unauthorized(f"{header} must be Unix seconds (ASCII digits)")
+    return int(value)
 
 
 def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidPayload:

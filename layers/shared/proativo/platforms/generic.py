@@ -7,13 +7,14 @@ within the tolerance window, so a captured request cannot be replayed later.
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, ResourceChanged, event_from
 from proativo.ids import customer_id_for_email
-from proativo.platforms.base import hmac_sha256, invalid_from, same
+from proativo.platforms.base import hmac_sha256, invalid_from, same, unix_seconds
 from proativo.platforms.snapshots import json_object
 
 TOPICS = {
@@ -29,6 +30,16 @@ TOPICS = {
     "payment.pending": "PaymentPending",
     "consent.changed": "ConsentChanged",
 }
+
+
+def event_ref(value: Any) -> str:
+    """The sender's id of an event: a non-empty printable string of at most 128 characters, or a whole number (as
+    platforms number their records). Anything else (`""`, null, an object, a list, true) is refused."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**20:
+        return str(value)
+    if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
+        return value
+    raise InvalidPayload("must be a non-empty printable string (at most 128 characters) or a whole number", field="id")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -51,12 +62,11 @@ class GenericPlatform:
         given = headers.get("x-proativo-signature", "")
         if not stamp or not given:
             raise Unauthorized("missing X-Proativo-Timestamp or X-Proativo-Signature")
-        if not stamp.isdigit():
-            raise Unauthorized("X-Proativo-Timestamp must be Unix seconds")
-        if abs(now.timestamp() - int(stamp)) > tolerance:
+        seconds = unix_seconds(stamp, "X-Proativo-Timestamp")
+        if abs(now.timestamp() - seconds) > tolerance:
             raise Unauthorized("timestamp outside the tolerance window (replayed or clock skew)")
-        candidates = [part.strip() for part in given.split(",")]
-        expected = sign(secret, int(stamp), body)
+        candidates = [part.strip() for part in given.split(",")[:8]]
+        expected = sign(secret, seconds, body)
         if not any(same(candidate, expected) for candidate in candidates):
             raise Unauthorized("signature does not match")
 
@@ -70,7 +80,7 @@ class GenericPlatform:
         given = headers.get("x-proativo-delivery")
         if given:
             return given
-        return str(json_object(body).get("id", ""))
+        return event_ref(json_object(body).get("id"))
 
     def parse(
         self, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
@@ -98,7 +108,7 @@ class GenericPlatform:
             raise InvalidPayload("must be an object", field="data")
         envelope = {
             "type": event_type,
-            "event_id": f"generic:{data['id']}",
+            "event_id": f"generic:{event_ref(data['id'])}",
             "store_id": store_id,
             "source": self.name,
             "customer": customer,

@@ -4,6 +4,7 @@ back from the API (`GET /v1/{store_id}/orders/{id}`, `Authentication: bearer <to
 never in the request path.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -54,7 +55,8 @@ class NuvemshopPlatform(BodySignedPlatform):
         if event not in ORDER_EVENTS:
             return None
         for field in ("store_id", "id"):
-            if not str(data.get(field, "")).isdigit():
+            value = data.get(field)
+            if isinstance(value, bool) or not re.fullmatch(r"[0-9]{1,20}", str(value), re.ASCII):
                 raise InvalidPayload("must be a numeric id", field=field)
         return [
             ResourceChanged(

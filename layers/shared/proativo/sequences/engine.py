@@ -40,10 +40,13 @@ class Enrolment:
 
 @dataclass(frozen=True)
 class CustomerFacts:
-    """What the engine needs to know about the customer beyond their enrolments."""
+    """What the engine needs to know about the customer beyond their enrolments: when they last bought (an order
+    placed or paid, whichever the platform told first), the event's order as we hold it, and what that order has
+    already been through (`OrderPaid`, `OrderCanceled`: events that may have arrived before the one at hand)."""
 
-    last_order_at: datetime | None = None
+    last_purchase_at: datetime | None = None
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settled: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,26 @@ def enriched_context(event: Event, facts: CustomerFacts) -> dict[str, Any]:
     return context
 
 
-def exits(spec: str, event: Event) -> bool:
-    """Whether `event` is what an exit spec names: an event type, or a type with one field's value
-    (`SurveyAnswered:rating=detractor`)."""
+def exits(spec: str, event: Event, key: str = "") -> bool:
+    """Whether `event` is what an exit spec names: an event type, a type with one field's value
+    (`SurveyAnswered:rating=detractor`), or a type whose field differs from the journey's key
+    (`OrderPaid:order_id!=$key`: another order bought, not the journey's own)."""
     kind, _, condition = spec.partition(":")
     if event.type != kind:
         return False
     if not condition:
         return True
+    if "!=" in condition:
+        name, _, value = condition.partition("!=")
+        return str(getattr(event, name, None)) != (key if value == "$key" else value)
     name, _, value = condition.partition("=")
-    return str(getattr(event, name, None)) == value
+    return str(getattr(event, name, None)) == (key if value == "$key" else value)
+
+
+def settled_before(flow: Flow, facts: CustomerFacts) -> bool:
+    """Whether the event's order already went where this flow's journey would end (paid, cancelled): a payment
+    reminder for an order paid a minute ago, told to us out of order, is never sent."""
+    return any(spec in facts.settled for spec in flow.exit_on)
 
 
 def abandoner(flow: Flow, key: str, enrolments: dict[tuple[str, str], Enrolment], event: Event) -> str:
@@ -186,7 +199,7 @@ def decide(
     for enrolment in enrolments.values():
         if (
             enrolment.status == "active"
-            and any(exits(spec, event) for spec in enrolment.exit_on)
+            and any(exits(spec, event, enrolment.key) for spec in enrolment.exit_on)
             # An event never ends the journey it started, nor one that began after it happened (late delivery).
             and (enrolment.flow_id, enrolment.key) not in triggered
             and enrolment.anchor_at < event.occurred_at
@@ -200,7 +213,13 @@ def decide(
         key = enrolment_key(flow, event)
         if key is None or (flow.id, key) in exiting:
             continue
-        if flow.skip_if_ordered_since_trigger and facts.last_order_at and facts.last_order_at >= event.occurred_at:
+        if (
+            flow.skip_if_ordered_since_trigger
+            and facts.last_purchase_at
+            and facts.last_purchase_at >= event.occurred_at
+        ):
+            continue  # a cart older than the customer's last purchase was not abandoned, it was bought
+        if flow.key == "order_id" and settled_before(flow, facts):
             continue
         if flow.stale_after is not None and now - event.occurred_at > flow.stale_after:
             continue
