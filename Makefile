@@ -4,6 +4,9 @@ SHELL := /bin/bash
 PYTHON_313 := $(shell for c in python3.13 $$(ls -d /root/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13 2>/dev/null); do "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
+# checkov pins its own boto3 (older than ours): it lives in a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
 PORT ?= 3000
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCESS_KEY_ID ?= local
@@ -12,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build looks for python3.13 on PATH; give it ours.
 export PATH := $(abspath $(BIN)):$(dir $(PYTHON_313)):$(PATH)
 
-.PHONY: help venv browser test lint demo serve post invoke bench validate build events clean
+.PHONY: help venv browser test lint checkov demo serve post invoke bench validate build events clean
 
 help:
 	@echo "make demo | test | serve [PORT=3000] | post EVENT=<events/...json> | invoke FN=<function> EVENT=<events/...json> | bench | validate | build | events"
@@ -26,7 +29,19 @@ $(BIN)/.installed: pyproject.toml layers/shared/requirements.txt
 
 venv: $(BIN)/.installed
 
-lint: venv
+$(CHECKOV_VENV)/bin/.installed: Makefile
+	@test -n "$(PYTHON_313)" || { echo "Python 3.13 not found: install it (e.g. pyenv install 3.13) and retry" >&2; exit 1; }
+	$(PYTHON_313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+# Every finding is fixed in template.yaml or skipped there, on its resource, with the reason (Metadata: checkov).
+# Offline: nothing is downloaded from any platform of checkov's vendor.
+checkov: $(CHECKOV_VENV)/bin/.installed
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact --quiet
+
+lint: venv checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -71,4 +86,4 @@ build: venv
 	$(BIN)/sam build
 
 clean:
-	rm -rf $(VENV) .aws-sam demo-output .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam demo-output .mypy_cache .pytest_cache .ruff_cache

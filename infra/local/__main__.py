@@ -83,7 +83,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The samples in events/ happen on the demo day: start there (or now, with --start now) and follow the wall.
     start = datetime.now(UTC) if args.start == "now" else datetime.fromisoformat(args.start)
     public = f"http://127.0.0.1:{args.port}"
-    with LocalStack(start=start, follow_wall=True, log_level=args.log_level, public_url=public) as stack:
+    with LocalStack(
+        start=start, follow_wall=True, log_level=args.log_level, public_url=public, keep_invocations=1000
+    ) as stack:
         outbox = Outbox(stack, out)
         server = make_server(stack, outbox, args.port)
         stop = threading.Event()
@@ -94,7 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         ticker = threading.Thread(target=tick, daemon=True)
         ticker.start()
-        signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+        # SIGTERM (a process manager, `kill`, CI) stops it like Ctrl-C. `server.shutdown()` from the handler would
+        # wait forever: the handler runs on the very thread that serves.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         print(f"Proativo local stack on http://127.0.0.1:{args.port}  (embedded AWS at {stack.endpoint})")
         print(f"store '{DEMO_STORE}', webhook secret '{DEMO_SECRET}' for every platform; outbox in {out}/index.html")
         print('POST /_local/clock {"advance_seconds": N} moves time; GET /_local/outbox lists messages. Ctrl-C stops.')

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
+from infra.local.faults import FaultSpec
 from infra.local.outbox import Outbox
 from infra.local.stack import LocalStack
 
@@ -78,6 +81,8 @@ def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPSe
                 return self._fake_platform(url.path.removeprefix(FAKE_PLATFORMS_PATH))
             if url.path == "/_local/outbox" and self.command == "GET":
                 return self._json(200, outbox.as_json())
+            if url.path == "/_local/faults":
+                return self._faults(body)
             status, headers, out = stack.http(self.command, url.path, dict(self.headers.items()), body, url.query)
             stack.drain()
             self._send(status, headers, out)
@@ -88,6 +93,17 @@ def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPSe
             if found is None:
                 return self._json(404, {"error": "not_found", "reason": f"no recorded answer for {path}"})
             return self._send(200, {"content-type": "application/json"}, found)
+
+        def _faults(self, body: bytes) -> None:
+            """GET: the faults armed; POST: arm one (`FaultSpec`); DELETE: disarm all."""
+            if self.command == "POST":
+                try:
+                    stack.faults.add(FaultSpec.model_validate_json(body or b"{}"))
+                except ValidationError as exc:
+                    return self._json(400, {"error": "invalid_payload", "reason": str(exc.errors()[0]["msg"])})
+            elif self.command == "DELETE":
+                stack.faults.clear()
+            return self._json(200, {"faults": stack.faults.as_json()})
 
         def _clock(self, body: bytes) -> None:
             try:

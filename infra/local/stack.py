@@ -9,9 +9,11 @@ import json
 import os
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,9 @@ from infra.local.fake_carrier import FakeCorreios
 from infra.local.fake_carrier import credentials as fake_correios_credentials
 from infra.local.fake_carrier import serve as serve_fake_carrier
 from infra.local.fake_whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_TOKEN, FakeWhatsApp
+from infra.local.faults import Faults
+from infra.local.faults import activate as activate_faults
+from infra.local.faults import deactivate as deactivate_faults
 from infra.local.template import Function, Stack, read_stack
 
 REGION = "us-east-1"
@@ -129,6 +134,7 @@ class LocalStack:
         parameters: dict[str, str] | None = None,
         template: Path | None = None,
         public_url: str = "http://127.0.0.1:3000",
+        keep_invocations: int | None = None,
     ) -> None:
         self.stack: Stack = read_stack(template) if template else read_stack()
         self.clock = VirtualClock(start, follow_wall)
@@ -145,7 +151,15 @@ class LocalStack:
         # Where links in messages point: where `make serve` listens.
         self.public_url = public_url
         self.modules: dict[str, ModuleType] = {}
-        self.invocations: list[Invocation] = []
+        # Every handler call, newest last: all of them for a test or the demo, the last `keep_invocations` for a
+        # long-running `make serve` (its memory stays bounded).
+        self.invocations: deque[Invocation] = deque(maxlen=keep_invocations)
+        # What went wrong outside the functions (a listener such as the outbox failing): reported, never fatal.
+        self.incidents: deque[str] = deque(maxlen=100)
+        # Faults on purpose (`infra.local.faults`): armed by tests and `POST /_local/faults`, tripped only by the
+        # functions' own AWS calls (the function running now, if any, is `_running`).
+        self._running: str | None = None
+        self.faults = Faults(lambda: self._running)
         self.listeners: list[Callable[[Invocation], None]] = []
         self._sink = _sink()
         self._lock = threading.RLock()
@@ -206,6 +220,7 @@ class LocalStack:
         moto_patches.install()
         self._mock = mock_aws()
         self._mock.start(reset=True)
+        activate_faults(self.faults)
         port = _free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
@@ -242,6 +257,7 @@ class LocalStack:
                 server.server_close()
         if self._server:
             self._server.stop()
+        deactivate_faults(self.faults)
         self._mock.stop()
         for key, value in self._saved_env.items():
             if value is None:
@@ -404,10 +420,12 @@ class LocalStack:
         env = self.function_env(name)
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
+        outer, self._running = self._running, name
         try:
             with contextlib.redirect_stdout(self._sink):
                 yield
         finally:
+            self._running = outer
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
@@ -443,6 +461,7 @@ class LocalStack:
             error: str | None = None
             with self.running_as(name):
                 try:
+                    self.faults.check(f"function:{name}")
                     result = handler(event, context)
                 except Exception as exc:  # a crashing handler is what Lambda reports as a function error
                     error = f"{type(exc).__name__}: {exc}"
@@ -455,7 +474,12 @@ class LocalStack:
             invocation = Invocation(self.clock.now(), name, event, result, error, logs)
             self.invocations.append(invocation)
             for listener in self.listeners:
-                listener(invocation)
+                try:
+                    listener(invocation)
+                except Exception as exc:  # the outbox's disk full must not stop the clock or lose the invocation
+                    incident = f"{getattr(listener, '__qualname__', listener)} failed after {name}: {exc!r}"
+                    self.incidents.append(incident)
+                    print(f"local stack: {incident}", file=sys.stderr)
             return invocation
 
     # ---- triggers --------------------------------------------------------------------------------------------
@@ -479,7 +503,13 @@ class LocalStack:
         return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
 
     def drain(self, max_rounds: int = 10_000) -> int:
-        """Deliver queued messages to their functions until every triggered queue is empty."""
+        """Deliver queued messages to their functions until every triggered queue is empty. One drain at a time (the
+        clock's thread and the gateway's request threads both drain): two pollers reading one stream iterator would
+        hand the same records on twice, as Lambda's single poller per shard never does."""
+        with self._lock:
+            return self._drain(max_rounds)
+
+    def _drain(self, max_rounds: int) -> int:
         from infra.local.shapes import sqs_event
 
         sqs = self.client("sqs")
@@ -625,6 +655,10 @@ class LocalStack:
 
     def run_until(self, target: datetime) -> None:
         """Move the virtual clock to `target`, firing schedules at their times and draining queues after each."""
+        with self._lock:
+            self._run_until(target)
+
+    def _run_until(self, target: datetime) -> None:
         self.drain()
         while True:
             due = [(at, key) for key, at in self._next_fire.items() if at <= target]

@@ -54,7 +54,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         except httpx.TransportError:
             time.sleep(0.2)
     yield url, out
-    process.send_signal(signal.SIGINT)
+    # SIGTERM, as a process manager or `kill` sends it (Ctrl-C takes the same way out): it used to wait forever.
+    process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=90) == 0  # under a loaded CI machine the last clock round takes a while
 
 
