@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from proativo import aws, deliveries, queues
 from proativo.settings import RelaySettings
 
@@ -28,6 +29,10 @@ def record_handler(record: DynamoDBRecord) -> None:
     tracer.put_annotation("store_id", delivery.store_id)
     url = settings.tracking_queue_url if delivery.queue == "tracking" else settings.events_queue_url
     queued = queues.enqueue_events(aws.sqs(), url, delivery.events, delivery.store_id)
+    try:  # queued: the delivery's events (contact details) need not wait out the week in the table
+        deliveries.forget_events(aws.dynamodb(), settings.deliveries_table_name, delivery.key)
+    except (ClientError, BotoCoreError) as exc:  # they expire with the delivery (TTL, 7 days)
+        logger.warning("delivery's events kept until it expires", extra={"error": aws.error_code(exc) or str(exc)})
     metrics.add_metric(name="EventsRelayed", unit=MetricUnit.Count, value=queued)
     logger.info("delivery relayed", extra={"store_id": delivery.store_id, "events": queued})
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, deliveries, stores, webhooks
 from proativo.edge import REFUSAL_SCHEMA, answer_refusals, json_answer
+from proativo.openapi import with_other_routes
 from proativo.settings import WebhookSettings
 
 settings = WebhookSettings.from_env()
@@ -154,7 +155,7 @@ def openapi() -> Response[dict[str, Any]]:
         "description": "The carrier's scans for one tracking code, exactly as signed",
         "content": {"application/json": {"schema": push}},
     }
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=schema)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=with_other_routes(schema))
 
 
 answer_refusals(app, metrics, "Webhook")

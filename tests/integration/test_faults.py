@@ -146,3 +146,21 @@ def test_what_reached_a_dlq_is_redriven_once_when_the_cause_is_gone(
     harness.stack.jump(HOUR)
     assert _messages(harness) == ["cart_abandoned_1"]
     assert harness.ses_sent() == 1
+
+
+def test_a_parcel_check_that_reached_its_dlq_is_redriven_once(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ship(harness, "AA123456785BR", "on_time")
+    _fault(harness, "function:TrackerFunction", "crash", times=1000)
+    days(harness, 1)
+    stuck = harness.queue_depth("TrackingDLQ")
+    assert stuck >= 1 and notices(harness) == []
+    harness.stack.faults.clear()
+    assert _redrive(harness, capsys, "TrackingDLQ", "TrackingQueue") == {"moved": stuck, "left": 0}
+    days(harness, 3)
+    assert [(c, t) for c, t, _ in notices(harness)] == [
+        ("email", "parcel_out_for_delivery"),
+        ("sms", "parcel_out_for_delivery"),
+        ("email", "order_delivered"),
+    ]

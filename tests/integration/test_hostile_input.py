@@ -265,3 +265,46 @@ def test_a_failing_outbox_is_reported_and_the_stack_goes_on(harness: Harness) ->
     harness.stack.jump(HOUR + 300)  # the clock goes on: the reminder is sent and still reaches the outbox
     assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]
     assert harness.stack.incidents and "No space left on device" in harness.stack.incidents[-1]
+
+
+# 10. Personal data has an end
+
+
+def test_a_relayed_delivery_keeps_its_key_and_not_the_customer(harness: Harness) -> None:
+    body = cart("e1", "2026-11-24T11:55:00Z", id="c-1", email="maria@example.com", phone="+5511987654321")
+    assert harness.post(body, headers={"x-proativo-delivery": "d-1"}).status == 202
+    deliveries = harness.stack.client("dynamodb").scan(TableName=harness.stack.physical["DeliveriesTable"])["Items"]
+    assert [d["id"]["S"] for d in deliveries] == ["demo:generic:d-1"]
+    assert "maria@example.com" not in json.dumps(deliveries) and "98765" not in json.dumps(deliveries)
+    # The key still makes a redelivery a duplicate.
+    again = harness.post(body, headers={"x-proativo-delivery": "d-1"})
+    assert (again.status, again.body["status"]) == (200, "duplicate")
+
+
+def test_an_unsubscribe_that_cannot_be_recorded_never_says_it_was(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import urlsplit
+
+    from botocore.exceptions import ClientError
+
+    harness.post(cart("e1", "2026-11-24T11:55:00Z"))
+    harness.stack.jump(HOUR + 300)
+    raw = raw_mime(ses_backends[ACCOUNT][REGION].sent_messages[-1])
+    link = str(email.message_from_string(raw, policy=policy.default)["List-Unsubscribe"]).strip("<>")
+    links_app = harness.stack.modules["LinksFunction"]
+
+    def throttled(*args: Any, **kwargs: Any) -> bool:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+
+    monkeypatch.setattr(links_app.deliveries, "record", throttled)
+    parts = urlsplit(link)
+    status, _, page = harness.stack.http("POST", parts.path, {}, b"List-Unsubscribe=One-Click", parts.query)
+    assert status == 503
+    assert "não vai mais receber" not in page.decode()
+    monkeypatch.undo()
+    status, _, page = harness.stack.http("POST", parts.path, {}, b"List-Unsubscribe=One-Click", parts.query)
+    harness.stack.drain()
+    assert status == 200 and "não vai mais receber" in page.decode()
+    (consent,) = harness.items("c-1", "CONSENT#")
+    assert consent["granted"] is False

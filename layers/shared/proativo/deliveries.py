@@ -58,6 +58,17 @@ def record(
     )
 
 
+def forget_events(dynamodb: "DynamoDBClient", table_name: str, key: str) -> None:
+    """Drop a relayed delivery's events (they carry contact details) and keep its key, which is what deduplicates a
+    redelivery for the rest of the week: personal data stays in this table only until it is queued."""
+    dynamodb.update_item(
+        TableName=table_name,
+        Key={"id": {"S": key}},
+        UpdateExpression="REMOVE events",
+        ConditionExpression="attribute_exists(id)",
+    )
+
+
 def from_stream(record: Mapping[str, Any]) -> Delivery | None:
     """The delivery a stream record announces (None for anything but a new delivery: TTL removals, say)."""
     if record.get("eventName") != "INSERT":

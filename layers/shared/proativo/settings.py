@@ -95,6 +95,7 @@ class RelaySettings(CoreSettings):
 
     events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
     tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
+    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
 
 
 class StatsSettings(CoreSettings):

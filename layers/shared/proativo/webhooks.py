@@ -101,8 +101,12 @@ def _parsed(
 
 
 def _delivery_id(platform: Platform, headers: Mapping[str, str], body: bytes) -> str:
-    """The platform's delivery id, when it is one we can key on (printable, bounded); '' otherwise."""
-    delivery = platform.delivery_id(headers, body)
+    """The platform's delivery id, checked (see `checked_delivery`)."""
+    return checked_delivery(platform.delivery_id(headers, body))
+
+
+def checked_delivery(delivery: str) -> str:
+    """A delivery id we can key on: printable, at most 200 characters (it becomes part of a DynamoDB key)."""
     if len(delivery) > 200 or not delivery.isprintable():
         raise InvalidPayload("delivery id must be printable and at most 200 characters", field="delivery id")
     return delivery
@@ -148,6 +152,6 @@ def receive_carrier_push(
     GenericPlatform().verify(lowered, body, secret_of(store_id, carrier_secret_name(carrier)), now, tolerance_seconds)
     push = parse_push(body)
     message = json.dumps({"store_id": store_id, "carrier": carrier, "push": push.model_dump(mode="json")})
-    delivery = lowered.get("x-proativo-delivery") or push.id
+    delivery = checked_delivery(lowered.get("x-proativo-delivery") or push.id)
     key = f"{store_id}:carrier-{carrier}:{delivery}"
     return Delivery(key=key, events=(message,), event_types=("CarrierPush",), queue="tracking")

@@ -11,9 +11,10 @@ the generic platform (`X-Proativo-Timestamp`, `X-Proativo-Signature`), in this f
 
 import json
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.errors import InvalidPayload
+from proativo.events import Instant, Text
 from proativo.platforms.base import invalid_from
 from proativo.tracking.status import Scan, Status, TrackingResult
 
@@ -24,11 +25,11 @@ class PushedScan(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     status: Status
-    substatus: str | None = Field(default=None, max_length=40)
-    code: str = Field(default="", max_length=40, description="the carrier's own event code")
-    description: str = Field(default="", max_length=300)
-    location: str | None = Field(default=None, max_length=120)
-    at: AwareDatetime
+    substatus: Text | None = Field(default=None, max_length=40)
+    code: Text = Field(default="", max_length=40, description="the carrier's own event code")
+    description: Text = Field(default="", max_length=300)
+    location: Text | None = Field(default=None, max_length=120)
+    at: Instant
 
 
 class CarrierPush(BaseModel):
@@ -36,10 +37,10 @@ class CarrierPush(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
-    id: str = Field(min_length=1, max_length=128)
-    tracking_code: str = Field(min_length=4, max_length=64)
+    id: Text = Field(min_length=1, max_length=128)
+    tracking_code: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     scans: tuple[PushedScan, ...] = Field(min_length=1, max_length=200)
-    estimated_delivery: AwareDatetime | None = None
+    estimated_delivery: Instant | None = None
 
     def result(self) -> TrackingResult:
         """The push as a tracking result, scans oldest first."""

@@ -1,0 +1,57 @@
+"""The README's retention table and runbook say what the template and the code do: how many receives before a DLQ,
+how long a DLQ keeps a message, how long deliveries, the event log and message records live."""
+
+import re
+from typing import Any
+
+import yaml
+
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _template() -> dict[str, Any]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    found: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+    resources: dict[str, Any] = found["Resources"]
+    return resources
+
+
+def _row(first_cell: str) -> str:
+    (row,) = [line for line in README.splitlines() if line.startswith(f"| {first_cell} |")]
+    return row
+
+
+def test_each_queue_sends_to_its_dlq_after_the_receives_the_readme_says() -> None:
+    resources = _template()
+    for queue in ("EventsQueue", "SendQueue", "TrackingQueue"):
+        receives = resources[queue]["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+        dlq = queue.replace("Queue", "DLQ")
+        days = resources[dlq]["Properties"]["MessageRetentionPeriod"] // 86400
+        row = _row(f"`{queue}` / `{dlq}`")
+        assert re.search(rf"fails? {receives} times", row), (row, receives)
+        assert f"{days} days" in row, (row, days)
+        runbook = _row(f"`{dlq}` not empty")
+        assert f"failed {receives} times" in runbook, (runbook, receives)
+
+
+def test_the_tables_and_logs_keep_data_as_long_as_the_readme_says() -> None:
+    from proativo.customers import EVENT_LOG_RETENTION
+    from proativo.deliveries import RETENTION_SECONDS
+    from proativo.sequences.items import MESSAGE_RETENTION
+
+    assert f"the key alone {RETENTION_SECONDS // 86400} days" in _row("`DeliveriesTable`")
+    customers = _row("`Table`, the customer's partitions")
+    assert f"event log {EVENT_LOG_RETENTION.days} days" in customers
+    assert f"messages {MESSAGE_RETENTION.days // 365} years" in customers
+    resources = _template()
+    parameters = yaml.safe_load(
+        re.sub(r"!\w+", "", (ROOT / "template.yaml").read_text(encoding="utf-8")).split("\nResources:")[0]
+    )["Parameters"]
+    assert f"`LogRetentionDays` ({parameters['LogRetentionDays']['Default']})" in _row("CloudWatch Logs")
+    for table in ("Table", "IdempotencyTable", "DeliveriesTable"):
+        assert resources[table]["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
