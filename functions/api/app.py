@@ -14,9 +14,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import aws, clock, privacy, reports, stores
 from proativo.edge import answer_refusals, json_answer
-from proativo.errors import InvalidPayload
+from proativo.errors import InvalidPayload, NotFound
 from proativo.settings import ApiSettings
 from proativo.storeapi import verify_request
+from proativo.stores import STORE_ID
 
 settings = ApiSettings.from_env()
 logger = Logger()
@@ -27,6 +28,8 @@ app = APIGatewayHttpResolver()
 
 def _authorize(store_id: str) -> None:
     """Raise unless the request is the store's own (the edge answers 401, 404 or 503)."""
+    if not STORE_ID.match(store_id):
+        raise NotFound(f"unknown store '{store_id}'")
     event = app.current_event
     query = event.raw_query_string
     verify_request(

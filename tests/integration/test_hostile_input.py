@@ -13,7 +13,7 @@ from moto.ses.models import ses_backends
 
 from infra.local.moto_patches import raw_mime
 from infra.local.samples import raw_body
-from infra.local.stack import ACCOUNT, REGION
+from infra.local.stack import ACCOUNT, DEMO_SECRET, REGION
 from tests.conftest import EVENTS, Harness, cart, generic, order
 
 HOUR = 3600
@@ -308,3 +308,13 @@ def test_an_unsubscribe_that_cannot_be_recorded_never_says_it_was(
     assert status == 200 and "não vai mais receber" in page.decode()
     (consent,) = harness.items("c-1", "CONSENT#")
     assert consent["granted"] is False
+
+
+def test_a_store_id_ssm_cannot_name_is_an_unknown_store_not_an_outage(harness: Harness) -> None:
+    from proativo.storeapi import sign_request
+
+    for store in ("Loja..Demo", "a" * 300, "demo_1"):
+        path = f"/stores/{store}/customers/c-1"
+        headers = sign_request(DEMO_SECRET, "GET", path, harness.stack.clock.now())
+        status, _, out = harness.stack.http("GET", path, headers, b"")
+        assert status == 404, (store[:20], status, out)

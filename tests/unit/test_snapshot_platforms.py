@@ -153,3 +153,40 @@ def test_topics_we_do_not_handle_are_ignored() -> None:
 def test_every_platform_sample_has_a_file(tmp_path: Path) -> None:
     for platform in PLATFORMS:
         assert list((EVENTS / "webhooks" / platform).glob("*.json")), platform
+
+
+@pytest.mark.parametrize(
+    ("platform", "name", "change", "field"),
+    [
+        ("shopify", "orders-fulfilled", {"line_items": "camiseta"}, "line_items"),
+        (
+            "shopify",
+            "orders-fulfilled",
+            {"line_items": [{"title": "Meia", "quantity": "dez", "price": "1"}]},
+            "items.0.quantity",
+        ),
+        ("shopify", "orders-fulfilled", {"fulfillments": {"id": 1}}, "fulfillments"),
+        ("shopify", "orders-fulfilled", {"total_price": [1]}, "total_price"),
+        ("woocommerce", "order-updated-shipped", {"meta_data": [1, 2]}, "meta_data"),
+        (
+            "woocommerce",
+            "order-updated-shipped",
+            {"line_items": [{"name": "x", "quantity": 10**30, "price": "1"}]},
+            "items.0.quantity",
+        ),
+    ],
+)
+def test_a_mistyped_field_is_named(platform: str, name: str, change: dict, field: str) -> None:
+    headers, body = sample(platform, name)
+    mutated = json.dumps({**json.loads(body), **change}).encode()
+    with pytest.raises(InvalidPayload) as refused:
+        PLATFORMS[platform].parse(headers, mutated, "demo", NOW)
+    assert refused.value.field == field
+
+
+def test_tracking_numbers_sent_as_one_string_are_one_parcel() -> None:
+    headers, body = sample("shopify", "orders-fulfilled")
+    order = json.loads(body)
+    order["fulfillments"][0]["tracking_numbers"] = "AA123456785BR"
+    found = PLATFORMS["shopify"].parse(headers, json.dumps(order).encode(), "demo", NOW) or []
+    assert [getattr(e, "tracking_code", None) for e in found if e.type == "OrderShipped"] == ["AA123456785BR"]

@@ -4,6 +4,7 @@ Secrets are read through Powertools Parameters with a cache, and are only ever l
 path, so one store's credentials can never verify another store's traffic.
 """
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+STORE_ID = re.compile(STORE_ID_PATTERN)
 
 
 class StoreProfile(BaseModel):
@@ -65,7 +67,12 @@ def missing_or_unavailable(exc: Exception, missing: str) -> NotFound | Unavailab
     could not answer now (throttled, timed out: Unavailable, so the caller retries rather than hear "unknown").
     Powertools wraps the SDK's error, which stays the wrapper's context."""
     cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, ClientError) and error_code(cause) in ("ParameterNotFound", "ParameterVersionNotFound"):
+    # A name SSM refuses to read (ValidationException) names no parameter either.
+    if isinstance(cause, ClientError) and error_code(cause) in (
+        "ParameterNotFound",
+        "ParameterVersionNotFound",
+        "ValidationException",
+    ):
         return NotFound(missing)
     return Unavailable(f"the store's settings could not be read now ({type(cause or exc).__name__}); retry")
 

@@ -14,9 +14,8 @@ from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge
 from proativo.events import Event, ResourceChanged, dump_event, taken_by_receipt
 from proativo.platforms import PLATFORMS, Platform
 from proativo.platforms.base import invalid_from
-from proativo.stores import STORE_ID_PATTERN
+from proativo.stores import STORE_ID as _STORE_ID
 
-_STORE_ID = re.compile(STORE_ID_PATTERN)
 logger = Logger(child=True)
 # One delivery is one item of the deliveries table (400 KB at most) and its events are queue messages: bounded.
 MAX_EVENTS = 100

@@ -22,6 +22,7 @@ from proativo.platforms.snapshots import (
     json_object,
     money,
     obj,
+    objects,
     payment_method,
 )
 
@@ -123,10 +124,10 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
             {
                 "sku": p.get("sku") or None,
                 "name": p.get("name") or "item",
-                "quantity": int(p.get("quantity") or 1),
+                "quantity": p.get("quantity") or 1,
                 "unit_price": money(p.get("price", "0"), "products.price"),
             }
-            for p in order.get("products") or []
+            for p in objects(order.get("products"), "products")
         ],
     )
     details = obj(order.get("payment_details"))

@@ -18,12 +18,15 @@ from proativo.platforms.snapshots import (
     Facts,
     carrier_slug,
     customer_id,
+    full_name,
     header,
     instant,
     json_object,
     money,
     obj,
+    objects,
     payment_method,
+    strings,
 )
 
 ORDER_TOPICS = {
@@ -48,11 +51,11 @@ def _consent(value: Any) -> bool | None:
 def _customer(payload: dict[str, Any]) -> dict[str, Any] | None:
     raw = obj(payload.get("customer"))
     email = payload.get("email") or raw.get("email") or payload.get("contact_email")
-    phone = payload.get("phone") or raw.get("phone") or (payload.get("billing_address") or {}).get("phone")
+    phone = payload.get("phone") or raw.get("phone") or obj(payload.get("billing_address")).get("phone")
     key = customer_id(email, phone, raw.get("id"))
     if key is None:
         return None
-    name = " ".join(p for p in (raw.get("first_name"), raw.get("last_name")) if p) or None
+    name = full_name(raw.get("first_name"), raw.get("last_name"))
     email_consent = _consent(raw.get("email_marketing_consent"))
     if email_consent is None and "buyer_accepts_marketing" in payload:
         email_consent = bool(payload["buyer_accepts_marketing"])
@@ -73,10 +76,10 @@ def _items(payload: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "sku": line.get("sku") or None,
             "name": line.get("title") or line.get("name") or "item",
-            "quantity": int(line.get("quantity") or 1),
+            "quantity": line.get("quantity") or 1,
             "unit_price": money(line.get("price", "0"), "line_items.price"),
         }
-        for line in payload.get("line_items") or []
+        for line in objects(payload.get("line_items"), "line_items")
     ]
 
 
@@ -138,11 +141,11 @@ def _order(payload: dict[str, Any], store_id: str) -> list[Event]:
     if status in ("paid", "partially_refunded", "refunded", "partially_paid"):
         paid_at = instant(payload.get("processed_at") or payload.get("updated_at"), "processed_at")
         facts.add("OrderPaid", f"order:{payload['id']}:paid", max(paid_at, created), order_id=order_id, total=total)
-    for fulfillment in payload.get("fulfillments") or []:
+    for fulfillment in objects(payload.get("fulfillments"), "fulfillments"):
         if fulfillment.get("status") not in (None, "success"):
             continue
-        codes = fulfillment.get("tracking_numbers") or [fulfillment.get("tracking_number")]
-        urls = fulfillment.get("tracking_urls") or [fulfillment.get("tracking_url")]
+        codes = strings(fulfillment.get("tracking_numbers") or fulfillment.get("tracking_number"))
+        urls = strings(fulfillment.get("tracking_urls") or fulfillment.get("tracking_url"))
         shipped_at = instant(fulfillment.get("created_at") or payload.get("updated_at"), "fulfillments.created_at")
         for n, code in enumerate(c for c in codes if c):
             facts.add(

@@ -38,6 +38,26 @@ def obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def objects(value: Any, field: str) -> list[dict[str, Any]]:
+    """A list of JSON objects (none when the platform sent null), or a 400 naming the field."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InvalidPayload("must be a list of objects", field=field)
+    return value
+
+
+def strings(value: Any) -> list[str]:
+    """One string or a list of them (platforms send either), as strings; anything else is none."""
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool) and str(v)]
+
+
+def full_name(*parts: Any) -> str | None:
+    """The name parts that are text, joined."""
+    return " ".join(str(p) for p in parts if isinstance(p, str) and p) or None
+
+
 def money(value: Any, field: str) -> Decimal:
     """A non-negative amount from a platform's string or number."""
     try:
@@ -62,8 +82,14 @@ def instant(value: Any, field: str, assume_utc: bool = False) -> datetime:
     return parsed
 
 
-def customer_id(email: str | None, phone: str | None, platform_id: Any) -> str | None:
-    """Customers are keyed by e-mail when known, so a guest checkout and the order that follows are one customer."""
+def customer_id(email: Any, phone: Any, platform_id: Any, where: str = "") -> str | None:
+    """Customers are keyed by e-mail when known, so a guest checkout and the order that follows are one customer.
+    `where`: the prefix of the contact fields in the platform's payload (for a refusal naming them)."""
+    for name, value in (("email", email), ("phone", phone)):
+        if value not in (None, "") and not isinstance(value, str):
+            raise InvalidPayload("must be a string", field=f"{where}{name}")
+    if not isinstance(platform_id, str | int | None) or isinstance(platform_id, bool):
+        platform_id = None
     if email:
         return customer_id_for_email(email)
     if phone:

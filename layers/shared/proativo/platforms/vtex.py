@@ -19,10 +19,12 @@ from proativo.platforms.snapshots import (
     Facts,
     carrier_slug,
     customer_id,
+    full_name,
     get_json,
     instant,
     json_object,
     obj,
+    objects,
     payment_method,
 )
 
@@ -119,10 +121,10 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
     profile = obj(order.get("clientProfileData"))
     # VTEX hands out a relay address (…@ct.vtex.com.br) that forwards to the shopper: it is their e-mail for us.
     email, phone = profile.get("email"), profile.get("phone")
-    key = customer_id(email, phone, profile.get("userProfileId"))
+    key = customer_id(email, phone, profile.get("userProfileId"), where="clientProfileData.")
     if key is None:
         return []
-    name = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p) or None
+    name = full_name(profile.get("firstName"), profile.get("lastName"))
     customer = {k: v for k, v in {"id": key, "email": email, "phone": phone, "name": name}.items() if v}
     oid = str(order["orderId"])
     created = _vtex_instant(order.get("creationDate"), "creationDate")
@@ -140,16 +142,16 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
             {
                 "sku": i.get("refId") or None,
                 "name": i.get("name") or "item",
-                "quantity": int(i.get("quantity") or 1),
+                "quantity": i.get("quantity") or 1,
                 "unit_price": _cents(i.get("sellingPrice") or i.get("price")),
             }
-            for i in order.get("items") or []
+            for i in objects(order.get("items"), "items")
         ],
     )
     systems = [
         str(p.get("paymentSystemName", ""))
-        for t in obj(order.get("paymentData")).get("transactions") or []
-        for p in obj(t).get("payments") or []
+        for t in objects(obj(order.get("paymentData")).get("transactions"), "paymentData.transactions")
+        for p in objects(t.get("payments"), "paymentData.transactions.payments")
     ]
     method = payment_method(systems)
     status = str(order.get("status", ""))
@@ -165,8 +167,8 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
     if status in PAID_STATES or order.get("authorizedDate"):
         paid = _vtex_instant(order.get("authorizedDate") or order.get("lastChange"), "authorizedDate")
         facts.add("OrderPaid", f"order:{oid}:paid", paid, order_id=oid, total=total)
-    for package in obj(order.get("packageAttachment")).get("packages") or []:
-        code = obj(package).get("trackingNumber")
+    for package in objects(obj(order.get("packageAttachment")).get("packages"), "packageAttachment.packages"):
+        code = package.get("trackingNumber")
         if code:
             shipped = _vtex_instant(package.get("issuanceDate") or order.get("lastChange"), "packages.issuanceDate")
             facts.add(

@@ -20,10 +20,13 @@ from proativo.platforms.snapshots import (
     Facts,
     carrier_slug,
     customer_id,
+    full_name,
     header,
     instant,
     json_object,
     money,
+    obj,
+    objects,
     payment_method,
 )
 
@@ -39,19 +42,19 @@ def is_ping(headers: Mapping[str, str], body: bytes) -> bool:
 
 
 def _meta(order: dict[str, Any], key: str) -> Any:
-    for entry in order.get("meta_data") or []:
-        if isinstance(entry, dict) and entry.get("key") == key:
+    for entry in objects(order.get("meta_data"), "meta_data"):
+        if entry.get("key") == key:
             return entry.get("value")
     return None
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any] | None:
-    billing = order.get("billing") or {}
+    billing = obj(order.get("billing"))
     email, phone = billing.get("email") or None, billing.get("phone") or None
-    key = customer_id(email, phone, order.get("customer_id"))
+    key = customer_id(email, phone, order.get("customer_id"), where="billing.")
     if key is None:
         return None
-    name = " ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p) or None
+    name = full_name(billing.get("first_name"), billing.get("last_name"))
     customer = {"id": key, "email": email, "phone": phone, "name": name}
     return {k: v for k, v in customer.items() if v is not None}
 
@@ -59,7 +62,8 @@ def _customer(order: dict[str, Any]) -> dict[str, Any] | None:
 def _shipments(order: dict[str, Any]) -> list[tuple[str, str, str | None, str | None]]:
     """(carrier, code, url, shipped date) of every tracking code the order's meta carries."""
     found = []
-    for item in _meta(order, "_wc_shipment_tracking_items") or []:
+    tracking = _meta(order, "_wc_shipment_tracking_items")
+    for item in tracking if isinstance(tracking, list) else []:
         if isinstance(item, dict) and item.get("tracking_number"):
             provider = item.get("custom_tracking_provider") or item.get("tracking_provider")
             found.append(
@@ -101,10 +105,10 @@ def _order(order: dict[str, Any], store_id: str) -> list[Event]:
             {
                 "sku": line.get("sku") or None,
                 "name": line.get("name") or "item",
-                "quantity": int(line.get("quantity") or 1),
+                "quantity": line.get("quantity") or 1,
                 "unit_price": money(line.get("price", "0"), "line_items.price"),
             }
-            for line in order.get("line_items") or []
+            for line in objects(order.get("line_items"), "line_items")
         ],
     )
     method = payment_method([str(order.get("payment_method", "")), str(order.get("payment_method_title", ""))])
