@@ -57,7 +57,7 @@ browser:
 	  else echo "Chromium not found and not installable here: the browser test will skip (install chromium to run it)"; fi; }
 
 test: lint browser
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto
 
 demo: venv
 	$(BIN)/python -m infra.local demo --out demo-output

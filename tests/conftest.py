@@ -19,6 +19,18 @@ T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 WHERE = ["--table", "proativo-local-Table", "--stage", "local"]
 
 
+def template() -> dict[str, Any]:
+    """template.yaml as data (CloudFormation's short-form tags such as `!Ref` read as None)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    found: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+    return found
+
+
 @dataclass
 class Answer:
     """An HTTP answer from the stack."""
@@ -152,7 +164,13 @@ def order(event_id: str, at: str, order_id: str = "o-1", cart_id: str = "cart-1"
     )
 
 
+# Modules whose one fixture (the demo day, a `make serve` process, a served stack) is minutes of work. Collected
+# first, they land together in one worker's first share of the suite; collected last (alphabetical order puts
+# tests/local at the end), xdist handed their tests out one by one and both workers built the same fixture at once.
+FIRST = ("tests/local/test_demo.py", "tests/local/test_commands.py", "tests/local/test_openapi.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The demo day first: two minutes of work behind one module fixture, started in a fresh worker beside the rest
-    of the suite (`--dist loadgroup` keeps its tests together) instead of alone at the end."""
-    items.sort(key=lambda item: not item.nodeid.startswith("tests/local/test_demo.py"))
+    """The modules with a heavy module fixture first (see FIRST)."""
+    rank = {path: n for n, path in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(FIRST)))

@@ -12,9 +12,6 @@ from infra.local.outbox import Outbox
 from infra.local.template import load_template
 from infra.local.timeline import Timeline
 
-# One worker runs the whole module: its fixture replays the day once.
-pytestmark = pytest.mark.xdist_group("demo")
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Timeline, Outbox]:

@@ -4,20 +4,13 @@ how long a DLQ keeps a message, how long deliveries, the event log and message r
 import re
 from typing import Any
 
-import yaml
-
-from tests.conftest import ROOT
+from tests.conftest import ROOT, template
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _template() -> dict[str, Any]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    found: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
-    resources: dict[str, Any] = found["Resources"]
+    resources: dict[str, Any] = template()["Resources"]
     return resources
 
 
@@ -49,9 +42,7 @@ def test_the_tables_and_logs_keep_data_as_long_as_the_readme_says() -> None:
     assert f"event log {EVENT_LOG_RETENTION.days} days" in customers
     assert f"messages {MESSAGE_RETENTION.days // 365} years" in customers
     resources = _template()
-    parameters = yaml.safe_load(
-        re.sub(r"!\w+", "", (ROOT / "template.yaml").read_text(encoding="utf-8")).split("\nResources:")[0]
-    )["Parameters"]
+    parameters = template()["Parameters"]
     assert f"`LogRetentionDays` ({parameters['LogRetentionDays']['Default']})" in _row("CloudWatch Logs")
     for table in ("Table", "IdempotencyTable", "DeliveriesTable"):
         assert resources[table]["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
