@@ -23,9 +23,6 @@ metrics = Metrics(namespace="Proativo")
 app = APIGatewayHttpResolver(enable_validation=True)
 
 
-_json = json_answer
-
-
 def _secret(store_id: str, platform: str) -> str:
     return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
 
@@ -38,7 +35,6 @@ _ANSWER = {
         "reason": {"type": "string"},
     },
 }
-_REFUSAL = REFUSAL_SCHEMA
 
 
 def _doc(description: str, schema: dict[str, Any]) -> OpenAPIResponse:
@@ -54,11 +50,11 @@ def _doc(description: str, schema: dict[str, Any]) -> OpenAPIResponse:
     responses={
         202: _doc("accepted: events queued", _ANSWER),
         200: _doc("duplicate delivery, or nothing to do (topic not handled, handshake)", _ANSWER),
-        400: _doc("invalid payload: the field and the reason", _REFUSAL),
-        401: _doc("missing or wrong signature", _REFUSAL),
-        404: _doc("unknown platform or store", _REFUSAL),
-        413: _doc("body over 256 KB, or more events than one delivery holds", _REFUSAL),
-        503: _doc("a dependency is unavailable for now: retry", _REFUSAL),
+        400: _doc("invalid payload: the field and the reason", REFUSAL_SCHEMA),
+        401: _doc("missing or wrong signature", REFUSAL_SCHEMA),
+        404: _doc("unknown platform or store", REFUSAL_SCHEMA),
+        413: _doc("body over 256 KB, or more events than one delivery holds", REFUSAL_SCHEMA),
+        503: _doc("a dependency is unavailable for now: retry", REFUSAL_SCHEMA),
     },
 )
 def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
@@ -76,7 +72,7 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     )
     if isinstance(delivery, webhooks.Ignored):
         metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
-        return _json(200, {"status": "ignored", "reason": delivery.reason})
+        return json_answer(200, {"status": "ignored", "reason": delivery.reason})
     return _record(delivery, store_id, now, "EventsReceived", fallback_key=f"{store_id}:{platform}")
 
 
@@ -89,11 +85,11 @@ def receive(platform: str, store_id: str) -> Response[dict[str, Any]]:
     responses={
         202: _doc("accepted: scans queued for tracking", _ANSWER),
         200: _doc("duplicate delivery", _ANSWER),
-        400: _doc("invalid payload: the field and the reason", _REFUSAL),
-        401: _doc("missing or wrong signature", _REFUSAL),
-        404: _doc("unknown carrier or store", _REFUSAL),
-        413: _doc("body over 256 KB", _REFUSAL),
-        503: _doc("a dependency is unavailable for now: retry", _REFUSAL),
+        400: _doc("invalid payload: the field and the reason", REFUSAL_SCHEMA),
+        401: _doc("missing or wrong signature", REFUSAL_SCHEMA),
+        404: _doc("unknown carrier or store", REFUSAL_SCHEMA),
+        413: _doc("body over 256 KB", REFUSAL_SCHEMA),
+        503: _doc("a dependency is unavailable for now: retry", REFUSAL_SCHEMA),
     },
 )
 def receive_carrier(carrier: str, store_id: str) -> Response[dict[str, Any]]:
@@ -127,11 +123,11 @@ def _record(
     table = settings.deliveries_table_name
     if not deliveries.record(aws.dynamodb(), table, key, store_id, delivery.events, now, delivery.queue):
         metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
-        return _json(200, {"status": "duplicate", "events": 0})
+        return json_answer(200, {"status": "duplicate", "events": 0})
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(delivery.events))
     # The API access log already has every request, and the metric the count: the event types are for debugging.
     logger.debug("webhook accepted", extra={"event_types": delivery.event_types})
-    return _json(202, {"status": "accepted", "events": len(delivery.events)})
+    return json_answer(202, {"status": "accepted", "events": len(delivery.events)})
 
 
 @app.get("/openapi.json", summary="This API's OpenAPI description", tags=["meta"], include_in_schema=False)

@@ -308,8 +308,8 @@ def _contact(pk: str, event: Event, at: str, state: CustomerState, writes: Write
 def _consent(pk: str, event: ConsentChanged, at: str, now: datetime, state: CustomerState, writes: Writes) -> None:
     sk = f"CONSENT#{event.channel}#{event.purpose}"
     current = state.get(sk)
-    # A stored statement dated after now came from a clock that lied (the door refuses those today): it never
-    # outlives a withdrawal made now.
+    # A stored statement dated after now came from a clock that lied (the door now moves such deliveries back to
+    # their receipt; older data may still hold one): it never outlives a withdrawal made now.
     if current is not None and min(str(current.get("at")), as_utc(now)) >= at:
         return
     writes.put(
