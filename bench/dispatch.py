@@ -47,7 +47,7 @@ def measure(idle: int = 100_000, due: int = 500) -> dict[str, float]:
             for item in _steps(idle, now + timedelta(days=1), "idle", shards) + _steps(due, now, "due", shards):
                 batch.put_item(Item=item)
         loaded = time.perf_counter() - started
-        from proativo.dispatch import query_due
+        from proativo.sequences.dispatch import query_due
 
         started = time.perf_counter()
         found = query_due(table, "send", shards, now, limit=10 * due)

@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def _parcel(i: int, due_at: datetime, shards: int, prefix: str) -> dict[str, Any]:
-    from proativo import keys
+    from proativo.aws import keys
     from proativo.tracking import parcel_sk
 
     pk, sk = keys.customer_pk(DEMO_STORE, f"{prefix}-{i}"), parcel_sk("correios", f"BE{i:08d}0BR")

@@ -86,7 +86,7 @@ class Harness:
 
     def items(self, customer_id: str, prefix: str = "", store: str = "demo") -> list[dict[str, Any]]:
         """Every item of a customer's partition whose sort key starts with `prefix` (`EVENT#`: their event log's)."""
-        from proativo import keys
+        from proativo.aws import keys
 
         pk = (keys.event_log_pk if prefix.startswith("EVENT#") else keys.customer_pk)(store, customer_id)
         if prefix:

@@ -1,4 +1,4 @@
-"""The store's API, signed with the store's secret (see `proativo.storeapi`):
+"""The store's API, signed with the store's secret (see `proativo.edge.storeapi`):
 
 - GET /stores/{store_id}/customers/{customer_id}: everything held about the customer (LGPD access request);
 - DELETE /stores/{store_id}/customers/{customer_id}: erase it (LGPD deletion request);
@@ -12,11 +12,13 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, privacy, reports, stores
-from proativo.edge import answer_refusals, json_answer
+from proativo import aws, clock, stores
+from proativo.customers import privacy
+from proativo.edge.refusals import answer_refusals, json_answer
+from proativo.edge.storeapi import verify_request
 from proativo.errors import InvalidPayload, NotFound
+from proativo.reporting import reports
 from proativo.settings import ApiSettings
-from proativo.storeapi import verify_request
 from proativo.stores import STORE_ID
 
 settings = ApiSettings.from_env()

@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo import metrics as business
+from proativo.aws import metrics as business
+from proativo.aws.idempotency import once
 from proativo.events import ResourceChanged, parse_message, taken_by_receipt
-from proativo.idempotency import once
 from proativo.sequences.engine import Enrol, describe
 from proativo.settings import EventsSettings
 

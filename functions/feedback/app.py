@@ -6,9 +6,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, feedback, queues
-from proativo import metrics as business
+from proativo import aws, clock
+from proativo.aws import metrics as business
+from proativo.aws import queues
 from proativo.events import dump_event
+from proativo.intake import feedback
 from proativo.settings import FeedbackSettings
 
 settings = FeedbackSettings.from_env()

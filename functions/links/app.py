@@ -1,4 +1,4 @@
-"""The links customers click in our messages, signed by us (`proativo.links`): no login, nothing to forge.
+"""The links customers click in our messages, signed by us (`proativo.messaging.links`): no login, nothing to forge.
 
 - GET /links/survey?t=<token>&score=<0-10>: the customer answers the satisfaction survey with one click.
 - GET /links/unsubscribe?t=<token>: a page that confirms (a GET changes nothing: mail scanners fetch links);
@@ -20,10 +20,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from proativo import aws, clock, deliveries, links
-from proativo import metrics as business
+from proativo import aws, clock
+from proativo.aws import metrics as business
 from proativo.errors import Unauthorized
 from proativo.events import ConsentChanged, Customer, SurveyAnswered, dump_event
+from proativo.intake import deliveries
+from proativo.messaging import links
 from proativo.settings import LinksSettings
 
 settings = LinksSettings.from_env()

@@ -11,7 +11,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from proativo import aws, deliveries, queues
+from proativo import aws
+from proativo.aws import queues
+from proativo.intake import deliveries
 from proativo.settings import RelaySettings
 
 settings = RelaySettings.from_env()

@@ -8,7 +8,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, event_source
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, stats
+from proativo import aws, clock
+from proativo.reporting import stats
 from proativo.settings import StatsSettings
 
 settings = StatsSettings.from_env()

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo import metrics as business
+from proativo.aws import metrics as business
 from proativo.settings import TrackingSettings
 from proativo.tracking import ParcelBatch
 from proativo.tracking.push import CarrierPushMessage

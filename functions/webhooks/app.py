@@ -11,9 +11,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from proativo import aws, clock, deliveries, stores, webhooks
-from proativo.edge import REFUSAL_SCHEMA, answer_refusals, json_answer
-from proativo.openapi import with_other_routes
+from proativo import aws, clock, stores
+from proativo.edge.openapi import with_other_routes
+from proativo.edge.refusals import REFUSAL_SCHEMA, answer_refusals, json_answer
+from proativo.intake import deliveries, webhooks
 from proativo.settings import WebhookSettings
 
 settings = WebhookSettings.from_env()

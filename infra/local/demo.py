@@ -107,7 +107,8 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
         finally:
             server.shutdown()
         # The store's report of the replayed period, from the counters the functions wrote as they worked.
-        from proativo import aws, reports
+        from proativo import aws
+        from proativo.reporting import reports
 
         until_at = datetime.fromisoformat(scenario.get("follow_up", {}).get("until", scenario["end"]))
         figures = reports.report(

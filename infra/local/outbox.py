@@ -62,7 +62,8 @@ class Outbox:
         records = invocation.event.get("Records") if isinstance(invocation.event, dict) else None
         if not records or records[0].get("eventSourceARN") != self.stack.arns.get("SendQueue"):
             return
-        from proativo import aws, keys
+        from proativo import aws
+        from proativo.aws import keys
 
         table = aws.table(self.stack.physical["Table"])
         for record in records:

@@ -693,9 +693,9 @@ class LocalStack:
     def seed_demo_store(self) -> None:
         """The store `demo`, whose webhook secret for every platform is `demo-secret`."""
         from proativo import aws, stores
+        from proativo.intake.webhooks import carrier_secret_name
         from proativo.platforms import PLATFORMS
         from proativo.tracking.carriers import credentials_name
-        from proativo.webhooks import carrier_secret_name
 
         prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))
         for platform in PLATFORMS:

@@ -240,7 +240,7 @@ def test_ssm_throttled_is_503_not_unknown_store(harness: Harness, monkeypatch: p
 
 def test_dynamodb_throttled_while_recording_is_503(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
-    from proativo import deliveries
+    from proativo.intake import deliveries
 
     def throttled(*args: Any, **kwargs: Any) -> bool:
         raise ClientError(
@@ -311,7 +311,7 @@ def test_an_unsubscribe_that_cannot_be_recorded_never_says_it_was(
 
 
 def test_a_store_id_ssm_cannot_name_is_an_unknown_store_not_an_outage(harness: Harness) -> None:
-    from proativo.storeapi import sign_request
+    from proativo.edge.storeapi import sign_request
 
     for store in ("Loja..Demo", "a" * 300, "demo_1"):
         path = f"/stores/{store}/customers/c-1"

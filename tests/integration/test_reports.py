@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from proativo.cli import main as cli
-from proativo.storeapi import sign_request
+from proativo.edge.storeapi import sign_request
 
 from infra.local.stack import DEMO_SECRET
 from tests.conftest import WHERE, Harness, cart, generic, order

@@ -12,7 +12,7 @@ from tests.conftest import EVENTS, Harness, cart, order
 
 def _request_of_first_step(harness: Harness) -> dict:
     (step,) = [s for s in harness.items("c-1", "STEP#") if s["index"] == 0]
-    from proativo.dispatch import send_request_of
+    from proativo.sequences.dispatch import send_request_of
 
     return send_request_of(step)
 

@@ -121,7 +121,7 @@ def test_an_accepted_delivery_is_recorded_before_the_answer(harness: Harness) ->
 
 
 def test_a_relay_that_cannot_queue_retries_and_loses_nothing(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from proativo import queues
+    from proativo.aws import queues
 
     relay = harness.stack.modules["RelayFunction"]
     real, calls = queues.enqueue_events, []

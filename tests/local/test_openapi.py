@@ -97,9 +97,9 @@ def test_every_route_of_the_template_is_described(served: Served) -> None:
 
 def _signed(served: Served, case: Any, platform: str) -> tuple[str, str, dict[str, str], bytes]:
     """The request a legitimate caller of `case`'s route would send: right store, signed, a valid link token."""
-    from proativo import links
+    from proativo.edge.storeapi import sign_request
+    from proativo.messaging import links
     from proativo.platforms import PLATFORMS
-    from proativo.storeapi import sign_request
 
     now = served.stack.clock.now()
     path = case.path

@@ -1,6 +1,6 @@
 """Who may be contacted: opt-out respected everywhere, opt-in required for SMS and WhatsApp."""
 
-from proativo.consent import may_contact
+from proativo.customers.consent import may_contact
 
 
 def test_email_marketing_is_allowed_unless_refused() -> None:

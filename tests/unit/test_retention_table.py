@@ -33,8 +33,8 @@ def test_each_queue_sends_to_its_dlq_after_the_receives_the_readme_says() -> Non
 
 
 def test_the_tables_and_logs_keep_data_as_long_as_the_readme_says() -> None:
-    from proativo.customers import EVENT_LOG_RETENTION
-    from proativo.deliveries import RETENTION_SECONDS
+    from proativo.customers.profile import EVENT_LOG_RETENTION
+    from proativo.intake.deliveries import RETENTION_SECONDS
     from proativo.sequences.items import MESSAGE_RETENTION
 
     assert f"the key alone {RETENTION_SECONDS // 86400} days" in _row("`DeliveriesTable`")

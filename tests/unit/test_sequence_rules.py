@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from proativo import links
+from proativo.aws.writes import Writes
 from proativo.errors import Unauthorized
 from proativo.events import CartUpdated, Customer, OrderDelivered, SurveyAnswered
+from proativo.messaging import links
 from proativo.messaging.timing import cap_until, quiet_until
 from proativo.sequences.engine import CustomerFacts, Enrol, Exit, decide, exits, without
 from proativo.sequences.flows import Step, default_flows
-from proativo.writes import Writes
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ANA = Customer(id="c-ana", email="ana@example.com")
@@ -157,7 +157,7 @@ def test_writes_to_one_item_become_one_operation_and_counters_add_up() -> None:
 
 
 def test_a_low_score_case_carries_a_whatsapp_link_with_the_first_words_written() -> None:
-    from proativo.customers import _agent_whatsapp_link
+    from proativo.customers.profile import _agent_whatsapp_link
 
     base = {"event_id": "x", "store_id": "s", "source": "t", "customer": ANA, "occurred_at": T0, "order_id": "5003"}
     low = SurveyAnswered(score=4, **base)

@@ -151,7 +151,7 @@ def cmd_whatsapp_credentials(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_tracking_policy(args: argparse.Namespace) -> dict[str, Any]:
     from pydantic import ValidationError
 
-    from proativo import keys
+    from proativo.aws import keys
     from proativo.tracking.detection import TrackingPolicy
     from proativo.tracking.policy import POLICY_FIELD
 
@@ -288,7 +288,7 @@ def cmd_coupons_add(args: argparse.Namespace) -> dict[str, Any]:
     import csv
     from pathlib import Path
 
-    from proativo.coupons import Coupons
+    from proativo.messaging.coupons import Coupons
 
     with Path(args.file).open(newline="", encoding="utf-8") as handle:
         codes = [row[0] for row in csv.reader(handle) if row and row[0].strip() and row[0].strip().lower() != "code"]
@@ -303,7 +303,7 @@ def cmd_coupons_add(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_coupons_count(args: argparse.Namespace) -> dict[str, Any]:
-    from proativo.coupons import Coupons
+    from proativo.messaging.coupons import Coupons
 
     coupons = Coupons(boto3.resource("dynamodb").Table(_target(args).table))
     return {"store_id": args.store_id, "pool": args.pool, "free": coupons.free_count(args.store_id, args.pool)}
@@ -311,8 +311,7 @@ def cmd_coupons_count(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_cases_list(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The store's open follow-up cases (a low satisfaction score), oldest first."""
-    from proativo import keys
-    from proativo.aws import query_items
+    from proativo.aws import keys, query_items
 
     table = boto3.resource("dynamodb").Table(_target(args).table)
     pk = f"{keys.store_pk(args.store_id)}#CASES"
@@ -325,7 +324,7 @@ def cmd_import_dnc(args: argparse.Namespace) -> dict[str, Any]:
     import csv
     from pathlib import Path
 
-    from proativo.consent import import_dnc
+    from proativo.customers.consent import import_dnc
 
     with Path(args.file).open(newline="", encoding="utf-8") as handle:
         entries = [row[0] for row in csv.reader(handle) if row and row[0].strip().lower() not in ("", "phone", "email")]
@@ -372,7 +371,7 @@ def cmd_report(args: argparse.Namespace) -> str:
     from datetime import date
     from pathlib import Path
 
-    from proativo import reports
+    from proativo.reporting import reports
 
     table = boto3.resource("dynamodb").Table(_target(args).table)
     figures = reports.report(table, args.store_id, date.fromisoformat(args.since), date.fromisoformat(args.until))
@@ -385,7 +384,7 @@ def cmd_report(args: argparse.Namespace) -> str:
 
 def cmd_redrive(args: argparse.Namespace) -> dict[str, Any]:
     """Send a DLQ's messages back to their queue (after the cause is fixed)."""
-    from proativo.redrive import SOURCES, redrive
+    from proativo.aws.redrive import SOURCES, redrive
 
     if args.stack:
         cloudformation = boto3.client("cloudformation")
@@ -406,7 +405,7 @@ def cmd_redrive(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
-    from proativo import privacy
+    from proativo.customers import privacy
 
     return privacy.export(boto3.resource("dynamodb").Table(_target(args).table), args.store_id, args.customer_id)
 
@@ -414,7 +413,7 @@ def cmd_customer_export(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_customer_erase(args: argparse.Namespace) -> dict[str, Any]:
     from datetime import UTC, datetime
 
-    from proativo import privacy
+    from proativo.customers import privacy
 
     table = boto3.resource("dynamodb").Table(_target(args).table)
     erased = privacy.erase(table, args.store_id, args.customer_id, datetime.now(UTC))

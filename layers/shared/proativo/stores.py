@@ -12,8 +12,7 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from proativo import keys
-from proativo.aws import error_code
+from proativo.aws import error_code, keys
 from proativo.clock import as_utc
 from proativo.errors import NotFound, Unavailable
 

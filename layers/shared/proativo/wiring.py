@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from proativo import aws
 
 if TYPE_CHECKING:
-    from proativo.dispatch import Dispatcher, TrackingFanOut
+    from proativo.intake.processing import EventProcessor
     from proativo.messaging.sender import Sender
     from proativo.platforms.readback import ReadBack
-    from proativo.processing import EventProcessor
+    from proativo.sequences.dispatch import Dispatcher, TrackingFanOut
     from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
     from proativo.tracking import Tracker
 
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 @cache
 def event_processor(settings: "EventsSettings") -> "EventProcessor":
     """The event processor for these settings."""
-    from proativo.customers import CustomerRepository
-    from proativo.processing import EventProcessor
+    from proativo.customers.profile import CustomerRepository
+    from proativo.intake.processing import EventProcessor
     from proativo.sequences.overrides import FlowCache
     from proativo.sequences.store import SequenceStore
     from proativo.tracking import ParcelRegistry
@@ -50,7 +50,7 @@ def readback(settings: "EventsSettings") -> "ReadBack":
 @cache
 def dispatcher(settings: "DispatcherSettings") -> "Dispatcher":
     """The dispatcher for these settings."""
-    from proativo.dispatch import Dispatcher
+    from proativo.sequences.dispatch import Dispatcher
 
     return Dispatcher(aws.table(settings.table_name), aws.sqs(), settings.send_queue_url, settings.due_shards)
 
@@ -60,7 +60,8 @@ def sender(settings: "SenderSettings") -> "Sender":
     """The sender for these settings, with every channel we can reach."""
     import httpx
 
-    from proativo import links, stores
+    from proativo import stores
+    from proativo.messaging import links
     from proativo.messaging.channels import SesEmail, SnsSms
     from proativo.messaging.sender import Sender
     from proativo.messaging.store_templates import StoreTemplates
@@ -89,7 +90,7 @@ def sender(settings: "SenderSettings") -> "Sender":
 @cache
 def tracking_fan_out(settings: "TrackingSettings") -> "TrackingFanOut":
     """The tracking schedule's fan-out for these settings."""
-    from proativo.dispatch import TrackingFanOut
+    from proativo.sequences.dispatch import TrackingFanOut
 
     return TrackingFanOut(aws.table(settings.table_name), aws.sqs(), settings.tracking_queue_url, settings.due_shards)
 
@@ -98,7 +99,7 @@ def tracking_fan_out(settings: "TrackingSettings") -> "TrackingFanOut":
 def tracker(settings: "TrackingSettings") -> "Tracker":
     """The carrier checker for these settings: carriers with each store's own credentials, announcements to the
     events queue."""
-    from proativo import queues
+    from proativo.aws import queues
     from proativo.events import Event, dump_event
     from proativo.tracking import ParcelRegistry, Tracker
     from proativo.tracking.carriers import CarrierDirectory

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from proativo import keys, stats
-from proativo.aws import error_code, written
+from proativo.aws import error_code, keys, written
 from proativo.clock import as_utc, parse_utc
-from proativo.consent import e164, may_contact, on_dnc_list
-from proativo.coupons import Coupons, PoolEmpty
+from proativo.customers.consent import e164, may_contact, on_dnc_list
 from proativo.errors import ChannelRefused, NotFound, RetryableSendError, Unavailable
 from proativo.events import plain_text, web_url
-from proativo.links import LinkSigner
 from proativo.messaging.channels import Channel, Outgoing
+from proativo.messaging.coupons import Coupons, PoolEmpty
+from proativo.messaging.links import LinkSigner
 from proativo.messaging.templates import render, resolve_locale
 from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
+from proativo.reporting import stats
 from proativo.sequences.items import MESSAGE_RETENTION, enrolment_sk, step_sk
 from proativo.stores import StoreProfile, get_profile
 

@@ -18,8 +18,7 @@ from jinja2 import TemplateError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from proativo import keys
-from proativo.aws import query_items
+from proativo.aws import keys, query_items
 from proativo.clock import as_utc
 from proativo.messaging.templates import LOCALES, make_environment, render
 

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from proativo import keys
-from proativo.aws import error_code
+from proativo.aws import error_code, keys
 from proativo.clock import as_utc, parse_utc
 from proativo.ids import content_id
 

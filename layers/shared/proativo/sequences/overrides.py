@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys
+from proativo.aws import keys
 from proativo.clock import as_utc
 from proativo.sequences.flows import Flow, FlowError, default_flows, merge, missing_templates, parse_flows
 

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from proativo import keys
+from proativo.aws import keys
+from proativo.aws.writes import Writes
 from proativo.clock import as_utc, parse_utc
 from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart, schedule
 from proativo.sequences.flows import Step
 from proativo.sequences.items import enrolment_sk, step_item, step_sk
-from proativo.writes import Writes
 
 
 def enrolment_from_item(item: dict[str, Any]) -> Enrolment:

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from proativo import keys
-from proativo.aws import written
+from proativo.aws import keys, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import Customer, Event, OrderDelivered, OrderShipped, ParcelException, ParcelScanned
 

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from proativo import keys
-from proativo.aws import written
+from proativo.aws import keys, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import ClaimUpdated, Customer, Event
 from proativo.tracking.scorecard import counters, destination_state, scope

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys
+from proativo.aws import keys
 from proativo.tracking.detection import TrackingPolicy
 
 if TYPE_CHECKING:

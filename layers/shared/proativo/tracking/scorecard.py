@@ -1,8 +1,8 @@
 """The carrier scorecard: how each carrier does per destination state, counted once per parcel when its journey
 ends (delivered, returned, expired, or lost), and per claim when it moves. Counters are written in the same
 transaction as the fact they count, by day (for reports) and by month (for the alert), never computed by scanning:
-unlike the per-event counters (see `proativo.stats`), these change once per parcel journey, and the alert must read
-the month's count the moment it changes.
+unlike the per-event counters (see `proativo.reporting.stats`), these change once per parcel journey, and the alert
+must read the month's count the moment it changes.
 
 A carrier whose incidents (late, lost, damaged, returned) reach the store's threshold in a month, over enough
 parcels, raises one alert per carrier, state and month: recurring problems are red alerts.
@@ -13,8 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys, stats
+from proativo.aws import keys
 from proativo.clock import as_utc
+from proativo.reporting import stats
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

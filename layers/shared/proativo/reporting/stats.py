@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from proativo import keys
-from proativo.aws import failed_conditions
+from proativo.aws import failed_conditions, keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

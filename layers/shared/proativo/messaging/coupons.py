@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from proativo import keys
-from proativo.aws import written
+from proativo.aws import keys, written
 from proativo.clock import as_utc
 
 if TYPE_CHECKING:

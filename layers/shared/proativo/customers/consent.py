@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys
+from proativo.aws import keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys
-from proativo.aws import query_items
+from proativo.aws import keys, query_items
+from proativo.aws.writes import Writes
 from proativo.clock import as_utc, parse_utc
-from proativo.consent import PLATFORM_CONSENT_FLAGS
+from proativo.customers.consent import PLATFORM_CONSENT_FLAGS
 from proativo.events import (
     CartUpdated,
     ConsentChanged,
@@ -31,7 +31,6 @@ from proativo.events import (
     SurveyAnswered,
 )
 from proativo.sequences.engine import CustomerFacts
-from proativo.writes import Writes
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -267,7 +266,7 @@ def _survey(pk: str, event: SurveyAnswered, at: str, state: CustomerState, write
 
 def _agent_whatsapp_link(profile: dict[str, Any], event: SurveyAnswered) -> str | None:
     """A click-to-send link for the agent who follows a low score up (None without a usable phone)."""
-    from proativo.consent import e164
+    from proativo.customers.consent import e164
     from proativo.messaging.whatsapp import click_to_send
 
     locale = str(profile.get("locale") or "pt-BR")

@@ -16,8 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys
-from proativo.aws import query_items
+from proativo.aws import keys, query_items
 from proativo.clock import as_utc
 
 if TYPE_CHECKING:

@@ -13,8 +13,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from proativo import keys
-from proativo.aws import query_items
+from proativo.aws import keys, query_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

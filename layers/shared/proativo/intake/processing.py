@@ -12,8 +12,10 @@ from typing import Literal
 from botocore.exceptions import ClientError
 
 from proativo.aws import failed_conditions
+from proativo.aws.writes import Writes
 from proativo.clock import as_utc
-from proativo.customers import (
+from proativo.customers.privacy import ERASED_SK
+from proativo.customers.profile import (
     CustomerRepository,
     answered_before,
     fold,
@@ -21,13 +23,11 @@ from proativo.customers import (
     record_payment_recovery,
 )
 from proativo.events import Event, OrderPaid, OrderPlaced, OrderShipped, ParcelResolved, SurveyAnswered
-from proativo.privacy import ERASED_SK
 from proativo.sequences.attribution import Attribution, attribute, attribute_payment
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
 from proativo.sequences.store import SequenceStore, enrolments_of
 from proativo.tracking import ParcelRegistry
-from proativo.writes import Writes
 
 
 @dataclass(frozen=True)

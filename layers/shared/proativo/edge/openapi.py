@@ -4,7 +4,7 @@ described here, next to the refusal table they answer with, and `GET /openapi.js
 
 from typing import Any
 
-from proativo.edge import REFUSAL_SCHEMA
+from proativo.edge.refusals import REFUSAL_SCHEMA
 
 _SIGNED = [
     {

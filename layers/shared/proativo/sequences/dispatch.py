@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws import written
+from proativo.aws.queues import send_each
 from proativo.clock import as_utc
-from proativo.queues import send_each
 from proativo.sequences.items import MESSAGE_RETENTION, cancel_step, enrolment_sk, next_step_item
 
 if TYPE_CHECKING:

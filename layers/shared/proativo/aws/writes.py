@@ -4,8 +4,8 @@ Writers add puts, revisions, updates and counter increments. A revision rewrites
 concurrency: the put holds only if the item's `rev` is still the one read), so several writers of one item merge
 into one put; updates of the same item merge into one (a transaction may touch an item once). Counter increments
 of the same day and scope add up and ride on the first put, the event's log entry: the stats function adds them to
-the counters from the table's stream (`proativo.stats`). Each writer's condition keeps its own placeholders, so
-merged conditions never collide.
+the counters from the table's stream (`proativo.reporting.stats`). Each writer's condition keeps its own
+placeholders, so merged conditions never collide.
 """
 
 import re
@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from proativo import stats
+from proativo.reporting import stats
 
 _PLACEHOLDER = re.compile(r"([#:])([A-Za-z_][A-Za-z0-9_]*)")
 
