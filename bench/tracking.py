@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 def _parcel(i: int, due_at: datetime, shards: int, prefix: str) -> dict[str, Any]:
     from proativo.aws import keys
-    from proativo.tracking import parcel_sk
+    from proativo.tracking.model import parcel_sk
 
     pk, sk = keys.customer_pk(DEMO_STORE, f"{prefix}-{i}"), parcel_sk("correios", f"BE{i:08d}0BR")
     return {
@@ -47,9 +47,9 @@ def wall(parcels: int = 2000, latency: float = 0.05, concurrency: int = 5) -> di
     with LocalStack(start=NOW, log_level="ERROR") as stack:
         from proativo import aws, wiring
         from proativo.settings import TrackingSettings
-        from proativo.tracking import ParcelRef
         from proativo.tracking.correios import Correios, CorreiosCredentials
         from proativo.tracking.limits import Limits
+        from proativo.tracking.model import ParcelRef
 
         with stack.running_as("TrackerFunction"):
             settings = TrackingSettings.from_env()

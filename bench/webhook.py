@@ -35,7 +35,7 @@ def _body(n: int) -> bytes:
 
 def measure(requests: int = 200, rounds: int = 5) -> dict[str, float]:
     """Per-request milliseconds of both handlers and their ratio."""
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     warnings.filterwarnings("ignore", message="No application metrics")

@@ -58,7 +58,7 @@ class Harness:
         drain: bool = True,
     ) -> Answer:
         """POST a webhook, signed with `secret` at the stack's current time unless `signed` is False."""
-        from proativo.platforms import PLATFORMS
+        from proativo.platforms.registry import PLATFORMS
 
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         sent = {"content-type": "application/json", **(headers or {})}

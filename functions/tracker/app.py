@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.aws import metrics as business
 from proativo.settings import TrackingSettings
-from proativo.tracking import ParcelBatch
+from proativo.tracking.model import ParcelBatch
 from proativo.tracking.push import CarrierPushMessage
 
 settings = TrackingSettings.from_env()

@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_post(args: argparse.Namespace) -> int:
     """POST a webhook sample to a running `make serve`, signed now (the stack's clock) with the demo secret."""
     import httpx
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     from infra.local.samples import raw_body, webhook_platform
     from infra.local.stack import DEMO_SECRET

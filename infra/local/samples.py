@@ -36,7 +36,7 @@ def webhook_platform(event: dict[str, Any]) -> str | None:
 
 def sign_events(root: Path = EVENTS) -> list[Path]:
     """Recompute the signature headers of every webhook sample with the demo secret at its request time."""
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     changed = []
     for path in sorted(root.rglob("*.json")):

@@ -694,7 +694,7 @@ class LocalStack:
         """The store `demo`, whose webhook secret for every platform is `demo-secret`."""
         from proativo import aws, stores
         from proativo.intake.webhooks import carrier_secret_name
-        from proativo.platforms import PLATFORMS
+        from proativo.platforms.registry import PLATFORMS
         from proativo.tracking.carriers import credentials_name
 
         prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))

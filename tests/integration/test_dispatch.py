@@ -21,7 +21,7 @@ def test_the_dispatcher_reads_only_the_steps_due(harness: Harness) -> None:
 
 
 def test_one_bad_record_fails_alone_and_the_rest_of_the_batch_is_applied(harness: Harness) -> None:
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     good = PLATFORMS["generic"].parse({}, json.dumps(cart("e1", "2026-11-24T12:00:00Z")).encode(), "demo", T0)[0]
     messages = [

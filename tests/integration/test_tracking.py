@@ -147,7 +147,7 @@ def test_a_carrier_without_credentials_keeps_the_parcel_for_later(harness: Harne
 
 def push(harness: Harness, code: str, *scans: dict, delivery: str = "p-1", secret: str = DEMO_SECRET) -> int:
     """POST a carrier push to the local stack's route, signed like the generic platform."""
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     body = json.dumps({"id": delivery, "tracking_code": code, "scans": list(scans)}).encode()
     headers = {
@@ -205,7 +205,7 @@ def test_a_pushing_carrier_gone_quiet_is_judged_by_the_clock(harness: Harness) -
 def test_a_bad_push_is_refused_with_its_field_and_nothing_is_kept(
     harness: Harness, body: bytes, status: int, field: str
 ) -> None:
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     headers = {
         "content-type": "application/json",
@@ -220,7 +220,7 @@ def test_a_push_signed_with_another_secret_or_for_an_unknown_carrier_is_refused(
     scan = {"status": "in_transit", "at": "2026-11-24T09:30:00-03:00"}
     assert push(harness, "EX-555", scan, secret="not-the-secret") == 401
     body = b'{"id": "x", "tracking_code": "EX-555", "scans": [{"status": "in_transit", "at": "2026-11-24T09:30:00Z"}]}'
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     headers = PLATFORMS["generic"].sign_headers("demo-secret", body, harness.stack.clock.now())
     assert harness.stack.http("POST", "/webhooks/carrier/nobody/demo", headers, body)[0] == 404

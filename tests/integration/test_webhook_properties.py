@@ -19,7 +19,7 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from proativo.cli import main as cli
-from proativo.platforms import PLATFORMS
+from proativo.platforms.registry import PLATFORMS
 
 from infra.local.samples import raw_body
 from infra.local.stack import DEMO_SECRET

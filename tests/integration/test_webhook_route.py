@@ -62,7 +62,7 @@ def test_a_store_secret_on_another_store_url_is_refused(harness: Harness) -> Non
 
 
 def test_a_tampered_body_is_refused(harness: Harness) -> None:
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     body = json.dumps(cart("e1", "2026-11-24T11:55:00Z")).encode()
     headers = PLATFORMS["generic"].sign_headers("demo-secret", body, harness.stack.clock.now())
@@ -71,7 +71,7 @@ def test_a_tampered_body_is_refused(harness: Harness) -> None:
 
 
 def test_a_replayed_request_is_refused(harness: Harness) -> None:
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     body = json.dumps(cart("e1", "2026-11-24T11:55:00Z")).encode()
     headers = PLATFORMS["generic"].sign_headers("demo-secret", body, harness.stack.clock.now())

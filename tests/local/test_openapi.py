@@ -99,7 +99,7 @@ def _signed(served: Served, case: Any, platform: str) -> tuple[str, str, dict[st
     """The request a legitimate caller of `case`'s route would send: right store, signed, a valid link token."""
     from proativo.edge.storeapi import sign_request
     from proativo.messaging import links
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     now = served.stack.clock.now()
     path = case.path
@@ -139,7 +139,7 @@ def _signed(served: Served, case: Any, platform: str) -> tuple[str, str, dict[st
 
 
 def test_signed_requests_to_every_route_never_get_a_5xx(served: Served) -> None:
-    from proativo.platforms import PLATFORMS
+    from proativo.platforms.registry import PLATFORMS
 
     api = schemathesis.openapi.from_url(f"{served.url}/openapi.json")
     reached: dict[str, set[int]] = {}

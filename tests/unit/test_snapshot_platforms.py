@@ -8,7 +8,7 @@ import pytest
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, ResourceChanged
 from proativo.ids import customer_id_for_email
-from proativo.platforms import PLATFORMS
+from proativo.platforms.registry import PLATFORMS
 
 from infra.local.samples import raw_body
 from tests.conftest import EVENTS

@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 
 from proativo import clock, stores
-from proativo.platforms import PLATFORMS
+from proativo.platforms.registry import PLATFORMS
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from proativo.platforms.readback import ReadBack
     from proativo.sequences.dispatch import Dispatcher, TrackingFanOut
     from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
-    from proativo.tracking import Tracker
+    from proativo.tracking.tracker import Tracker
 
 
 @cache
@@ -26,7 +26,7 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
     from proativo.intake.processing import EventProcessor
     from proativo.sequences.overrides import FlowCache
     from proativo.sequences.store import SequenceStore
-    from proativo.tracking import ParcelRegistry
+    from proativo.tracking.registry import ParcelRegistry
 
     table = aws.table(settings.table_name)
     return EventProcessor(
@@ -101,10 +101,11 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
     events queue."""
     from proativo.aws import queues
     from proativo.events import Event, dump_event
-    from proativo.tracking import ParcelRegistry, Tracker
     from proativo.tracking.carriers import CarrierDirectory
     from proativo.tracking.claims import ClaimBook
     from proativo.tracking.policy import PolicyCache
+    from proativo.tracking.registry import ParcelRegistry
+    from proativo.tracking.tracker import Tracker
 
     table = aws.table(settings.table_name)
 

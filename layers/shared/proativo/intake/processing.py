@@ -27,7 +27,7 @@ from proativo.sequences.attribution import Attribution, attribute, attribute_pay
 from proativo.sequences.engine import Decision, decide
 from proativo.sequences.flows import Flow
 from proativo.sequences.store import SequenceStore, enrolments_of
-from proativo.tracking import ParcelRegistry
+from proativo.tracking.registry import ParcelRegistry
 
 
 @dataclass(frozen=True)

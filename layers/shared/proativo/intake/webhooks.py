@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge
 from proativo.events import Event, ResourceChanged, dump_event, taken_by_receipt
-from proativo.platforms import PLATFORMS, Platform
-from proativo.platforms.base import invalid_from
+from proativo.platforms.base import Platform, invalid_from
+from proativo.platforms.registry import PLATFORMS
 from proativo.stores import STORE_ID as _STORE_ID
 
 logger = Logger(child=True)

@@ -1,18 +1,7 @@
 """Platform adapters: each verifies its platform's signature and maps its payloads to canonical events.
 
-Adding a platform is one module here and one entry in PLATFORMS.
+base        the Platform protocol and the readers every adapter shares
+snapshots   turning a platform's order snapshot into the facts it shows
+registry    PLATFORMS, every adapter by name: adding a platform is one module here and one entry there
+readback    platforms that only notify: reading the resource back with the store's API credentials
 """
-
-from proativo.platforms.base import Platform
-from proativo.platforms.generic import GenericPlatform
-from proativo.platforms.nuvemshop import NuvemshopPlatform
-from proativo.platforms.shopify import ShopifyPlatform
-from proativo.platforms.vtex import VtexPlatform
-from proativo.platforms.woocommerce import WooCommercePlatform
-
-PLATFORMS: dict[str, Platform] = {
-    p.name: p
-    for p in (GenericPlatform(), ShopifyPlatform(), WooCommercePlatform(), NuvemshopPlatform(), VtexPlatform())
-}
-
-__all__ = ["PLATFORMS", "Platform"]

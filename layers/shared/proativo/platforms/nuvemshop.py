@@ -15,7 +15,6 @@ from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
-    carrier_slug,
     customer_id,
     get_json,
     instant,
@@ -25,6 +24,7 @@ from proativo.platforms.snapshots import (
     objects,
     payment_method,
 )
+from proativo.tracking.carriers import carrier_id
 
 if TYPE_CHECKING:
     import httpx  # the client is handed in: the webhook path never loads httpx
@@ -158,7 +158,7 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
             f"order:{oid}:shipped:{code}",
             instant(shipped_at, "shipped_at"),
             order_id=order_id,
-            carrier=carrier_slug(order.get("shipping_option") or order.get("shipping")),
+            carrier=carrier_id(order.get("shipping_option") or order.get("shipping")),
             tracking_code=str(code),
             tracking_url=order.get("shipping_tracking_url") or None,
         )

@@ -16,7 +16,6 @@ from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
-    carrier_slug,
     customer_id,
     full_name,
     header,
@@ -28,6 +27,7 @@ from proativo.platforms.snapshots import (
     payment_method,
     strings,
 )
+from proativo.tracking.carriers import carrier_id
 
 ORDER_TOPICS = {
     "orders/create",
@@ -153,7 +153,7 @@ def _order(payload: dict[str, Any], store_id: str) -> list[Event]:
                 f"order:{payload['id']}:shipped:{fulfillment.get('id')}:{code}",
                 shipped_at,
                 order_id=order_id,
-                carrier=carrier_slug(fulfillment.get("tracking_company")),
+                carrier=carrier_id(fulfillment.get("tracking_company")),
                 tracking_code=str(code),
                 tracking_url=urls[n] if n < len(urls) else None,
             )

@@ -107,15 +107,6 @@ def payment_method(names: list[str]) -> str | None:
     return None
 
 
-def carrier_slug(name: str | None) -> str:
-    """A carrier's name as our adapters know it ('Correios - SEDEX' -> 'correios')."""
-    text = (name or "").strip().lower()
-    if "correios" in text or "sedex" in text or text.startswith("pac"):
-        return "correios"
-    slug = "".join(c if c.isalnum() else "-" for c in text).strip("-")
-    return slug[:40] or "unknown"
-
-
 class Facts:
     """Collects the canonical events a snapshot shows, validating each and naming the failing field."""
 

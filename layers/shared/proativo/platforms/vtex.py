@@ -17,7 +17,6 @@ from proativo.platforms.base import same
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
-    carrier_slug,
     customer_id,
     full_name,
     get_json,
@@ -27,6 +26,7 @@ from proativo.platforms.snapshots import (
     objects,
     payment_method,
 )
+from proativo.tracking.carriers import carrier_id
 
 if TYPE_CHECKING:
     import httpx  # the client is handed in: the webhook path never loads httpx
@@ -176,7 +176,7 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
                 f"order:{oid}:shipped:{code}",
                 shipped,
                 order_id=oid,
-                carrier=carrier_slug(package.get("courier")),
+                carrier=carrier_id(package.get("courier")),
                 tracking_code=str(code),
                 tracking_url=package.get("trackingUrl") or None,
             )

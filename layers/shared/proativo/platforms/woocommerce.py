@@ -18,7 +18,6 @@ from proativo.platforms.base import BodySignedPlatform
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
-    carrier_slug,
     customer_id,
     full_name,
     header,
@@ -29,6 +28,7 @@ from proativo.platforms.snapshots import (
     objects,
     payment_method,
 )
+from proativo.tracking.carriers import carrier_id
 
 ORDER_TOPICS = {"order.created", "order.updated"}
 PING = re.compile(rb"^webhook_id=\d+$")
@@ -68,7 +68,7 @@ def _shipments(order: dict[str, Any]) -> list[tuple[str, str, str | None, str | 
             provider = item.get("custom_tracking_provider") or item.get("tracking_provider")
             found.append(
                 (
-                    carrier_slug(provider),
+                    carrier_id(provider),
                     str(item["tracking_number"]),
                     item.get("custom_tracking_link") or None,
                     str(item["date_shipped"]) if item.get("date_shipped") else None,

@@ -172,7 +172,7 @@ class Dispatcher:
         return False
 
 
-# The tracking queue's message (proativo.tracking.ParcelRef validates it on the other side).
+# The tracking queue's message (proativo.tracking.model.ParcelRef validates it on the other side).
 PARCEL_REF_FIELDS = ("store_id", "customer_id", "order_id", "carrier", "tracking_code")
 
 

@@ -1,15 +1,22 @@
-"""Which adapter tracks a store's parcels with a carrier: carriers by name, each store's own credentials from SSM
-(never another store's: a token is per contract), adapters kept per container so tokens are reused."""
+"""The carrier registry: one line per carrier plugin (its module declares the plugin beside its adapter), and what
+the rest of Proativo asks of it — which carrier a platform's carrier name means, whether a code can be right, a
+store's adapter built from its own credentials in SSM (never another store's: a token is per contract, and adapters
+are kept per container so tokens are reused), and the channel that files its claims.
 
-from collections.abc import Callable
+To add a carrier: write `proativo/tracking/<carrier>.py` with its adapter and a `PLUGIN`, and add it to `PLUGINS`.
+"""
+
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
-if TYPE_CHECKING:
-    from proativo.tracking import Carrier
-    from proativo.tracking.claims import ClaimChannel
+from proativo.tracking import correios
+from proativo.tracking.model import Carrier, CarrierPlugin, ClaimChannel
+
+PLUGINS: dict[str, CarrierPlugin] = {p.name: p for p in (correios.PLUGIN,)}
+# Claims go to the store's team when a carrier has no claims channel we speak.
+TEAM_TASK = "task"
 
 
 def credentials_name(prefix: str, store_id: str, carrier: str) -> str:
@@ -17,19 +24,31 @@ def credentials_name(prefix: str, store_id: str, carrier: str) -> str:
     return f"{prefix.rstrip('/')}/stores/{store_id}/carrier-credentials/{carrier}"
 
 
-def carrier_id(name: str) -> str:
-    """The adapter a platform's carrier name means ("Correios - SEDEX", "CORREIOS" → correios)."""
-    lowered = name.strip().lower()
-    return "correios" if lowered.startswith("correios") else lowered
+def carrier_id(name: str | None) -> str:
+    """The carrier a platform's carrier name means: the plugin one of whose aliases it contains or whose prefix it
+    starts with ("Correios - SEDEX", "PAC" → correios), else the name as a slug ("Total Express" → total-express)."""
+    text = (name or "").strip().lower()
+    for plugin in PLUGINS.values():
+        if any(a in text for a in plugin.aliases) or text.startswith(plugin.prefixes):
+            return plugin.name
+    slug = "".join(c if c.isalnum() else "-" for c in text).strip("-")
+    return slug[:40] or "unknown"
 
 
-def _correios(credentials: dict[str, Any]) -> "Carrier":
-    from proativo.tracking.correios import Correios, CorreiosCredentials
+def plugin(name: str) -> CarrierPlugin | None:
+    """The plugin of the carrier a name means (None: a carrier we have no plugin for)."""
+    return PLUGINS.get(carrier_id(name))
 
-    return Correios(CorreiosCredentials.model_validate(credentials))
+
+def code_is_valid(carrier: str, code: str) -> bool:
+    """Whether a carrier could know `code` (a mistyped code is kept off the tracking index for the store to fix)."""
+    found = plugin(carrier)
+    return found.valid_code(code) if found else bool(code.strip())
 
 
-BUILDERS: dict[str, Callable[[dict[str, Any]], "Carrier"]] = {"correios": _correios}
+def claims_channels() -> frozenset[str]:
+    """Every claims channel a carrier rule may name."""
+    return frozenset({TEAM_TASK} | {p.claims_channel for p in PLUGINS.values() if p.claims_channel})
 
 
 @dataclass
@@ -38,29 +57,31 @@ class CarrierDirectory:
 
     prefix: str
     cache_seconds: int = 300
-    _adapters: dict[tuple[str, str, str], "Carrier"] = field(default_factory=dict)
+    _adapters: dict[tuple[str, str, str], Carrier] = field(default_factory=dict)
 
-    def __call__(self, store_id: str, carrier: str) -> "Carrier | None":
-        name = carrier_id(carrier)
-        build = BUILDERS.get(name)
-        if build is None:
+    def __call__(self, store_id: str, carrier: str) -> Carrier | None:
+        found = plugin(carrier)
+        if found is None or found.build is None:
             return None
         try:
-            name_in_ssm = credentials_name(self.prefix, store_id, name)
-            found = parameters.get_parameter(name_in_ssm, decrypt=True, transform="json", max_age=self.cache_seconds)
+            name_in_ssm = credentials_name(self.prefix, store_id, found.name)
+            given = parameters.get_parameter(name_in_ssm, decrypt=True, transform="json", max_age=self.cache_seconds)
         except parameters.exceptions.GetParameterError:
             return None
-        if not isinstance(found, dict):
+        if not isinstance(given, dict):
             return None
         # Keyed by the credentials too: rotated credentials get a new adapter (and a new token).
-        key = (store_id, name, repr(sorted(found.items())))
+        key = (store_id, found.name, repr(sorted(given.items())))
         if key not in self._adapters:
-            self._adapters[key] = build(found)
+            self._adapters[key] = found.build(_credentials(found, given))
         return self._adapters[key]
 
-    def claims(self, store_id: str, carrier: str) -> "ClaimChannel | None":
+    def claims(self, store_id: str, carrier: str) -> ClaimChannel | None:
         """The channel that files claims with a carrier for a store (None: the store's team files them)."""
-        from proativo.tracking.correios import Correios, CorreiosClaims
+        found = plugin(carrier)
+        adapter = self(store_id, carrier) if found and found.claims else None
+        return found.claims(adapter) if found and found.claims and adapter else None
 
-        adapter = self(store_id, carrier)
-        return CorreiosClaims(adapter) if isinstance(adapter, Correios) else None
+
+def _credentials(found: CarrierPlugin, given: dict[str, Any]) -> Any:
+    return found.credentials.model_validate(given) if found.credentials else given

@@ -13,24 +13,22 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proativo.aws import keys, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import ClaimUpdated, Customer, Event
+from proativo.tracking.carriers import carrier_id, claims_channels
+from proativo.tracking.detection import ParcelState
+from proativo.tracking.model import ClaimChannel, ParcelRef
 from proativo.tracking.scorecard import counters, destination_state, scope
 
 if TYPE_CHECKING:
     import httpx
     from mypy_boto3_dynamodb.service_resource import Table
-
-    from proativo.tracking import ParcelRef
-    from proativo.tracking.detection import ParcelState
-
-Channel = Literal["correios_pi", "task"]
 
 
 class ClaimRules(BaseModel):
@@ -38,12 +36,19 @@ class ClaimRules(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
-    channel: Channel
+    channel: str
     kinds: tuple[str, ...]
     deadline_days: int = Field(ge=1)
     late_for_days: int = Field(ge=0)
     follow_up_every_hours: int = Field(ge=1)
     alert_days_before_deadline: int = Field(ge=1)
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, value: str) -> str:
+        if value not in claims_channels():
+            raise ValueError(f"no carrier plugin files claims through '{value}' (known: {sorted(claims_channels())})")
+        return value
 
 
 @cache
@@ -55,13 +60,11 @@ def all_rules() -> dict[str, ClaimRules]:
 
 def rules_for(carrier: str) -> ClaimRules:
     """The rules for a carrier (its own, or the default)."""
-    from proativo.tracking.carriers import carrier_id
-
     found = all_rules()
     return found.get(carrier_id(carrier), found["default"])
 
 
-def claimable(state: "ParcelState", rules: ClaimRules, now: datetime) -> str | None:
+def claimable(state: ParcelState, rules: ClaimRules, now: datetime) -> str | None:
     """The kind of trouble worth a claim now, if any: loss and damage at once, a delay once it is `late_for_days`
     old (carriers answer delay claims only past their own deadline)."""
     for kind in ("lost", "damaged"):
@@ -84,16 +87,6 @@ def claim_sk(carrier: str, tracking_code: str) -> str:
     return f"{carrier}#{tracking_code}"
 
 
-class ClaimChannel(Protocol):
-    """Opens and follows claims with one carrier."""
-
-    async def open(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any]: ...
-
-    async def answer(
-        self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime
-    ) -> dict[str, Any] | None: ...
-
-
 @dataclass(frozen=True)
 class ClaimBook:
     """The claims register: what is open, what is due, what the carrier answered."""
@@ -101,7 +94,7 @@ class ClaimBook:
     table: "Table"
     due_shards: int
 
-    def start(self, ref: "ParcelRef", state: "ParcelState", kind: str, rules: ClaimRules, now: datetime) -> bool:
+    def start(self, ref: ParcelRef, state: ParcelState, kind: str, rules: ClaimRules, now: datetime) -> bool:
         """Put a claim in the register to be opened now (once per parcel: a second kind of trouble on the same parcel
         belongs to the claim already made)."""
         pk, sk = register_pk(ref.store_id), claim_sk(ref.carrier, ref.tracking_code)

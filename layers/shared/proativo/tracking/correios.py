@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from proativo.tracking import s10
 from proativo.tracking.limits import Limits
+from proativo.tracking.model import CarrierPlugin
 from proativo.tracking.status import Scan, Status, TrackingResult
+
+if TYPE_CHECKING:
+    import httpx
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 TOKEN_PATH = "/token/v1/autentica/cartaopostagem"  # noqa: S105 - a URL path, not a secret
@@ -142,7 +146,7 @@ class Correios:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _token: tuple[str, datetime] | None = field(default=None, repr=False)
 
-    async def track(self, http: httpx.AsyncClient, codes: Iterable[str], now: datetime) -> dict[str, TrackingResult]:
+    async def track(self, http: "httpx.AsyncClient", codes: Iterable[str], now: datetime) -> dict[str, TrackingResult]:
         """Scans for each code, asking one batch after another (the tracker runs batches concurrently itself)."""
         wanted = sorted({c.upper() for c in codes})
         found: dict[str, TrackingResult] = {}
@@ -150,18 +154,18 @@ class Correios:
             found.update(await self.fetch(http, wanted[start : start + self.batch_size], now))
         return found
 
-    async def fetch(self, http: httpx.AsyncClient, codes: list[str], now: datetime) -> dict[str, TrackingResult]:
+    async def fetch(self, http: "httpx.AsyncClient", codes: list[str], now: datetime) -> dict[str, TrackingResult]:
         """One API Rastro request for up to `batch_size` codes; codes it says nothing of are absent."""
         params: Params = [("codigosObjetos", c.upper()) for c in codes]
         params.append(("resultado", "T"))
         return parse_objects(await self._get(http, OBJECTS_PATH, params, now))
 
-    async def _get(self, http: httpx.AsyncClient, path: str, params: Params, now: datetime) -> dict[str, Any]:
+    async def _get(self, http: "httpx.AsyncClient", path: str, params: Params, now: datetime) -> dict[str, Any]:
         return await self.request(http, "GET", path, now, params=params)
 
     async def request(
         self,
-        http: httpx.AsyncClient,
+        http: "httpx.AsyncClient",
         method: str,
         path: str,
         now: datetime,
@@ -196,7 +200,7 @@ class Correios:
         # The queue retries the record later.
         raise CarrierUnavailable(f"Correios kept refusing {path} after {self.max_attempts} attempts")
 
-    async def _bearer(self, http: httpx.AsyncClient, now: datetime) -> str:
+    async def _bearer(self, http: "httpx.AsyncClient", now: datetime) -> str:
         if self._token and self._token[1] - timedelta(minutes=5) > now:
             return self._token[0]
         answer = await http.post(
@@ -215,7 +219,7 @@ class Correios:
         return self._token[0]
 
 
-def _retry_after(answer: httpx.Response) -> float | None:
+def _retry_after(answer: "httpx.Response") -> float | None:
     value = answer.headers.get("retry-after", "")
     return float(value) if value.replace(".", "", 1).isdigit() else None
 
@@ -234,7 +238,7 @@ class CorreiosClaims:
 
     tracking: Correios
 
-    async def open(self, http: httpx.AsyncClient, claim: dict[str, Any], now: datetime) -> dict[str, Any]:
+    async def open(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any]:
         """File the claim; its protocol number."""
         body = {
             "codigoObjeto": str(claim["tracking_code"]).upper(),
@@ -245,7 +249,7 @@ class CorreiosClaims:
         answer = await self.tracking.request(http, "POST", PI_PATH, now, json=body)
         return {"protocol": str(answer["numeroPedido"])}
 
-    async def answer(self, http: httpx.AsyncClient, claim: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    async def answer(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         """The carrier's answer (None while it has not answered)."""
         found = await self.tracking.request(http, "GET", f"{PI_PATH}/{claim['protocol']}", now)
         return parse_pi_answer(found)
@@ -258,3 +262,16 @@ def parse_pi_answer(found: dict[str, Any]) -> dict[str, Any] | None:
     won = str(found.get("resultado", "")).upper() == "PROCEDENTE"
     amount = found.get("valorIndenizacao")
     return {"status": "won" if won else "lost", "amount": str(amount) if won and amount is not None else None}
+
+
+PLUGIN = CarrierPlugin(
+    name="correios",
+    aliases=("correios", "sedex"),
+    prefixes=("pac",),
+    valid_code=s10.is_valid,
+    credentials=CorreiosCredentials,
+    credentials_example='{"user", "access_code", "postage_card"}',
+    build=Correios,
+    claims_channel="correios_pi",
+    claims=CorreiosClaims,
+)

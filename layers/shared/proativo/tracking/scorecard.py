@@ -13,14 +13,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import keys
+from proativo.aws import keys, written
 from proativo.clock import as_utc
 from proativo.reporting import stats
+from proativo.tracking.carriers import carrier_id
+from proativo.tracking.detection import ParcelState, TrackingPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
-
-    from proativo.tracking.detection import ParcelState, TrackingPolicy
 
 INCIDENTS = ("late", "lost", "damaged", "returned")
 COUNTED = (*INCIDENTS, "stalled", "failed_attempt", "awaiting_pickup", "address_problem")
@@ -34,7 +34,6 @@ def destination_state(location: str | None) -> str:
 
 def scope(carrier: str, uf: str) -> str:
     """The counters' scope of a carrier and a destination state."""
-    from proativo.tracking.carriers import carrier_id
 
     return f"CARRIER#{carrier_id(carrier)}#{uf}"
 
@@ -54,7 +53,7 @@ def counters(
     ]
 
 
-def journey_counts(state: "ParcelState", delivered: bool) -> dict[str, int | Decimal]:
+def journey_counts(state: ParcelState, delivered: bool) -> dict[str, int | Decimal]:
     """What one finished parcel adds: itself, each kind of trouble it met, whether it came on time."""
     amounts: dict[str, int | Decimal] = {"parcels": 1}
     for kind in COUNTED:
@@ -82,9 +81,8 @@ class Alert:
         return self.incidents / self.parcels
 
 
-def check_alert(table: "Table", store_id: str, where: str, policy: "TrackingPolicy", now: datetime) -> Alert | None:
+def check_alert(table: "Table", store_id: str, where: str, policy: TrackingPolicy, now: datetime) -> Alert | None:
     """Raise the month's alert for a scope once, when its rate reaches the threshold over enough parcels."""
-    from proativo.aws import written
 
     found: dict[str, Any] = table.get_item(Key=month_key(store_id, now, where), ConsistentRead=True).get("Item") or {}
     parcels, incidents = int(found.get("parcels", 0)), int(found.get("incidents", 0))

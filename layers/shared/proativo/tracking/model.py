@@ -1,0 +1,103 @@
+"""The words every tracking module speaks, and nothing else: what a carrier adapter and a claims channel are, what a
+carrier plugin declares, which parcel a queue message names. A leaf: it imports no other tracking module but the
+status model and the limits, so the registry, the tracker, the claims and each carrier can all import it."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from proativo.tracking.limits import Limits
+from proativo.tracking.status import TrackingResult
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class Carrier(Protocol):
+    """A carrier adapter: asks about up to `batch_size` codes per request, within its `limits` (shared by every store's
+    adapter of the same carrier `name` in a worker); codes it has nothing on may be absent from the answer."""
+
+    name: str
+    batch_size: int
+    limits: Limits
+
+    async def fetch(self, http: "httpx.AsyncClient", codes: list[str], now: datetime) -> dict[str, TrackingResult]: ...
+
+
+class ClaimChannel(Protocol):
+    """Opens and follows claims with one carrier."""
+
+    async def open(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any]: ...
+
+    async def answer(
+        self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime
+    ) -> dict[str, Any] | None: ...
+
+
+def any_code(code: str) -> bool:
+    """A carrier that publishes no code format takes any code."""
+    return bool(code.strip())
+
+
+@dataclass(frozen=True)
+class CarrierPlugin:
+    """Everything Proativo knows of one carrier, declared beside its adapter and registered in one line
+    (`proativo.tracking.carriers`).
+
+    `aliases` are the words that mean this carrier in a platform's carrier name ("Correios - SEDEX"), matched
+    anywhere in it; `prefixes` only at its start ("PAC"). `valid_code` rejects a mistyped code before the carrier is
+    asked about it. `credentials` is the model of a store's contract (stored in SSM, `proativo stores
+    set-carrier-credentials`); `build` makes an adapter from it (no adapter: the carrier pushes, or is not polled);
+    `claims_channel` names the channel that files claims with it (`claims.yaml` says which carriers use it) and
+    `claims` makes that channel from the store's adapter."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    valid_code: Callable[[str], bool] = any_code
+    credentials: type[BaseModel] | None = None
+    credentials_example: str = ""
+    build: Callable[[Any], Carrier] | None = None
+    claims_channel: str | None = None
+    claims: Callable[[Any], ClaimChannel] | None = None
+
+
+def parcel_sk(carrier: str, tracking_code: str) -> str:
+    """Sort key of a parcel inside the customer's partition."""
+    return f"PARCEL#{carrier}#{tracking_code}"
+
+
+class ParcelRef(BaseModel):
+    """The tracking queue's message: which parcel to check."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store_id: str
+    customer_id: str
+    order_id: str
+    carrier: str
+    tracking_code: str
+
+
+class ParcelBatch(BaseModel):
+    """The tracking queue's message: parcels of one store and carrier to check together (a lone ParcelRef, the
+    earlier shape, reads as a batch of one)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    parcels: tuple[ParcelRef, ...]
+
+    @classmethod
+    def from_message(cls, body: str) -> "ParcelBatch":
+        """Parse a tracking queue message."""
+        data = json.loads(body)
+        return cls.model_validate(data if isinstance(data, dict) and "parcels" in data else {"parcels": [data]})
+
+
+class ParcelNotYetKnown(RuntimeError):
+    """A carrier pushed scans for a code no shipment has named yet (the shipment event may still be on its way):
+    the queue retries, and after its retries the message waits in the DLQ."""

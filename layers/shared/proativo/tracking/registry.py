@@ -1,0 +1,200 @@
+"""Parcels under watch: registered once when shipped (with the key a carrier's push finds them by), read back for
+each check, put back on the due index, and saved over the version they were loaded at."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from proativo.aws import keys, written
+from proativo.clock import as_utc, parse_utc
+from proativo.events import OrderShipped
+from proativo.tracking.carriers import carrier_id, code_is_valid
+from proativo.tracking.detection import ParcelState
+from proativo.tracking.model import ParcelRef, parcel_sk
+from proativo.tracking.status import Status
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+FIRST_CHECK_AFTER = timedelta(hours=2)
+
+
+def lookup_pk(store_id: str, carrier: str, tracking_code: str) -> str:
+    """Partition of the item that finds a parcel from its carrier and code alone (one per parcel: no hot key)."""
+
+    return f"{keys.store_pk(store_id)}#TRACK#{carrier_id(carrier)}#{tracking_code.strip().upper()}"
+
+
+def _key(ref: ParcelRef) -> dict[str, str]:
+    return {"pk": keys.customer_pk(ref.store_id, ref.customer_id), "sk": parcel_sk(ref.carrier, ref.tracking_code)}
+
+
+def item_key(ref: ParcelRef) -> tuple[str, str]:
+    key = _key(ref)
+    return key["pk"], key["sk"]
+
+
+def _time(item: dict[str, Any], name: str) -> datetime | None:
+    value = item.get(name)
+    return parse_utc(str(value)) if value else None
+
+
+@dataclass(frozen=True)
+class ParcelRegistry:
+    """Parcels under watch."""
+
+    table: "Table"
+    due_shards: int
+
+    def register(self, event: OrderShipped, now: datetime) -> bool:
+        """Start watching a shipped parcel (once; a repeated shipment event changes nothing). False when it was
+        known already."""
+
+        pk = keys.customer_pk(event.store_id, event.customer.id)
+        sk = parcel_sk(event.carrier, event.tracking_code)
+        first = max(now, event.occurred_at) + FIRST_CHECK_AFTER
+        # How a carrier's push (which knows only the tracking code) finds the parcel. Written first and idempotent:
+        # a crash before the parcel's own put leaves nothing a retry would not write again.
+        self.table.put_item(
+            Item={
+                "pk": lookup_pk(event.store_id, event.carrier, event.tracking_code),
+                "sk": "REF",
+                "kind": "parcel_ref",
+                "store_id": event.store_id,
+                "customer_id": event.customer.id,
+                "order_id": event.order_id,
+                "carrier": event.carrier,
+                "tracking_code": event.tracking_code,
+            }
+        )
+        # A code its carrier's format rejects (a Correios code failing its S10 check digit) was mistyped: the carrier
+        # would never know it, and the customer would be told of a "lost" parcel. Keep it off the index, for the
+        # store's team to correct.
+        mistyped = not code_is_valid(event.carrier, event.tracking_code)
+        due = {} if mistyped else keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards)
+        return written(
+            lambda: self.table.put_item(
+                Item={
+                    "pk": pk,
+                    "sk": sk,
+                    "kind": "parcel",
+                    "store_id": event.store_id,
+                    "customer_id": event.customer.id,
+                    "order_id": event.order_id,
+                    "carrier": event.carrier,
+                    "tracking_code": event.tracking_code,
+                    "shipped_at": as_utc(event.occurred_at),
+                    **({"promised_at": as_utc(event.promised_at)} if event.promised_at else {}),
+                    **({"tracking_url": event.tracking_url} if event.tracking_url else {}),
+                    "status": "exception" if mistyped else "info_received",
+                    **({"substatus": "invalid_code"} if mistyped else {"next_check_at": as_utc(first)}),
+                    "version": 0,
+                    **due,
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        )
+
+    def find(self, store_id: str, carrier: str, tracking_code: str) -> ParcelRef | None:
+        """The parcel a store shipped with `carrier` under `tracking_code` (None: not shipped, or not yet known)."""
+        item = self.table.get_item(Key={"pk": lookup_pk(store_id, carrier, tracking_code), "sk": "REF"}).get("Item")
+        return ParcelRef(**{f: str(item[f]) for f in ParcelRef.model_fields}) if item else None
+
+    def load(self, ref: ParcelRef) -> dict[str, Any] | None:
+        """The parcel's item (None if it is gone, e.g. erased)."""
+        item: dict[str, Any] | None = self.table.get_item(Key=_key(ref), ConsistentRead=True).get("Item")
+        return item
+
+    def load_many(self, refs: Sequence[ParcelRef]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The items of many parcels by (pk, sk), 100 keys a request; keys DynamoDB leaves unprocessed (throttling)
+        are read one by one, so the answer is always whole."""
+        # The resource's client takes and gives plain Python values (boto3 injects the type conversion).
+        client = self.table.meta.client
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        keys = [_key(r) for r in refs]
+        for start in range(0, len(keys), 100):
+            answer: Any = client.batch_get_item(
+                RequestItems={self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            )
+            for item in answer.get("Responses", {}).get(self.table.name, []):
+                found[(item["pk"], item["sk"])] = dict(item)
+            for key in answer.get("UnprocessedKeys", {}).get(self.table.name, {}).get("Keys", []):
+                alone = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+                if alone:
+                    found[(key["pk"], key["sk"])] = dict(alone)
+        return found
+
+    def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
+        """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
+        due = keys.due_keys("track", "|".join(_key(ref).values()), at, self.due_shards)
+        return written(
+            lambda: self.table.update_item(
+                Key=_key(ref),
+                UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
+            )
+        )
+
+    def save(
+        self,
+        item: dict[str, Any],
+        state: ParcelState,
+        next_check_at: datetime | None,
+        counters: Sequence[dict[str, Any]] = (),
+    ) -> bool:
+        """Store the assessed state and the next check (none: off the index for good) over the item as loaded, if
+        nobody saved since (optimistic: the version it was loaded at). One put, no update expression to evaluate;
+        with `counters` (the scorecard's, when the journey ends), one transaction, and the parcel is marked scored."""
+        version = int(item.get("version", 0))
+        fields = {
+            "status": state.status.value,
+            "substatus": state.substatus,
+            "open_episodes": sorted(state.open_episodes),
+            "episodes_seen": sorted(state.episodes_seen),
+            "scans_seen": state.scans_seen,
+            "last_scan_at": as_utc(state.last_scan_at) if state.last_scan_at else None,
+            "last_description": state.last_description,
+            "last_location": state.last_location,
+            "estimated_delivery": as_utc(state.estimated_delivery) if state.estimated_delivery else None,
+            "delivered_at": as_utc(state.delivered_at) if state.delivered_at else None,
+        }
+        kept = {k: v for k, v in item.items() if k not in fields and k not in ("due_shard", "due_at", "next_check_at")}
+        updated: dict[str, Any] = {**kept, **{k: v for k, v in fields.items() if v is not None}, "version": version + 1}
+        if next_check_at is not None:
+            due = keys.due_keys("track", f"{item['pk']}|{item['sk']}", next_check_at, self.due_shards)
+            updated.update({**due, "next_check_at": due["due_at"]})
+        put = {
+            "TableName": self.table.name,
+            "Item": {**updated, **({"scored": True} if counters else {})},
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": version},
+        }
+        # Through the resource's client: clients are thread-safe (the tracker saves from worker threads), and this
+        # one takes plain Python values like the resource does.
+        client: Any = self.table.meta.client
+        if counters:
+            return written(lambda: client.transact_write_items(TransactItems=[{"Put": put}, *counters]))
+        return written(lambda: client.put_item(**put))
+
+
+def state_of(item: dict[str, Any]) -> ParcelState:
+    """The detector's view of a stored parcel."""
+
+    shipped = _time(item, "shipped_at")
+    assert shipped is not None  # every parcel is registered with its shipping time
+    return ParcelState(
+        shipped_at=shipped,
+        promised_at=_time(item, "promised_at"),
+        estimated_delivery=_time(item, "estimated_delivery"),
+        status=Status(str(item.get("status", "info_received"))),
+        substatus=item.get("substatus"),
+        last_scan_at=_time(item, "last_scan_at"),
+        last_description=item.get("last_description"),
+        last_location=item.get("last_location"),
+        scans_seen=int(item.get("scans_seen", 0)),
+        open_episodes=frozenset(item.get("open_episodes") or ()),
+        episodes_seen=frozenset(item.get("episodes_seen") or ()),
+        delivered_at=_time(item, "delivered_at"),
+    )

@@ -1,0 +1,229 @@
+"""Checking parcels with their carriers: each carrier asked in batches of its size within its limits, each parcel
+assessed (`detection`), what changed announced as canonical events (status changes, exceptions once per episode,
+delivery), the journey scored when it ends, a claim started when the trouble is claimable, and the state saved.
+
+A carrier without an adapter (or a store without credentials for it) is checked again later: its parcels are kept,
+not dropped, so adding an adapter starts tracking the parcels waiting."""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from proativo.clock import as_utc
+from proativo.events import Customer, Event, OrderDelivered, ParcelException, ParcelScanned
+from proativo.tracking import scorecard
+from proativo.tracking.claims import ClaimBook, ClaimOutcome, advance_claim, claimable, rules_for
+from proativo.tracking.detection import Assessment, TrackingPolicy, assess
+from proativo.tracking.limits import Throttle
+from proativo.tracking.model import Carrier, ClaimChannel, ParcelNotYetKnown, ParcelRef
+from proativo.tracking.registry import ParcelRegistry, item_key, state_of
+from proativo.tracking.status import Status, TrackingResult
+
+RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
+
+
+def announcements(ref: ParcelRef, item: dict[str, Any], assessment: Assessment, now: datetime) -> list[Event]:
+    """The canonical events one assessment announces, each with an id that re-detection reproduces exactly."""
+
+    base = {
+        "store_id": ref.store_id,
+        "source": ref.carrier,
+        "customer": Customer(id=ref.customer_id),
+        "order_id": ref.order_id,
+    }
+    parcel = {**base, "carrier": ref.carrier, "tracking_code": ref.tracking_code}
+    url = item.get("tracking_url")
+    # Each kind of announcement has its own id space: a failed-attempt scan and the failed-attempt episode it opens
+    # share a kind and an instant, and must not be taken for one another by the events function's idempotency.
+    prefix = f"parcel:{ref.carrier}:{ref.tracking_code}"
+    state = assessment.state
+    found: list[Event] = []
+    if assessment.status_changed and state.last_scan_at is not None:
+        found.append(
+            ParcelScanned(
+                **parcel,
+                event_id=f"{prefix}:scan:{state.status.value}:{as_utc(state.last_scan_at)}",
+                occurred_at=state.last_scan_at,
+                status=state.status.value,
+                substatus=state.substatus,
+                description=state.last_description,
+                location=state.last_location,
+                at=state.last_scan_at,
+                tracking_url=url,
+            )
+        )
+    for episode in assessment.opened:
+        found.append(
+            ParcelException(
+                **parcel,
+                event_id=f"{prefix}:exception:{episode.kind}:{as_utc(episode.since)}",
+                occurred_at=min(episode.since, now),
+                kind=episode.kind,
+                detail=episode.detail,
+                location=state.last_location,
+                promised_at=state.promised_at or state.estimated_delivery,
+                pickup_deadline=episode.pickup_deadline,
+                tracking_url=url,
+            )
+        )
+    if assessment.status_changed and state.status == Status.DELIVERED and state.delivered_at:
+        found.append(OrderDelivered(**base, event_id=f"{prefix}:delivered", occurred_at=state.delivered_at))
+    return found
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one carrier check found for one parcel, and when it is checked next (None: never again)."""
+
+    ref: ParcelRef
+    new_scans: int
+    announced: tuple[str, ...]
+    next_check_at: datetime | None
+    note: str
+
+
+@dataclass
+class Tracker:
+    """Checks parcels with their carriers and announces what changed."""
+
+    registry: ParcelRegistry
+    carriers: Callable[[str, str], Carrier | None]
+    policies: Callable[[str], TrackingPolicy]
+    publish: Callable[[Sequence[Event]], None]
+    claims: ClaimBook | None = None
+    claim_channels: Callable[[str, str], ClaimChannel | None] = lambda store, carrier: None
+    http_timeout: float = 10.0
+    _throttles: dict[tuple[int, str], Throttle] = field(default_factory=dict)
+
+    async def check(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
+        """Ask the carriers about `refs` (batches of each carrier's size, concurrently within its limits; one
+        store's credentials per request), assess each parcel, announce, then save. Announcing first: a crash before
+        the save re-detects the same events, with the same ids."""
+        outcomes: list[CheckOutcome] = []
+        groups: dict[tuple[str, str], list[ParcelRef]] = {}
+        for ref in refs:
+            groups.setdefault((ref.store_id, ref.carrier), []).append(ref)
+        items = self.registry.load_many(refs)
+        work = []
+        async with httpx.AsyncClient(timeout=self.http_timeout) as http:
+            for (store_id, carrier), group in groups.items():
+                adapter = self.carriers(store_id, carrier)
+                policy = self.policies(store_id)
+                if adapter is None:
+                    outcomes += [self._without_adapter(ref, items.get(item_key(ref)), policy, now) for ref in group]
+                    continue
+                for start in range(0, len(group), adapter.batch_size):
+                    chunk = group[start : start + adapter.batch_size]
+                    work.append(self._batch(http, adapter, chunk, items, policy, now))
+            for done in await asyncio.gather(*work):
+                outcomes += done
+        return outcomes
+
+    def check_now(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
+        """`check` from synchronous code (scripts, benchmarks)."""
+        return asyncio.run(self.check(refs, now))
+
+    def _throttle(self, adapter: Carrier) -> Throttle:
+
+        key = (id(asyncio.get_running_loop()), adapter.name)  # per carrier, across the stores' contracts
+        if key not in self._throttles:
+            self._throttles = {k: v for k, v in self._throttles.items() if k[0] == key[0]}  # older loops are gone
+            self._throttles[key] = Throttle(adapter.limits)
+        return self._throttles[key]
+
+    async def _batch(
+        self,
+        http: httpx.AsyncClient,
+        adapter: Carrier,
+        refs: list[ParcelRef],
+        items: dict[tuple[str, str], dict[str, Any]],
+        policy: TrackingPolicy,
+        now: datetime,
+    ) -> list[CheckOutcome]:
+        async with self._throttle(adapter).slot():
+            results = await adapter.fetch(http, [r.tracking_code for r in refs], now)
+        # Announcing and saving wait on AWS: off the event loop, so the next carrier requests go out meanwhile.
+        return await asyncio.to_thread(
+            lambda: [self._apply(ref, items.get(item_key(ref)), results, policy, now) for ref in refs]
+        )
+
+    async def apply_push(self, store_id: str, carrier: str, result: TrackingResult, now: datetime) -> CheckOutcome:
+        """Fold a carrier's pushed scans into its parcel, like a polled answer."""
+        ref = self.registry.find(store_id, carrier, result.tracking_code)
+        if ref is None:
+            raise ParcelNotYetKnown(f"no parcel of store '{store_id}' with {carrier} {result.tracking_code} yet")
+        item = self.registry.load(ref)
+        policy = self.policies(store_id)
+        return await asyncio.to_thread(self._apply, ref, item, {result.tracking_code: result}, policy, now)
+
+    async def advance_claims(self, store_id: str, claim_keys: Sequence[str], now: datetime) -> list[ClaimOutcome]:
+        """Take each due claim of a store one step (open, ask for the answer, or warn of its deadline)."""
+
+        assert self.claims is not None, "the tracker was built without a claims register"
+        outcomes = []
+        async with httpx.AsyncClient(timeout=self.http_timeout) as http:
+            for sk in claim_keys:
+                claim = self.claims.load(store_id, sk)
+                if claim is None:
+                    continue
+                channel = self.claim_channels(store_id, str(claim["carrier"]))
+                outcomes.append(await advance_claim(self.claims, claim, channel, http, self.publish, now))
+        return outcomes
+
+    def _without_adapter(
+        self, ref: ParcelRef, item: dict[str, Any] | None, policy: TrackingPolicy, now: datetime
+    ) -> CheckOutcome:
+        if item is not None and int(item.get("scans_seen", 0)) > 0:
+            # A carrier that pushes: its silence is news too (late, stalled, lost are judged by the clock).
+            return self._apply(ref, item, {}, policy, now)
+        at = now + RECHECK_WITHOUT_ADAPTER
+        kept = self.registry.reschedule(ref, at)
+        note = f"no adapter or credentials for carrier '{ref.carrier}'; kept for later"
+        return CheckOutcome(ref, 0, (), at if kept else None, note)
+
+    def _apply(
+        self,
+        ref: ParcelRef,
+        item: dict[str, Any] | None,
+        results: dict[str, TrackingResult],
+        policy: TrackingPolicy,
+        now: datetime,
+    ) -> CheckOutcome:
+
+        if item is None:
+            return CheckOutcome(ref, 0, (), None, "parcel no longer exists")
+        assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
+        events = announcements(ref, item, assessment, now)
+        if events:
+            self.publish(events)
+        state = assessment.state
+        ended = assessment.next_check_at is None or "lost" in state.open_episodes
+        scoring = ended and not item.get("scored")
+        where = ""
+        counts: list[dict[str, Any]] = []
+        if scoring:
+            where = scorecard.scope(ref.carrier, scorecard.destination_state(state.last_location))
+            amounts = scorecard.journey_counts(state, delivered=state.status == Status.DELIVERED)
+            counts = scorecard.counters(self.registry.table.name, ref.store_id, where, now, amounts)
+        saved = self.registry.save(item, state, assessment.next_check_at, counts)
+        announced = [e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events]
+        if saved and scoring:
+            alert = scorecard.check_alert(self.registry.table, ref.store_id, where, policy, now)
+            if alert:
+                announced.append(f"CarrierAlert:{alert.carrier_scope}:{alert.incidents}/{alert.parcels}")
+        if saved and self.claims is not None:
+            rules = rules_for(ref.carrier)
+            kind = claimable(state, rules, now)
+            if kind and self.claims.start(ref, state, kind, rules, now):
+                announced.append(f"ClaimStarted:{kind}")
+        return CheckOutcome(
+            ref,
+            len(assessment.new_scans),
+            tuple(announced),
+            assessment.next_check_at,
+            state.status.value + ("" if saved else " (another check saved first)"),
+        )
