@@ -36,7 +36,7 @@ def measure(messages: int = 300) -> dict[str, float]:
     start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     with LocalStack(start=start, log_level="ERROR") as stack:
         from proativo import aws, wiring
-        from proativo.messaging.sender import SendRequest
+        from proativo.messaging.decision import SendRequest
         from proativo.sequences.dispatch import query_due, send_request_of
         from proativo.settings import EventsSettings, SenderSettings
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.aws import metrics as business
 from proativo.errors import RetryableSendError
-from proativo.messaging.sender import SendRequest
+from proativo.messaging.decision import SendRequest
 from proativo.settings import SenderSettings
 from pydantic import ValidationError
 

@@ -1,6 +1,7 @@
 """AWS clients and resources: created once per container, lazily, never at import time."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,30 @@ def query_items(table: "Table", **kwargs: Any) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@dataclass(frozen=True)
+class BatchRead:
+    """What a BatchGetItem brought, by (pk, sk), and the keys DynamoDB left unprocessed (throttling)."""
+
+    found: dict[tuple[str, str], dict[str, Any]]
+    unprocessed: list[dict[str, Any]]
+
+
+def batch_get(table: "Table", keys: Sequence[Mapping[str, Any]], consistent: bool = True) -> BatchRead:
+    """Read items by key, 100 keys a request, through the resource's client (thread-safe, plain Python values).
+    What to do with unprocessed keys is the caller's choice: read them alone, or retry the whole later."""
+    client: Any = table.meta.client
+    read = BatchRead({}, [])
+    wanted = list({(str(k["pk"]), str(k["sk"])): dict(k) for k in keys}.values())
+    for start in range(0, len(wanted), 100):
+        answer: Any = client.batch_get_item(
+            RequestItems={table.name: {"Keys": wanted[start : start + 100], "ConsistentRead": consistent}}
+        )
+        for item in answer.get("Responses", {}).get(table.name, []):
+            read.found[(str(item["pk"]), str(item["sk"]))] = dict(item)
+        read.unprocessed.extend(answer.get("UnprocessedKeys", {}).get(table.name, {}).get("Keys", []))
+    return read
 
 
 def failed_conditions(exc: ClientError) -> list[bool] | None:

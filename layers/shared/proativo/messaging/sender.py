@@ -7,24 +7,32 @@ the claim stays and the redelivered message is dropped: never twice.
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict
 
-from proativo.aws import error_code, keys, written
+from proativo.aws import batch_get, error_code, failed_conditions, keys, query_items, written
 from proativo.clock import as_utc, parse_utc
-from proativo.customers.consent import e164, may_contact, on_dnc_list
+from proativo.customers.consent import on_dnc_list
 from proativo.errors import ChannelRefused, NotFound, RetryableSendError, Unavailable
 from proativo.events import plain_text, web_url
 from proativo.messaging.channels import Channel, Outgoing
 from proativo.messaging.coupons import Coupons, PoolEmpty
+from proativo.messaging.decision import (
+    Facts,
+    Marketing,
+    Postpone,
+    Send,
+    SendRequest,
+    Skip,
+    decide,
+    needs_marketing_facts,
+)
 from proativo.messaging.links import LinkSigner
 from proativo.messaging.templates import render, resolve_locale
-from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
 from proativo.reporting import stats
 from proativo.sequences.items import MESSAGE_RETENTION, enrolment_sk, step_sk
 from proativo.stores import StoreProfile, get_profile
@@ -32,23 +40,6 @@ from proativo.stores import StoreProfile, get_profile
 if TYPE_CHECKING:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
     from mypy_boto3_dynamodb.service_resource import Table
-
-
-class SendRequest(BaseModel):
-    """The send queue's message: which step of which enrolment to deliver."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    message_id: str
-    store_id: str
-    customer_id: str
-    flow_id: str
-    key: str
-    index: int
-    step_id: str
-    channel: Literal["email", "sms", "whatsapp"]
-    template: str
-    purpose: Literal["marketing", "transactional"]
 
 
 @dataclass(frozen=True)
@@ -109,10 +100,6 @@ def safe_links(value: Any, fallback: str) -> Any:
     return value
 
 
-def _journey(request: SendRequest) -> str:
-    return f"{request.flow_id}#{request.key}"
-
-
 def message_sk(message_id: str) -> str:
     """Sort key of a message record in the customer's partition."""
     return f"MSG#{message_id}"
@@ -136,86 +123,99 @@ class Sender:
     def prefetch(self, requests: Sequence[SendRequest]) -> None:
         """Read what a batch of requests decides on in one consistent BatchGetItem (100 keys a call) before they are
         delivered one by one. A customer's second request in the batch reads again when its turn comes (the first
-        may have taken the marketing slot); keys DynamoDB leaves unprocessed are read by their request itself."""
+        may have taken the marketing slot); a customer whose keys DynamoDB left unprocessed is read by the request
+        itself."""
         self._prefetched.clear()
         firsts: dict[str, SendRequest] = {}
         for request in requests:
             firsts.setdefault(keys.customer_pk(request.store_id, request.customer_id), request)
         wanted = [(pk, sk) for pk, request in firsts.items() for sk in self._keys_of(request)]
         found: dict[str, dict[str, dict[str, Any]]] = {pk: {} for pk in firsts}
-        for start in range(0, len(wanted), 100):
-            chunk = wanted[start : start + 100]
-            try:
-                answer = self._batch_get(chunk)
-            except (RetryableSendError, ClientError):  # each of these requests reads for itself
-                for pk, _ in chunk:
-                    found.pop(pk, None)
-                continue
-            for item in answer:
-                if str(item["pk"]) in found:
-                    found[str(item["pk"])][str(item["sk"])] = item
+        try:
+            read = batch_get(self.table, [{"pk": pk, "sk": sk} for pk, sk in wanted])
+        except ClientError:  # each of these requests reads for itself
+            return
+        for key in read.unprocessed:  # that customer's request reads for itself
+            found.pop(str(key["pk"]), None)
+        for (pk, sk), item in read.found.items():
+            if pk in found:
+                found[pk][sk] = item
         for pk, items in found.items():
             self._prefetched[firsts[pk].message_id] = items
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
-        """Deliver one request, or say why it was skipped."""
+        """Deliver one request, or say why it was skipped or postponed: gather the facts, decide (`decision`), act."""
         pk = keys.customer_pk(request.store_id, request.customer_id)
         items = self._prefetched.pop(request.message_id, None)
         if items is None:
-            items = {str(i["sk"]): i for i in self._batch_get([(pk, sk) for sk in self._keys_of(request)])}
-        enrolment = items.get(enrolment_sk(request.flow_id, request.key))
-        step = items.get(step_sk(request.flow_id, request.key, request.index))
-        if enrolment is None or step is None:
-            return Outcome("skipped", "unknown_step")
-        if enrolment["status"] == "exited" or step["status"] == "canceled":
-            return Outcome("skipped", f"exited:{enrolment.get('exit_reason', 'canceled')}")
-        existing = items.get(message_sk(request.message_id))
-        if existing is not None:
-            return Outcome("skipped", "duplicate")
-        profile = items.get("PROFILE", {})
-        consents = {k.removeprefix("CONSENT#"): v for k, v in items.items() if k.startswith("CONSENT#")}
-        suppressed = {k.removeprefix("SUPPRESS#") for k in items if k.startswith("SUPPRESS#")}
-        verdict = may_contact(profile, consents, suppressed, request.channel, request.purpose)
-        if not verdict.allowed:
-            return Outcome("skipped", verdict.reason)
-        channel = self.channels.get(request.channel)
-        if channel is None:
-            return Outcome("skipped", f"channel_unavailable:{request.channel}")
+            items = self._read(pk, request)
+        facts = self._facts(request, items)
+        verdict = decide(request, facts, now)
+        if needs_marketing_facts(verdict, request):
+            facts = replace(facts, marketing=self._marketing(pk, request, facts, verdict, now))
+            verdict = decide(request, facts, now)
+        match verdict:
+            case Skip(reason):
+                return Outcome("skipped", reason)
+            case Postpone(until, reason):
+                return self._postpone(pk, request, dict(facts.step or {}), until, reason)
+        assert isinstance(verdict, Send) and facts.store is not None and facts.enrolment and facts.step
+        return self._send(pk, request, facts, verdict, now)
+
+    def _read(self, pk: str, request: SendRequest) -> dict[str, dict[str, Any]]:
+        """Everything the first pass decides on, in one consistent read (a partial read could skip for good)."""
+        read = batch_get(self.table, [{"pk": pk, "sk": sk} for sk in self._keys_of(request)])
+        if read.unprocessed:  # throttled: let the queue retry it
+            raise RetryableSendError("DynamoDB left keys unprocessed")
+        return {sk: item for (_, sk), item in read.found.items()}
+
+    def _facts(self, request: SendRequest, items: dict[str, dict[str, Any]]) -> Facts:
         try:
-            store = self._store(request.store_id)
+            store: StoreProfile | None = self._store(request.store_id)
         except NotFound:
-            return Outcome("skipped", "unknown_store")
-        if request.channel == "email":
-            recipient = profile.get("email")
-        else:
-            recipient = e164(str(profile.get("phone") or ""), store.country)
-        if not recipient:
-            return Outcome("skipped", f"no_{request.channel}_address")
-        if request.purpose == "marketing" and on_dnc_list(self.table, request.store_id, str(recipient)):
-            return Outcome("skipped", "do_not_contact")
+            store = None
+        return Facts(
+            enrolment=items.get(enrolment_sk(request.flow_id, request.key)),
+            step=items.get(step_sk(request.flow_id, request.key, request.index)),
+            message_handled=message_sk(request.message_id) in items,
+            profile=items.get("PROFILE", {}),
+            consents={k.removeprefix("CONSENT#"): v for k, v in items.items() if k.startswith("CONSENT#")},
+            suppressed=frozenset(k.removeprefix("SUPPRESS#") for k in items if k.startswith("SUPPRESS#")),
+            channel_connected=request.channel in self.channels,
+            store=store,
+            slot=items.get(CAP_SK, {}),
+        )
 
-        later = self._later(pk, request, store, profile, items, step, now)
-        if later is not None:
-            return later
+    def _marketing(self, pk: str, request: SendRequest, facts: Facts, first: Send, now: datetime) -> Marketing:
+        """The second pass's facts: the store's do-not-contact list and the next higher-priority marketing step."""
+        listed = on_dnc_list(self.table, request.store_id, first.recipient)
+        rival = (
+            None if listed or not first.cap_period else self._rival(pk, dict(facts.step or {}), now, first.cap_period)
+        )
+        return Marketing(do_not_contact=listed, rival_due_at=rival)
 
+    def _send(self, pk: str, request: SendRequest, facts: Facts, verdict: Send, now: datetime) -> Outcome:
+        """Claim the message, render it, hand it to the channel, record how it went."""
+        assert facts.store is not None and facts.enrolment is not None and facts.step is not None
+        store, step, profile = facts.store, dict(facts.step), dict(facts.profile)
         locale = self._locale(profile, store)
-        context = self._context(profile, store, enrolment)
+        context = self._context(profile, store, dict(facts.enrolment))
         try:
-            context.update(self._attachments(request, step, enrolment, locale, now))
+            context.update(self._attachments(request, step, dict(facts.enrolment), locale, now))
         except PoolEmpty:
             return Outcome("skipped", "coupon_pool_empty")
         env = self.templates_for(request.store_id) if self.templates_for else None
         content = render(request.template, request.channel, locale, context, env)
-        claimed = self._claim(pk, request, now, self._cap_period(request, store))
+        claimed = self._claim(pk, request, now, verdict.cap_period)
         if claimed != "claimed":
             if claimed == "capped":  # another message took the slot a moment ago
-                return self._postpone(pk, request, step, now + self._cap_period(request, store), "frequency_cap")
+                return self._postpone(pk, request, step, now + verdict.cap_period, "frequency_cap")
             return Outcome("skipped", "duplicate")
         outgoing = Outgoing(
             message_id=request.message_id,
             store_id=request.store_id,
             customer_id=request.customer_id,
-            recipient=str(recipient),
+            recipient=verdict.recipient,
             sender=store.sender_email or self.default_sender,
             sender_name=store.name,
             content=content,
@@ -225,7 +225,7 @@ class Sender:
             locale=locale,
         )
         try:
-            provider_id = channel.send(outgoing)
+            provider_id = self.channels[request.channel].send(outgoing)
         except (RetryableSendError, Unavailable):  # nothing was sent: the queue tries again
             self._release(pk, request)
             raise
@@ -239,12 +239,13 @@ class Sender:
             # The store has not connected this channel (no WhatsApp Business number): nothing was sent.
             self._release(pk, request)
             return Outcome("skipped", f"channel_unavailable:{request.channel}")
-        self._finish(
-            pk,
-            request,
-            now,
-            {"status": "sent", "provider_id": provider_id, "subject": content.subject or "", "recipient": recipient},
-        )
+        sent = {
+            "status": "sent",
+            "provider_id": provider_id,
+            "subject": content.subject or "",
+            "recipient": verdict.recipient,
+        }
+        self._finish(pk, request, now, sent)
         return Outcome("sent", provider_id=provider_id)
 
     @staticmethod
@@ -262,52 +263,6 @@ class Sender:
             f"SUPPRESS#{request.channel}",
         ]
         return list(dict.fromkeys(wanted))
-
-    def _batch_get(self, wanted: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        """One consistent BatchGetItem of up to 100 keys."""
-        answer: Any = self.table.meta.client.batch_get_item(
-            RequestItems={
-                self.table.name: {"Keys": [{"pk": pk, "sk": sk} for pk, sk in wanted], "ConsistentRead": True}
-            }
-        )
-        if answer.get("UnprocessedKeys"):
-            # Throttled: deciding on a partial read could skip a message for good. Let the queue retry it.
-            raise RetryableSendError("DynamoDB left keys unprocessed")
-        return [dict(item) for item in answer["Responses"].get(self.table.name, [])]
-
-    @staticmethod
-    def _cap_period(request: SendRequest, store: StoreProfile) -> timedelta:
-        return timedelta(hours=store.marketing_cap_hours) if request.purpose == "marketing" else timedelta(0)
-
-    def _later(
-        self,
-        pk: str,
-        request: SendRequest,
-        store: StoreProfile,
-        profile: dict[str, Any],
-        items: dict[str, dict[str, Any]],
-        step: dict[str, Any],
-        now: datetime,
-    ) -> Outcome | None:
-        """Postpone a message that may not go now: a phone channel in the customer's quiet hours, a marketing
-        message past the frequency cap or yielding to a flow of higher priority. None: it may go."""
-        if request.channel in QUIET_CHANNELS:
-            zone = str(profile.get("timezone") or store.timezone)
-            until = quiet_until(now, zone, store.quiet_start_hour, store.quiet_end_hour)
-            if until is not None:
-                return self._postpone(pk, request, step, until, "quiet_hours")
-        period = self._cap_period(request, store)
-        if not period:
-            return None
-        cap = items.get(CAP_SK, {})
-        last = parse_utc(str(cap["last_sent_at"])) if cap.get("last_sent_at") else None
-        rival = self._rival(pk, step, now, period)
-        until = cap_until(now, period, last, cap.get("journey"), _journey(request), rival)
-        if until is None:
-            return None
-        if until - parse_utc(str(step["scheduled_for"])) > MAX_POSTPONEMENT:
-            return Outcome("skipped", "frequency_cap")
-        return self._postpone(pk, request, step, until, "frequency_cap")
 
     def _rival(self, pk: str, step: dict[str, Any], now: datetime, period: timedelta) -> datetime | None:
         """When the customer's next marketing message of a higher priority than `step` goes: a step still pending
@@ -329,24 +284,10 @@ class Sender:
                 ":horizon": as_utc(now + period),
             },
         }
-        rivals: list[dict[str, Any]] = []
-        while True:
-            page = self.table.query(**kwargs)
-            rivals.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        in_flight = [r for r in rivals if r["status"] == "queued"]
+        rivals = list(query_items(self.table, **kwargs))
+        in_flight = [{"pk": pk, "sk": message_sk(str(r["message_id"]))} for r in rivals if r["status"] == "queued"]
         if in_flight:
-            answer: Any = self.table.meta.client.batch_get_item(
-                RequestItems={
-                    self.table.name: {
-                        "Keys": [{"pk": pk, "sk": message_sk(str(r["message_id"]))} for r in in_flight],
-                        "ConsistentRead": True,
-                    }
-                }
-            )
-            handled = {str(m["message_id"]) for m in answer["Responses"].get(self.table.name, [])}
+            handled = {str(m["message_id"]) for m in batch_get(self.table, in_flight).found.values()}
             rivals = [r for r in rivals if r["status"] == "pending" or str(r["message_id"]) not in handled]
         due = [parse_utc(str(r["scheduled_for"])) for r in rivals]
         return min(due) if due else None
@@ -431,30 +372,29 @@ class Sender:
             put = partial(self.table.put_item, Item=claim["Item"], ConditionExpression="attribute_not_exists(pk)")
             return "claimed" if written(put) else "duplicate"
         items: list[Any] = [{"Put": claim}]
-        if cap:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table.name,
-                        "Item": {
-                            "pk": pk,
-                            "sk": CAP_SK,
-                            "last_sent_at": as_utc(now),
-                            "message_id": request.message_id,
-                            "journey": _journey(request),
-                        },
-                        "ConditionExpression": "attribute_not_exists(pk) OR last_sent_at <= :limit OR journey = :mine",
-                        "ExpressionAttributeValues": {":limit": as_utc(now - cap), ":mine": _journey(request)},
-                    }
+        items.append(
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": {
+                        "pk": pk,
+                        "sk": CAP_SK,
+                        "last_sent_at": as_utc(now),
+                        "message_id": request.message_id,
+                        "journey": request.journey,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk) OR last_sent_at <= :limit OR journey = :mine",
+                    "ExpressionAttributeValues": {":limit": as_utc(now - cap), ":mine": request.journey},
                 }
-            )
+            }
+        )
         try:
             self.table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if error_code(exc) != "TransactionCanceledException" or "ConditionalCheckFailed" not in reasons:
+            failed = failed_conditions(exc)
+            if failed is None:
                 raise
-            return "duplicate" if reasons[0] == "ConditionalCheckFailed" else "capped"
+            return "duplicate" if failed[0] else "capped"
         return "claimed"
 
     def _release(self, pk: str, request: SendRequest) -> None:

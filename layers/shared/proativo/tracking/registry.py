@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import keys, written
+from proativo.aws import batch_get, keys, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import OrderShipped
 from proativo.tracking.carriers import carrier_id, code_is_valid
@@ -109,21 +109,12 @@ class ParcelRegistry:
     def load_many(self, refs: Sequence[ParcelRef]) -> dict[tuple[str, str], dict[str, Any]]:
         """The items of many parcels by (pk, sk), 100 keys a request; keys DynamoDB leaves unprocessed (throttling)
         are read one by one, so the answer is always whole."""
-        # The resource's client takes and gives plain Python values (boto3 injects the type conversion).
-        client = self.table.meta.client
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        keys = [_key(r) for r in refs]
-        for start in range(0, len(keys), 100):
-            answer: Any = client.batch_get_item(
-                RequestItems={self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            )
-            for item in answer.get("Responses", {}).get(self.table.name, []):
-                found[(item["pk"], item["sk"])] = dict(item)
-            for key in answer.get("UnprocessedKeys", {}).get(self.table.name, {}).get("Keys", []):
-                alone = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
-                if alone:
-                    found[(key["pk"], key["sk"])] = dict(alone)
-        return found
+        read = batch_get(self.table, [_key(r) for r in refs])
+        for key in read.unprocessed:
+            alone = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+            if alone:
+                read.found[(str(key["pk"]), str(key["sk"]))] = dict(alone)
+        return read.found
 
     def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
         """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
