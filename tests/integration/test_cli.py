@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from proativo.cli import main
+from proativo.cli.main import main
 
 from tests.conftest import WHERE, Harness, cart
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 
 from tests.conftest import WHERE, Harness, cart, generic
 

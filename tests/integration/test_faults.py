@@ -6,7 +6,7 @@ once."""
 import json
 
 import pytest
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 
 from infra.local.faults import FaultSpec
 from tests.conftest import Harness, cart

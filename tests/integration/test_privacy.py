@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 from proativo.edge.storeapi import sign_request
 
 from infra.local.stack import DEMO_SECRET

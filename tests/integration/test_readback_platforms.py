@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 
 from infra.local.samples import raw_body
 from tests.conftest import EVENTS, WHERE, Harness

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Request, sync_playwright
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 
 from tests.conftest import WHERE, Harness, cart
 from tests.integration.test_reports import _day

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 from proativo.edge.storeapi import sign_request
 
 from infra.local.stack import DEMO_SECRET

@@ -130,7 +130,7 @@ def test_a_throttled_read_is_retried_rather_than_deciding_on_half_the_facts(harn
 
 def test_after_the_outage_the_redrive_command_sends_what_the_dlq_kept_once(harness: Harness, capsys: Any) -> None:
     from proativo import aws
-    from proativo.cli import main as cli
+    from proativo.cli.main import main as cli
 
     client = aws.sesv2()
     throttled = ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendEmail")

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 
 from tests.conftest import WHERE, Harness, cart, generic, order
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from jinja2.exceptions import SecurityError
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 from proativo.messaging.templates import make_environment, render
 
 from tests.conftest import WHERE, Harness, generic

@@ -112,7 +112,7 @@ def test_awaiting_pickup_is_reminded_before_the_parcel_goes_back(harness: Harnes
 
 
 def test_a_store_sets_its_own_thresholds(harness: Harness) -> None:
-    from proativo.cli import main as cli
+    from proativo.cli.main import main as cli
 
     assert cli(["stores", "set-tracking-policy", "demo", "--stalled-business-days", "1", *WHERE]) == 0
     ship(harness, "QC158300275BR", "stalled", promised=None)
@@ -127,7 +127,7 @@ def test_carrier_credentials_are_checked_before_they_are_saved(
 ) -> None:
     import io
 
-    from proativo.cli import main as cli
+    from proativo.cli.main import main as cli
 
     monkeypatch.setattr("sys.stdin", io.StringIO('{"user": "loja", "access_code": "x", "postage_card": "abc"}'))
     with pytest.raises(SystemExit, match="postage_card"):
@@ -245,7 +245,7 @@ def _cli_json(argv: list[str]) -> Any:
     import contextlib
     import io
 
-    from proativo.cli import main as cli
+    from proativo.cli.main import main as cli
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

@@ -18,7 +18,7 @@ import pytest
 import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from proativo.cli import main as cli
+from proativo.cli.main import main as cli
 from proativo.platforms.registry import PLATFORMS
 
 from infra.local.samples import raw_body

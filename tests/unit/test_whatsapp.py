@@ -6,8 +6,9 @@ import pytest
 import respx
 from proativo.errors import ChannelRefused, RetryableSendError
 from proativo.messaging.channels import Outgoing
+from proativo.messaging.links import click_to_send
 from proativo.messaging.templates import Rendered
-from proativo.messaging.whatsapp import WhatsAppCloud, click_to_send
+from proativo.messaging.whatsapp import WhatsAppCloud
 
 URL = "https://graph.test/v21.0/1234/messages"
 

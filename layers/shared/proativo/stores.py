@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from proativo.aws import error_code, keys
+from proativo.aws import error_code, keys, query_items
 from proativo.clock import as_utc
 from proativo.errors import NotFound, Unavailable
 
@@ -143,14 +143,8 @@ def register(table: "Table", profile: StoreProfile, platforms: list[str], now: d
 
 def registered(table: "Table") -> list[dict[str, Any]]:
     """Every registered store: id, name, platforms."""
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": REGISTRY_PK}}
-    while True:
-        page = table.query(**kwargs)
-        found.extend(
-            {"store_id": i["sk"], "name": i.get("name", ""), "platforms": sorted(str(p) for p in _strings(i))}
-            for i in page.get("Items", [])
-        )
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": REGISTRY_PK})
+    return [
+        {"store_id": i["sk"], "name": i.get("name", ""), "platforms": sorted(str(p) for p in _strings(i))}
+        for i in items
+    ]

@@ -58,9 +58,15 @@ def ssm() -> "SSMClient":
     return _session().client("ssm")
 
 
+@cache
+def cloudformation() -> Any:
+    """The CloudFormation client (the CLI reads a deployment's outputs and resources with it)."""
+    return _session().client("cloudformation")
+
+
 def reset() -> None:
     """Forget every client (the local stack and tests call this after pointing AWS elsewhere)."""
-    for fn in (_session, table, dynamodb, sqs, sesv2, sns, ssm):
+    for fn in (_session, table, dynamodb, sqs, sesv2, sns, ssm, cloudformation):
         fn.cache_clear()
 
 
@@ -97,14 +103,25 @@ def transient(exc: BaseException) -> bool:
     return error_code(exc) in _TRANSIENT or status >= 500 or status == 429
 
 
-def query_items(table: "Table", **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Every item a Query returns, page after page."""
-    while True:
+def query_pages(table: "Table", limit: int | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every page a Query returns, one request after another; with `limit`, at most that many items in all (each
+    request asks only for what is still missing)."""
+    seen = 0
+    while limit is None or seen < limit:
+        if limit is not None:
+            kwargs["Limit"] = limit - seen
         page: Any = table.query(**kwargs)
-        yield from (dict(item) for item in page.get("Items", []))
+        seen += int(page.get("Count", len(page.get("Items", []))))
+        yield page
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def query_items(table: "Table", **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page."""
+    for page in query_pages(table, **kwargs):
+        yield from (dict(item) for item in page.get("Items", []))
 
 
 @dataclass(frozen=True)

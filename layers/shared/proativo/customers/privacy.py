@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.aws import keys, query_items
 from proativo.clock import as_utc
+from proativo.tracking.registry import lookup_pk
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -72,8 +73,6 @@ def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Era
     """Delete every item of the customer and the lookups of their parcels; leave the tombstone."""
     pk = keys.customer_pk(store_id, customer_id)
     items = [item for item in _customer_items(table, store_id, customer_id) if item["sk"] != ERASED_SK]
-    from proativo.tracking.registry import lookup_pk
-
     lookups = [
         {"pk": lookup_pk(store_id, str(item["carrier"]), str(item["tracking_code"])), "sk": "REF"}
         for item in items

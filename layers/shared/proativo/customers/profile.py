@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from proativo.aws import keys, query_items
 from proativo.aws.writes import Writes
 from proativo.clock import as_utc, parse_utc
-from proativo.customers.consent import PLATFORM_CONSENT_FLAGS
+from proativo.customers.consent import PLATFORM_CONSENT_FLAGS, e164
 from proativo.events import (
     CartUpdated,
     ConsentChanged,
@@ -30,6 +30,8 @@ from proativo.events import (
     PaymentPending,
     SurveyAnswered,
 )
+from proativo.messaging.copy import FALLBACK, words
+from proativo.messaging.links import click_to_send
 from proativo.sequences.engine import CustomerFacts
 
 if TYPE_CHECKING:
@@ -266,20 +268,14 @@ def _survey(pk: str, event: SurveyAnswered, at: str, state: CustomerState, write
 
 def _agent_whatsapp_link(profile: dict[str, Any], event: SurveyAnswered) -> str | None:
     """A click-to-send link for the agent who follows a low score up (None without a usable phone)."""
-    from proativo.customers.consent import e164
-    from proativo.messaging.whatsapp import click_to_send
-
-    locale = str(profile.get("locale") or "pt-BR")
+    locale = str(profile.get("locale") or FALLBACK)
     region = locale.split("-")[1].upper() if "-" in locale else "BR"
     phone = e164(str(profile.get("phone") or ""), region)
     if phone is None:
         return None
     name = str(profile.get("name") or "").split(" ")[0]
-    if locale.startswith("pt"):
-        text = f"Olá {name}! Vimos sua avaliação do pedido {event.order_id} e queremos resolver. Podemos conversar?"
-    else:
-        text = f"Hi {name}! We saw your rating of order {event.order_id} and want to make it right. Can we talk?"
-    return click_to_send(phone, text.replace("Olá !", "Olá!").replace("Hi !", "Hi!"))
+    text = words("agent_follow_up", locale, name=f" {name}" if name else "", order_id=event.order_id)
+    return click_to_send(phone, text)
 
 
 def _contact(pk: str, event: Event, at: str, state: CustomerState, writes: Writes) -> None:

@@ -13,8 +13,10 @@ from pydantic import ValidationError
 from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge
 from proativo.events import Event, ResourceChanged, dump_event, taken_by_receipt
 from proativo.platforms.base import Platform, invalid_from
+from proativo.platforms.generic import GenericPlatform
 from proativo.platforms.registry import PLATFORMS
 from proativo.stores import STORE_ID as _STORE_ID
+from proativo.tracking.push import parse_push
 
 logger = Logger(child=True)
 # One delivery is one item of the deliveries table (400 KB at most) and its events are queue messages: bounded.
@@ -142,9 +144,6 @@ def receive_carrier_push(
 ) -> Delivery:
     """Verify and parse a carrier's push of scans (signed like the generic platform): one message for the tracking
     queue, keyed by the push's delivery id so a repeat changes nothing."""
-    from proativo.platforms.generic import GenericPlatform
-    from proativo.tracking.push import parse_push
-
     if not _CARRIER.match(carrier):
         raise NotFound(f"unknown carrier '{carrier}'")
     lowered = _admitted(store_id, headers, body, max_body_bytes)

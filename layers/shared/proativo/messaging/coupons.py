@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from proativo.aws import keys, written
+from proativo.aws import keys, query_pages, written
 from proativo.clock import as_utc
 
 if TYPE_CHECKING:
@@ -125,18 +125,13 @@ class Coupons:
 
     def free_count(self, store_id: str, pool: str) -> int:
         """How many codes the pool still has (a Query of the pool's own partition, COUNT)."""
-        total = 0
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :f)",
-            "ExpressionAttributeValues": {":pk": pool_pk(store_id, pool), ":f": "FREE#"},
-            "Select": "COUNT",
-        }
-        while True:
-            page = self.table.query(**kwargs)
-            total += int(page.get("Count", 0))
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pages = query_pages(
+            self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :f)",
+            ExpressionAttributeValues={":pk": pool_pk(store_id, pool), ":f": "FREE#"},
+            Select="COUNT",
+        )
+        return sum(int(page.get("Count", 0)) for page in pages)
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:

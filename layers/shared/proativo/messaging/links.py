@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
+
+from aws_lambda_powertools.utilities import parameters
 
 from proativo.errors import Unauthorized
 
@@ -32,8 +34,6 @@ def _unb64(text: str) -> bytes:
 
 def signing_key(secret_id: str, max_age: int = 300) -> str:
     """The deployment's link-signing key from Secrets Manager (cached: rotation takes effect within `max_age`)."""
-    from aws_lambda_powertools.utilities import parameters
-
     return str(parameters.get_secret(secret_id, max_age=max_age))
 
 
@@ -99,3 +99,8 @@ class LinkSigner:
             "x": int((now + UNSUBSCRIBE_LINK_LIFETIME).timestamp()),
         }
         return self._url("/links/unsubscribe", payload)
+
+
+def click_to_send(phone_e164: str, text: str) -> str:
+    """A wa.me link that opens WhatsApp with `text` ready to send to the number."""
+    return f"https://wa.me/{phone_e164.lstrip('+')}?text={quote(text)}"

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
+from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateError
@@ -20,7 +22,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from proativo.aws import keys, query_items
 from proativo.clock import as_utc
+from proativo.events import EVENT_TYPES
 from proativo.messaging.templates import LOCALES, make_environment, render
+from proativo.sequences.engine import CustomerFacts, enriched_context
+from proativo.sequences.flows import default_flows
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,9 +60,6 @@ def _check_name(name: str) -> tuple[str, str, str]:
 @cache
 def _samples() -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(template, channel) → the contexts the sender would give it: one per built-in flow step that uses it."""
-    from proativo.sequences.engine import CustomerFacts, enriched_context
-    from proativo.sequences.flows import default_flows
-
     # What the platform sent with the order before (the engine adds it to the trigger's fields).
     order = {
         "total": "409.70",
@@ -98,8 +100,6 @@ def _base_context() -> dict[str, Any]:
 
 def sample_event(kind: str, fields: dict[str, str]) -> Any:
     """A realistic event of `kind` (every optional field filled, so every branch has data), with `fields` set."""
-    from proativo.events import EVENT_TYPES
-
     at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     line = {
         "sku": "TN-42",
@@ -172,12 +172,9 @@ def validate(overrides: dict[str, str], name: str, source: str) -> None:
                 raise TemplateRefused(f"{name}: {template} ({channel}) fails with flow data: {exc}") from None
 
 
-def preview(out: "Path", overrides: dict[str, str] | None = None) -> list["Path"]:
+def preview(out: Path, overrides: dict[str, str] | None = None) -> list[Path]:
     """Render every template, in every locale, with the sample data of each flow that uses it, to files a person
     can open (`index.html` lists them). With `overrides`, a store's own templates take their place."""
-    from html import escape
-    from pathlib import Path
-
     env = make_environment(overrides or {})
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -7,14 +7,13 @@ number: `{"phone_number_id": …, "access_token": …}` in SSM SecureString
 `/proativo/<Stage>/stores/<store>/whatsapp` (`proativo stores set-whatsapp-credentials`).
 
 A store without the Cloud API (or a message a person should send) gets a `wa.me` link with the text filled in:
-one click on the agent's phone opens WhatsApp ready to send (`click_to_send`).
+one click on the agent's phone opens WhatsApp ready to send (`links.click_to_send`).
 """
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -43,11 +42,6 @@ def message_body(message: Outgoing, locale: str) -> dict[str, Any]:
             "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
         },
     }
-
-
-def click_to_send(phone_e164: str, text: str) -> str:
-    """A wa.me link that opens WhatsApp with `text` ready to send to the number."""
-    return f"https://wa.me/{phone_e164.lstrip('+')}?text={quote(text)}"
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,40 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, ResourceChanged
 
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How Proativo reads an order back from a platform that only notifies: the API credentials a store gives
+    (`proativo stores set-api-credentials`), the request, and the facts the order shows."""
+
+    credentials: tuple[str, ...]
+    fetch: Callable[["httpx.Client", dict[str, Any], str, str], dict[str, Any] | None]
+    facts: Callable[[dict[str, Any], str], list[Event]]
+
 
 class Platform(Protocol):
-    """Verifies and parses one platform's webhooks. Headers arrive lower-cased; the body is the raw bytes."""
+    """Verifies and parses one platform's webhooks. Headers arrive lower-cased; the body is the raw bytes.
+    A platform that only notifies (its webhook names the resource, not its content) has a `reader`."""
 
     name: str
+
+    @property
+    def reader(self) -> Reader | None:
+        """How to read a notified order back (None: the webhook carries the order itself)."""
+        ...
 
     def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
         """True for the platform's documented unsigned handshake (answered 200; nothing is stored or queued)."""
@@ -51,6 +71,11 @@ class BodySignedPlatform:
     signature_header: str
     delivery_header: str
     hex_digest: bool = False
+
+    @property
+    def reader(self) -> Reader | None:
+        """These platforms send the order itself."""
+        return None
 
     def _digest(self, secret: str, body: bytes) -> str:
         raw = hmac_sha256(secret, body)

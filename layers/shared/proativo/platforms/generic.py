@@ -51,6 +51,7 @@ class GenericPlatform:
     """Our own documented JSON format (see README: "Generic JSON platform")."""
 
     name = "generic"
+    reader = None
 
     def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
         """This platform has none."""

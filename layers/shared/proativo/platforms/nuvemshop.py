@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.errors import InvalidPayload
 from proativo.events import Event, ResourceChanged
-from proativo.platforms.base import BodySignedPlatform
+from proativo.platforms.base import BodySignedPlatform, Reader
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
@@ -40,6 +40,11 @@ class NuvemshopPlatform(BodySignedPlatform):
     signature_header = "x-linkedstore-hmac-sha256"
     delivery_header = ""
     hex_digest = True
+
+    @property
+    def reader(self) -> Reader:
+        """Nuvemshop notifies: the order is read back with the store's access token."""
+        return READER
 
     def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
         """None: the same notification body stands for every change of an order, so each one is read back."""
@@ -168,3 +173,6 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
             facts.add("PaymentFailed", f"order:{oid}:refused", cancelled, order_id=order_id, reason="fraud")
         facts.add("OrderCanceled", f"order:{oid}:canceled", cancelled, order_id=order_id)
     return facts.events
+
+
+READER = Reader(credentials=("access_token",), fetch=fetch_order, facts=order_facts)

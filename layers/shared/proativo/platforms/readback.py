@@ -1,7 +1,6 @@
 """Reading a resource back from a platform that only notifies (Nuvemshop, VTEX), with the store's own API
 credentials, kept as an SSM SecureString (JSON) under the store's path and never shared between stores."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,16 +9,11 @@ from aws_lambda_powertools.utilities import parameters
 
 from proativo.errors import NotFound
 from proativo.events import Event, ResourceChanged
-from proativo.platforms import nuvemshop, vtex
+from proativo.platforms.base import Reader
+from proativo.platforms.registry import PLATFORMS
 
-type Fetch = Callable[[httpx.Client, dict[str, Any], str, str], dict[str, Any] | None]
-type Facts = Callable[[dict[str, Any], str], list[Event]]
-
-READERS: dict[str, tuple[Fetch, Facts]] = {
-    "nuvemshop": (nuvemshop.fetch_order, nuvemshop.order_facts),
-    "vtex": (vtex.fetch_order, vtex.order_facts),
-}
-REQUIRED = {"nuvemshop": ("access_token",), "vtex": ("app_key", "app_token")}
+# The platforms that only notify, each with what reading an order back takes.
+READERS: dict[str, Reader] = {p.name: p.reader for p in PLATFORMS.values() if p.reader is not None}
 
 
 def credentials_name(prefix: str, store_id: str, platform: str) -> str:
@@ -29,9 +23,9 @@ def credentials_name(prefix: str, store_id: str, platform: str) -> str:
 
 def check_credentials(platform: str, credentials: dict[str, Any]) -> None:
     """Refuse credentials missing what the platform's API needs (ValueError naming the key)."""
-    if platform not in REQUIRED:
+    if platform not in READERS:
         raise ValueError(f"platform {platform!r} needs no API credentials")
-    missing = [k for k in REQUIRED[platform] if not credentials.get(k)]
+    missing = [k for k in READERS[platform].credentials if not credentials.get(k)]
     if missing:
         raise ValueError(f"{platform} API credentials need {', '.join(missing)}")
 
@@ -46,7 +40,7 @@ class ReadBack:
 
     def events(self, change: ResourceChanged) -> list[Event]:
         """The canonical events the resource shows now (none if it is gone). Raises on API errors: retried."""
-        fetch, facts = READERS[change.platform]
+        reader = READERS[change.platform]
         name = credentials_name(self.prefix, change.store_id, change.platform)
         try:
             credentials = parameters.get_parameter(name, decrypt=True, transform="json", max_age=self.cache_seconds)
@@ -54,5 +48,5 @@ class ReadBack:
             raise NotFound(f"store '{change.store_id}' has no {change.platform} API credentials") from exc
         if not isinstance(credentials, dict):
             raise NotFound(f"store '{change.store_id}' has unreadable {change.platform} API credentials")
-        resource = fetch(self.client, credentials, change.account or "", change.resource_id)
-        return [] if resource is None else facts(resource, change.store_id)
+        resource = reader.fetch(self.client, credentials, change.account or "", change.resource_id)
+        return [] if resource is None else reader.facts(resource, change.store_id)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, ResourceChanged
-from proativo.platforms.base import same
+from proativo.platforms.base import Reader, same
 from proativo.platforms.snapshots import (
     DEFAULT_EXPIRY,
     Facts,
@@ -49,6 +49,11 @@ class VtexPlatform:
     """VTEX order hooks: notifications to read back."""
 
     name = "vtex"
+
+    @property
+    def reader(self) -> Reader:
+        """VTEX notifies: the order is read back with the store's app key and token."""
+        return READER
 
     def is_handshake(self, headers: Mapping[str, str], body: bytes) -> bool:
         """VTEX's hook check."""
@@ -188,3 +193,6 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
             order_id=oid,
         )
     return facts.events
+
+
+READER = Reader(credentials=("app_key", "app_token"), fetch=fetch_order, facts=order_facts)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import written
+from proativo.aws import query_pages, written
 from proativo.aws.queues import send_each
 from proativo.clock import as_utc
 from proativo.sequences.items import MESSAGE_RETENTION, cancel_step, enrolment_sk, next_step_item
@@ -38,14 +38,9 @@ def query_due(table: "Table", kind: str, shards: int, now: datetime, limit: int)
             "KeyConditionExpression": "due_shard = :s AND due_at <= :now",
             "ExpressionAttributeValues": {":s": f"DUE#{kind}#{shard}", ":now": as_utc(now)},
         }
-        while len(found.items) < limit:
-            kwargs["Limit"] = limit - len(found.items)
-            page = table.query(**kwargs)
+        for page in query_pages(table, limit=limit - len(found.items), **kwargs):
             found.read += int(page.get("ScannedCount", 0))
             found.items.extend(dict(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return found
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.aws import keys
 from proativo.clock import as_utc
+from proativo.messaging.templates import LOCALES, environment
 from proativo.sequences.flows import Flow, FlowError, default_flows, merge, missing_templates, parse_flows
 
 if TYPE_CHECKING:
@@ -18,8 +19,6 @@ FLOWS_SK = "FLOWS"
 
 def validate(text: str, source: str) -> tuple[Flow, ...]:
     """Parse a store's flows file and check every template it names exists; FlowError says what and where."""
-    from proativo.messaging.templates import LOCALES, environment
-
     flows = parse_flows(text, source)
     known = set(environment().list_templates())
     missing = missing_templates(flows, known.__contains__, LOCALES)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from proativo.aws import keys, written
+from proativo.aws import keys, query_items, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import ClaimUpdated, Customer, Event
 from proativo.tracking.carriers import carrier_id, claims_channels
@@ -132,17 +132,13 @@ class ClaimBook:
 
     def listing(self, store_id: str) -> list[dict[str, Any]]:
         """Every claim of a store (a Query of its register)."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": register_pk(store_id)},
-        }
-        while True:
-            page = self.table.query(**kwargs)
-            items += [dict(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(
+            query_items(
+                self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": register_pk(store_id)},
+            )
+        )
 
     def save(
         self, claim: dict[str, Any], changes: dict[str, Any], next_at: datetime | None, now: datetime | None = None

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import keys, written
+from proativo.aws import keys, query_items, written
 from proativo.clock import as_utc
 from proativo.reporting import stats
 from proativo.tracking.carriers import carrier_id
@@ -119,19 +119,14 @@ def scorecard(table: "Table", store_id: str, since: datetime, until: datetime) -
             ":b": f"DAY#{until:%Y-%m-%d}#~",
         },
     }
-    while True:
-        page = table.query(**kwargs)
-        for item in page.get("Items", []):
-            where = str(item["sk"]).split("#", 2)[2]
-            if not where.startswith("CARRIER#"):
-                continue
-            row = rows.setdefault(where, {})
-            for name, value in item.items():
-                if name not in ("pk", "sk") and isinstance(value, Decimal):
-                    row[name] = row.get(name, Decimal(0)) + value
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in query_items(table, **kwargs):
+        where = str(item["sk"]).split("#", 2)[2]
+        if not where.startswith("CARRIER#"):
+            continue
+        row = rows.setdefault(where, {})
+        for name, value in item.items():
+            if name not in ("pk", "sk") and isinstance(value, Decimal):
+                row[name] = row.get(name, Decimal(0)) + value
     out = []
     for where, row in sorted(rows.items()):
         _, carrier, uf = where.split("#", 2)

@@ -1,0 +1,83 @@
+"""What every command group shares: where the deployment is (`--stack`, or a table and a stage), its AWS clients
+(the package's own, made once), the clock (the local stack's virtual one when it runs), and reading input."""
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from proativo import aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the stores live: the table and the SSM prefix of a deployment."""
+
+    table_name: str
+    prefix: str
+
+    @property
+    def table(self) -> "Table":
+        """The deployment's table."""
+        return aws.table(self.table_name)
+
+
+def where() -> argparse.ArgumentParser:
+    """The options that say which deployment a command works on."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--stack", help="CloudFormation stack name of a deployment")
+    options.add_argument("--table", help="the table (default: $PROATIVO_TABLE)")
+    options.add_argument("--stage", help="the deployment's Stage (default: $PROATIVO_STAGE)")
+    return options
+
+
+def target(args: argparse.Namespace) -> Target:
+    """The deployment the command names."""
+    if args.stack:
+        stack = aws.cloudformation().describe_stacks(StackName=args.stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+        return Target(outputs["TableName"], f"/proativo/{parameters.get('Stage', 'prod')}")
+    table = args.table or os.environ.get("PROATIVO_TABLE")
+    stage = args.stage or os.environ.get("PROATIVO_STAGE")
+    if not table or not stage:
+        raise SystemExit("say where: --stack NAME, or --table and --stage (or PROATIVO_TABLE and PROATIVO_STAGE)")
+    return Target(table, f"/proativo/{stage}")
+
+
+def table(args: argparse.Namespace) -> "Table":
+    """The table of the deployment the command names."""
+    return target(args).table
+
+
+def put_secure(name: str, value: dict[str, Any]) -> None:
+    """Keep credentials as an SSM SecureString (replacing what was there)."""
+    aws.ssm().put_parameter(Name=name, Value=json.dumps(value), Type="SecureString", Overwrite=True)
+
+
+def problems(exc: ValidationError) -> str:
+    """A pydantic ValidationError as "field: problem; …"."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+
+
+def stdin_json(what: str) -> dict[str, Any]:
+    """A JSON object read from stdin (credentials, mostly: never from a command line that shells keep)."""
+    try:
+        found = json.loads(sys.stdin.read())
+    except ValueError:
+        raise SystemExit(f"{what} are a JSON object on stdin") from None
+    if not isinstance(found, dict):
+        raise SystemExit(f"{what} are a JSON object on stdin")
+    return found
+
+
+def group(commands: Any, name: str, help_text: str) -> Any:
+    """A command group (`proativo <name> <command>`)."""
+    return commands.add_parser(name, help=help_text).add_subparsers(dest="command", required=True)

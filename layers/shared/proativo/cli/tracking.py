@@ -1,0 +1,78 @@
+"""`proativo claims …` and `proativo carriers …`: the claims register, claims the store's team filed or got answered
+by hand, and how each carrier does."""
+
+import argparse
+from datetime import datetime, timedelta
+from typing import Any
+
+from proativo import clock
+from proativo.cli.common import group, table
+from proativo.clock import as_utc
+from proativo.tracking.claims import ClaimBook, claim_sk
+from proativo.tracking.scorecard import scorecard
+
+_CLAIM_FIELDS = (
+    "carrier",
+    "tracking_code",
+    "order_id",
+    "claim_kind",
+    "channel",
+    "status",
+    "protocol",
+    "amount",
+    "created_at",
+    "deadline_at",
+    "answered_at",
+)
+
+
+def claims_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    book = ClaimBook(table(args), due_shards=1)
+    return [{k: str(c[k]) for k in _CLAIM_FIELDS if k in c} for c in book.listing(args.store_id)]
+
+
+def claims_record(args: argparse.Namespace) -> dict[str, Any]:
+    """A claim the store's team filed or got answered by hand (carriers without a claim API)."""
+    book = ClaimBook(table(args), due_shards=1)
+    claim = book.load(args.store_id, claim_sk(args.carrier, args.tracking_code))
+    if claim is None:
+        raise SystemExit(f"no claim for {args.carrier} {args.tracking_code} in store '{args.store_id}'")
+    now = clock.now()
+    changes = {"status": args.status, "protocol": args.protocol, "amount": args.amount}
+    changes["answered_at" if args.status in ("won", "lost") else "opened_at"] = as_utc(now)
+    # Filed or answered by the team: nothing left for us to chase (no alert, no follow-up).
+    if not book.save(claim, changes, None, now):
+        raise SystemExit("the claim changed meanwhile: list it again and retry")
+    return {k: str(v) for k, v in {**claim, **changes}.items() if k in _CLAIM_FIELDS and v is not None}
+
+
+def carriers_scorecard(args: argparse.Namespace) -> list[dict[str, Any]]:
+    until = datetime.fromisoformat(args.until) if args.until else clock.now()
+    since = until - timedelta(days=args.days - 1)
+    return scorecard(table(args), args.store_id, since, until)
+
+
+def register(commands: Any, where: argparse.ArgumentParser) -> None:
+    """`proativo claims …` and `proativo carriers …`."""
+    claims = group(commands, "claims", "claims against carriers")
+    listing = claims.add_parser("list", parents=[where], help="a store's claims register")
+    listing.add_argument("store_id")
+    listing.set_defaults(run=claims_list)
+    record = claims.add_parser(
+        "record", parents=[where], help="a claim the store's team filed (open) or got answered (won, lost)"
+    )
+    record.add_argument("store_id")
+    record.add_argument("--carrier", required=True)
+    record.add_argument("--tracking-code", required=True)
+    record.add_argument("--status", required=True, choices=["open", "won", "lost"])
+    record.add_argument("--protocol")
+    record.add_argument("--amount", help="the carrier's indemnity, e.g. 189.90")
+    record.set_defaults(run=claims_record)
+    carriers = group(commands, "carriers", "how the carriers do")
+    card = carriers.add_parser(
+        "scorecard", parents=[where], help="per carrier and destination state: parcels, incidents, claims, rates"
+    )
+    card.add_argument("store_id")
+    card.add_argument("--days", type=int, default=30)
+    card.add_argument("--until", help="the last day, ISO-8601 (default: today)")
+    card.set_defaults(run=carriers_scorecard)
