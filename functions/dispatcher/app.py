@@ -9,9 +9,7 @@ from proativo import clock, wiring
 from proativo.settings import DispatcherSettings
 
 settings = DispatcherSettings.from_env()
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Proativo")
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
 
 
 @logger.inject_lambda_context

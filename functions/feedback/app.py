@@ -14,9 +14,7 @@ from proativo.intake import feedback
 from proativo.settings import FeedbackSettings
 
 settings = FeedbackSettings.from_env()
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Proativo")
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
 
 
 @logger.inject_lambda_context

@@ -13,9 +13,7 @@ from proativo.reporting import stats
 from proativo.settings import StatsSettings
 
 settings = StatsSettings.from_env()
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Proativo")
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
 _WRITES = (DynamoDBRecordEventName.INSERT, DynamoDBRecordEventName.MODIFY)
 
 

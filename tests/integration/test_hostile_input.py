@@ -292,12 +292,12 @@ def test_an_unsubscribe_that_cannot_be_recorded_never_says_it_was(
     harness.stack.jump(HOUR + 300)
     raw = raw_mime(ses_backends[ACCOUNT][REGION].sent_messages[-1])
     link = str(email.message_from_string(raw, policy=policy.default)["List-Unsubscribe"]).strip("<>")
-    links_app = harness.stack.modules["LinksFunction"]
+    from proativo.intake import deliveries
 
     def throttled(*args: Any, **kwargs: Any) -> bool:
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
 
-    monkeypatch.setattr(links_app.deliveries, "record", throttled)
+    monkeypatch.setattr(deliveries, "record", throttled)
     parts = urlsplit(link)
     status, _, page = harness.stack.http("POST", parts.path, {}, b"List-Unsubscribe=One-Click", parts.query)
     assert status == 503

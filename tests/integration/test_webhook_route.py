@@ -121,10 +121,9 @@ def test_an_accepted_delivery_is_recorded_before_the_answer(harness: Harness) ->
 
 
 def test_a_relay_that_cannot_queue_retries_and_loses_nothing(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from proativo.aws import queues
+    from proativo.intake import deliveries
 
-    relay = harness.stack.modules["RelayFunction"]
-    real, calls = queues.enqueue_events, []
+    real, calls = deliveries.enqueue_events, []
 
     def unavailable_once(*args: object, **kwargs: object) -> int:
         calls.append(args)
@@ -132,7 +131,7 @@ def test_a_relay_that_cannot_queue_retries_and_loses_nothing(harness: Harness, m
             raise RuntimeError("events queue unavailable")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(relay.queues, "enqueue_events", unavailable_once)
+    monkeypatch.setattr(deliveries, "enqueue_events", unavailable_once)
     harness.post(cart("e1", "2026-11-24T11:55:00Z"), drain=False)
     harness.post(cart("e2", "2026-11-24T11:56:00Z", id="c-2", email="joao@example.com"), drain=False)
     harness.stack.drain()

@@ -11,11 +11,24 @@ from typing import TYPE_CHECKING
 from proativo import aws
 
 if TYPE_CHECKING:
+    from proativo.edge.storeapi import StoreApi
+    from proativo.intake.clicks import Clicks
+    from proativo.intake.deliveries import Relay
     from proativo.intake.processing import EventProcessor
+    from proativo.intake.webhooks import Webhooks
     from proativo.messaging.sender import Sender
     from proativo.platforms.readback import ReadBack
     from proativo.sequences.dispatch import Dispatcher, TrackingFanOut
-    from proativo.settings import DispatcherSettings, EventsSettings, SenderSettings, TrackingSettings
+    from proativo.settings import (
+        ApiSettings,
+        DispatcherSettings,
+        EventsSettings,
+        LinksSettings,
+        RelaySettings,
+        SenderSettings,
+        TrackingSettings,
+        WebhookSettings,
+    )
     from proativo.tracking.tracker import Tracker
 
 
@@ -34,6 +47,7 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
         sequences=SequenceStore(table.name, settings.due_shards),
         parcels=ParcelRegistry(table, settings.due_shards),
         flows_for=FlowCache(table),
+        read_back=lambda: readback(settings),
     )
 
 
@@ -126,7 +140,73 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
     )
 
 
+@cache
+def store_api(settings: "ApiSettings") -> "StoreApi":
+    """The store API's operations, each store's requests checked against its own secret."""
+    from proativo import stores
+    from proativo.edge.storeapi import StoreApi
+
+    def secret_of(store_id: str) -> str:
+        return stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds)
+
+    return StoreApi(aws.table(settings.table_name), secret_of, settings.signature_tolerance_seconds)
+
+
+@cache
+def relay(settings: "RelaySettings") -> "Relay":
+    """The deliveries stream's relay to the queues."""
+    from proativo.intake.deliveries import Relay
+
+    return Relay(
+        aws.sqs(),
+        aws.dynamodb(),
+        settings.events_queue_url,
+        settings.tracking_queue_url,
+        settings.deliveries_table_name,
+    )
+
+
+@cache
+def clicks(settings: "LinksSettings") -> "Clicks":
+    """What the links in our messages do when clicked."""
+    from proativo.intake.clicks import Clicks
+    from proativo.messaging import links
+
+    return Clicks(
+        aws.dynamodb(), settings.deliveries_table_name, lambda: links.signing_key(settings.link_signing_secret)
+    )
+
+
+@cache
+def webhooks(settings: "WebhookSettings") -> "Webhooks":
+    """The webhook routes, each store's deliveries checked against its own secrets."""
+    from proativo import stores
+    from proativo.intake.webhooks import Webhooks
+
+    def secret_of(store_id: str, platform: str) -> str:
+        return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
+
+    return Webhooks(
+        aws.dynamodb(),
+        settings.deliveries_table_name,
+        secret_of,
+        settings.max_body_bytes,
+        settings.signature_tolerance_seconds,
+    )
+
+
 def reset() -> None:
     """Forget every built object (the local stack calls this when it points AWS elsewhere)."""
-    for fn in (event_processor, readback, dispatcher, sender, tracking_fan_out, tracker):
+    for fn in (
+        event_processor,
+        readback,
+        dispatcher,
+        sender,
+        tracking_fan_out,
+        tracker,
+        store_api,
+        relay,
+        clicks,
+        webhooks,
+    ):
         fn.cache_clear()

@@ -1,10 +1,15 @@
 """The one OpenAPI description of every public route. The webhook routes describe themselves (Powertools builds
-them from their declarations); the store's API and the links live in other functions, so their operations are
-described here, next to the refusal table they answer with, and `GET /openapi.json` serves them all."""
+them from their declarations, given here: `WEBHOOK`, `CARRIER_PUSH`); the store's API and the links live in other
+functions, so their operations are described here, next to the refusal table they answer with, and
+`GET /openapi.json` serves them all (`answer`)."""
 
+import json
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+
 from proativo.edge.refusals import REFUSAL_SCHEMA
+from proativo.tracking.push import CarrierPush
 
 _SIGNED = [
     {
@@ -124,3 +129,72 @@ def with_other_routes(document: dict[str, Any]) -> dict[str, Any]:
     """`document` (the webhook function's own description) with the store's API and the links added."""
     document.setdefault("paths", {}).update(ROUTES)
     return document
+
+
+_ANSWER = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["accepted", "duplicate", "ignored"]},
+        "events": {"type": "integer"},
+        "reason": {"type": "string"},
+    },
+}
+_RETRY = _json("a dependency is unavailable for now: retry", REFUSAL_SCHEMA)
+WEBHOOK: dict[str, Any] = {
+    "summary": "Receive a platform webhook",
+    "description": "Verifies the store's signature for the platform, maps the payload to canonical events and queues "
+    "them. See README, 'Connect a platform', for each platform's headers and format.",
+    "tags": ["webhooks"],
+    "responses": {
+        202: _json("accepted: events queued", _ANSWER),
+        200: _json("duplicate delivery, or nothing to do (topic not handled, handshake)", _ANSWER),
+        400: _json("invalid payload: the field and the reason", REFUSAL_SCHEMA),
+        401: _json("missing or wrong signature", REFUSAL_SCHEMA),
+        404: _json("unknown platform or store", REFUSAL_SCHEMA),
+        413: _json("body over 256 KB, or more events than one delivery holds", REFUSAL_SCHEMA),
+        503: _RETRY,
+    },
+}
+CARRIER_PUSH: dict[str, Any] = {
+    "summary": "Receive a carrier's pushed scans",
+    "description": "Verifies the store's signature for the carrier (as the generic platform signs) and queues the "
+    "scans for tracking. See README, 'Carriers that push', for the format.",
+    "tags": ["webhooks"],
+    "responses": {
+        202: _json("accepted: scans queued for tracking", _ANSWER),
+        200: _json("duplicate delivery", _ANSWER),
+        400: _json("invalid payload: the field and the reason", REFUSAL_SCHEMA),
+        401: _json("missing or wrong signature", REFUSAL_SCHEMA),
+        404: _json("unknown carrier or store", REFUSAL_SCHEMA),
+        413: _json("body over 256 KB", REFUSAL_SCHEMA),
+        503: _RETRY,
+    },
+}
+
+
+def serve(app: APIGatewayHttpResolver) -> None:
+    """Add `GET /openapi.json` to the webhook function's routes."""
+    route = app.get("/openapi.json", summary="This API's OpenAPI description", tags=["meta"], include_in_schema=False)
+    route(lambda: answer(app))
+
+
+def answer(app: APIGatewayHttpResolver) -> Response[dict[str, Any]]:
+    """`GET /openapi.json`: the webhook function's own description, completed, with every other route added."""
+    schema = json.loads(
+        app.get_openapi_json_schema(title="Proativo", version="1.0.0", description="Proactive customer service API")
+    )
+    # The webhooks read their body raw (signatures are computed over the exact bytes), so Powertools cannot see it:
+    # described here.
+    schema["paths"]["/webhooks/{platform}/{store_id}"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "The platform's payload, exactly as signed",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    push = CarrierPush.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(push.pop("$defs", {}))
+    schema["paths"]["/webhooks/carrier/{carrier}/{store_id}"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "The carrier's scans for one tracking code, exactly as signed",
+        "content": {"application/json": {"schema": push}},
+    }
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=with_other_routes(schema))

@@ -12,10 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import written
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
+
+from proativo.aws import error_code, written
+from proativo.aws.queues import enqueue_events
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+# Powertools' module-level instances share the function's configuration and metric set.
+logger, metrics = Logger(child=True), Metrics()
 
 RETENTION_SECONDS = 7 * 24 * 3600  # platforms retry for up to two days (Shopify: 48 h); keep a week
 
@@ -80,3 +89,32 @@ def from_stream(record: Mapping[str, Any]) -> Delivery | None:
         events=tuple(e["S"] for e in image["events"]["L"]),
         queue=image.get("queue", {}).get("S", "events"),
     )
+
+
+@dataclass(frozen=True)
+class Relay:
+    """Moves each new delivery's messages to their queue (canonical events to the events queue, a carrier's pushed
+    scans to the tracking queue), then drops them from the table: queued, the delivery's events (contact details)
+    need not wait out the week there."""
+
+    sqs: "SQSClient"
+    dynamodb: "DynamoDBClient"
+    events_queue_url: str
+    tracking_queue_url: str
+    deliveries_table_name: str
+
+    def relay(self, record: Mapping[str, Any]) -> Delivery | None:
+        """Relay the delivery a stream record announces (None: the record announces none). Raises when the queue
+        refuses: the stream resumes from this record."""
+        delivery = from_stream(record)
+        if delivery is None:
+            return None
+        url = self.tracking_queue_url if delivery.queue == "tracking" else self.events_queue_url
+        queued = enqueue_events(self.sqs, url, delivery.events, delivery.store_id)
+        try:
+            forget_events(self.dynamodb, self.deliveries_table_name, delivery.key)
+        except (ClientError, BotoCoreError) as exc:  # they expire with the delivery (TTL, 7 days)
+            logger.warning("delivery's events kept until it expires", extra={"error": error_code(exc) or str(exc)})
+        metrics.add_metric(name="EventsRelayed", unit=MetricUnit.Count, value=queued)
+        logger.info("delivery relayed", extra={"store_id": delivery.store_id, "events": queued})
+        return delivery

@@ -7,11 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from botocore.exceptions import ClientError
 
 from proativo.aws import failed_conditions
+from proativo.aws import metrics as business
 from proativo.aws.writes import Writes
 from proativo.clock import as_utc
 from proativo.customers.privacy import ERASED_SK
@@ -22,12 +26,29 @@ from proativo.customers.profile import (
     record_attribution,
     record_payment_recovery,
 )
-from proativo.events import Event, OrderPaid, OrderPlaced, OrderShipped, ParcelResolved, SurveyAnswered
+from proativo.events import (
+    Event,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    ParcelResolved,
+    ResourceChanged,
+    SurveyAnswered,
+    parse_message,
+    taken_by_receipt,
+)
 from proativo.sequences.attribution import Attribution, attribute, attribute_payment
-from proativo.sequences.engine import Decision, decide
+from proativo.sequences.engine import Decision, Enrol, decide, describe
 from proativo.sequences.flows import Flow
 from proativo.sequences.store import SequenceStore, enrolments_of
 from proativo.tracking.registry import ParcelRegistry
+
+if TYPE_CHECKING:
+    from proativo.platforms.readback import ReadBack
+
+# The events function applies a message once per store and event id (two stores' platforms number their orders
+# alike, and each store's fact is its own), remembering what it did for 14 days.
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[store_id, event_id]", expires_after_seconds=14 * 24 * 3600)
 
 
 @dataclass(frozen=True)
@@ -49,7 +70,20 @@ class EventProcessor:
     sequences: SequenceStore
     parcels: ParcelRegistry
     flows_for: Callable[[str], tuple[Flow, ...]]
+    # Reads a notify-only platform's resource back (built on first use: most deployments' messages need none).
+    read_back: Callable[[], "ReadBack"] | None = None
     attempts: int = 10
+
+    def apply_message(self, body: str, now: datetime) -> dict[str, Any]:
+        """Apply an events queue message: a canonical event, or a notify-only platform's notice read back from its
+        API into the events it stands for. What each changed, as the events function keeps (idempotency) and logs."""
+        message = parse_message(body)
+        if isinstance(message, ResourceChanged):
+            assert self.read_back is not None, "the processor was built without a read-back"
+            events = taken_by_receipt(self.read_back().events(message), now)
+        else:
+            events = [message]
+        return {"applied": [summary(self.apply(event, now)) for event in events]}
 
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
@@ -143,3 +177,37 @@ def replacement_shipment(event: ParcelResolved) -> OrderShipped:
         tracking_code=event.new_tracking_code,
         tracking_url=event.new_tracking_url,
     )
+
+
+def summary(applied: Applied) -> dict[str, Any]:
+    """An applied event in plain values (no personal data): its decisions, the flows it enrolled in, and the
+    recovery it is credited to."""
+    found: dict[str, Any] = {
+        "event_type": applied.event_type,
+        "customer_id": applied.customer_id,
+        "decisions": [describe(d) for d in applied.decisions],
+        "enrolled": [d.enrolment.flow_id for d in applied.decisions if isinstance(d, Enrol)],
+    }
+    if applied.notes:
+        found["notes"] = list(applied.notes)
+    if applied.attribution:
+        by = applied.attribution
+        found["recovery"] = {"flow": by.flow_id, "step": by.step_id, "channel": by.channel, "value": str(by.value)}
+        found["recovered_by"], found["recovered_value"] = f"{by.flow_id}/{by.step_id}/{by.channel}", str(by.value)
+    return found
+
+
+def observe(result: dict[str, Any], store_id: str, metrics: Metrics, logger: Logger) -> None:
+    """What applying a message did, as metrics (events by type, enrolments and recoveries by flow and channel) and a
+    log line per event."""
+    for applied in result["applied"]:
+        metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
+        business.record("EventsByType", store_id, type=str(applied["event_type"]))
+        for flow in applied.get("enrolled", []):  # carts abandoned, payments pending, customers won back…
+            business.record("Enrolments", store_id, flow=str(flow))
+        recovery = applied.get("recovery")
+        if recovery:  # by the flow and channel whose message brought it back
+            name = "PaymentsRecovered" if applied["event_type"] == "OrderPaid" else "RevenueRecovered"
+            by = {"flow": str(recovery["flow"]), "channel": str(recovery["channel"])}
+            business.record(name, store_id, float(recovery["value"]), MetricUnit.NoUnit, **by)
+        logger.info("event applied", extra={"store_id": store_id, **applied})

@@ -1,24 +1,35 @@
 """Receiving a platform webhook: verify, parse, and hand canonical events to the events queue. Nothing else runs
 in the request path, so platforms get their answer well inside their time limits."""
 
+import base64
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ValidationError
 
+from proativo.edge.refusals import json_answer
 from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge
 from proativo.events import Event, ResourceChanged, dump_event, taken_by_receipt
+from proativo.intake import deliveries
 from proativo.platforms.base import Platform, invalid_from
 from proativo.platforms.generic import GenericPlatform
 from proativo.platforms.registry import PLATFORMS
 from proativo.stores import STORE_ID as _STORE_ID
 from proativo.tracking.push import parse_push
 
-logger = Logger(child=True)
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Powertools' module-level instances share the function's configuration and metric set.
+logger, metrics = Logger(child=True), Metrics()
 # One delivery is one item of the deliveries table (400 KB at most) and its events are queue messages: bounded.
 MAX_EVENTS = 100
 MAX_EVENTS_BYTES = 300 * 1024
@@ -153,3 +164,77 @@ def receive_carrier_push(
     delivery = checked_delivery(lowered.get("x-proativo-delivery") or push.id)
     key = f"{store_id}:carrier-{carrier}:{delivery}"
     return Delivery(key=key, events=(message,), event_types=("CarrierPush",), queue="tracking")
+
+
+@dataclass(frozen=True)
+class Webhooks:
+    """The webhook routes: receive, then record the delivery (one conditional write: a repeat answers 200
+    duplicate and changes nothing; the table's stream queues the rest). Answers fast."""
+
+    dynamodb: "DynamoDBClient"
+    deliveries_table_name: str
+    # A store's secret for a platform (or a carrier's push): SSM, cached, under that store only.
+    secret_of: Callable[[str, str], str]
+    max_body_bytes: int
+    tolerance_seconds: int
+
+    def platform(
+        self, platform: str, store_id: str, request: APIGatewayProxyEventV2, now: datetime
+    ) -> Response[dict[str, Any]]:
+        """`POST /webhooks/{platform}/{store_id}`."""
+        delivery = receive(
+            platform,
+            store_id,
+            request.headers,
+            _body(request),
+            now,
+            self.secret_of,
+            self.max_body_bytes,
+            self.tolerance_seconds,
+        )
+        if isinstance(delivery, Ignored):
+            metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
+            return json_answer(200, {"status": "ignored", "reason": delivery.reason})
+        return self._record(delivery, store_id, request, now, "EventsReceived", f"{store_id}:{platform}")
+
+    def carrier(
+        self, carrier: str, store_id: str, request: APIGatewayProxyEventV2, now: datetime
+    ) -> Response[dict[str, Any]]:
+        """`POST /webhooks/carrier/{carrier}/{store_id}`."""
+        delivery = receive_carrier_push(
+            carrier,
+            store_id,
+            request.headers,
+            _body(request),
+            now,
+            self.secret_of,
+            self.max_body_bytes,
+            self.tolerance_seconds,
+        )
+        return self._record(delivery, store_id, request, now, "CarrierPushes", f"{store_id}:carrier-{carrier}")
+
+    def _record(
+        self,
+        delivery: Delivery,
+        store_id: str,
+        request: APIGatewayProxyEventV2,
+        now: datetime,
+        metric: str,
+        fallback_key: str,
+    ) -> Response[dict[str, Any]]:
+        # A platform without delivery ids: every request is its own delivery (the events function still drops
+        # events it has applied, by event id).
+        key = delivery.key or f"{fallback_key}:request:{request.request_context.request_id}"
+        table = self.deliveries_table_name
+        if not deliveries.record(self.dynamodb, table, key, store_id, delivery.events, now, delivery.queue):
+            metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
+            return json_answer(200, {"status": "duplicate", "events": 0})
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(delivery.events))
+        # The API access log already has every request, and the metric the count: the event types are for debugging.
+        logger.debug("webhook accepted", extra={"event_types": delivery.event_types})
+        return json_answer(202, {"status": "accepted", "events": len(delivery.events)})
+
+
+def _body(request: APIGatewayProxyEventV2) -> bytes:
+    """The raw body, exactly as signed."""
+    return base64.b64decode(request.body or "") if request.is_base64_encoded else (request.body or "").encode()

@@ -207,9 +207,16 @@ class ClaimOutcome:
 
     sk: str
     status: str
-    announced: tuple[str, ...]
+    # The statuses this step announced (open, task, won, lost, deadline_near).
+    statuses: tuple[str, ...]
     amount: str | None = None
     carrier: str = ""
+    store_id: str = ""
+
+    @property
+    def announced(self) -> tuple[str, ...]:
+        """The events it announced, in words for the log."""
+        return tuple(f"ClaimUpdated:{s}" for s in self.statuses)
 
 
 async def advance_claim(
@@ -252,12 +259,12 @@ async def advance_claim(
     if events:
         publish(events)
     book.save(claim, changes, next_at, now)
-    announced = tuple(f"ClaimUpdated:{e.status}" for e in events)
     amount = changes.get("amount") or claim.get("amount")
     return ClaimOutcome(
         str(claim["sk"]),
         str(changes.get("status", status)),
-        announced,
+        tuple(e.status for e in events),
         str(amount) if amount else None,
         str(claim.get("carrier", "")),
+        str(claim.get("store_id", "")),
     )

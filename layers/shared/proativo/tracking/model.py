@@ -101,3 +101,12 @@ class ParcelBatch(BaseModel):
 class ParcelNotYetKnown(RuntimeError):
     """A carrier pushed scans for a code no shipment has named yet (the shipment event may still be on its way):
     the queue retries, and after its retries the message waits in the DLQ."""
+
+
+class ClaimsDue(BaseModel):
+    """The tracking queue's message: a store's claims with something to do now (file, follow up, warn)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store_id: str
+    keys: tuple[str, ...]

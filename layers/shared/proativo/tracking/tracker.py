@@ -6,20 +6,25 @@ A carrier without an adapter (or a store without credentials for it) is checked 
 not dropped, so adding an adapter starts tracking the parcels waiting."""
 
 import asyncio
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
+from proativo.aws import metrics as business
 from proativo.clock import as_utc
 from proativo.events import Customer, Event, OrderDelivered, ParcelException, ParcelScanned
 from proativo.tracking import scorecard
 from proativo.tracking.claims import ClaimBook, ClaimOutcome, advance_claim, claimable, rules_for
 from proativo.tracking.detection import Assessment, TrackingPolicy, assess
 from proativo.tracking.limits import Throttle
-from proativo.tracking.model import Carrier, ClaimChannel, ParcelNotYetKnown, ParcelRef
+from proativo.tracking.model import Carrier, ClaimChannel, ClaimsDue, ParcelBatch, ParcelNotYetKnown, ParcelRef
+from proativo.tracking.push import CarrierPushMessage
 from proativo.tracking.registry import ParcelRegistry, item_key, state_of
 from proativo.tracking.status import Status, TrackingResult
 
@@ -81,9 +86,40 @@ class CheckOutcome:
 
     ref: ParcelRef
     new_scans: int
-    announced: tuple[str, ...]
+    events: tuple[Event, ...]
     next_check_at: datetime | None
     note: str
+    alert: scorecard.Alert | None = None
+    claim_started: str | None = None
+
+    @property
+    def exceptions(self) -> tuple[str, ...]:
+        """The kinds of trouble this check opened (late, stalled, lost, …)."""
+        return tuple(e.kind for e in self.events if isinstance(e, ParcelException))
+
+    @property
+    def announced(self) -> tuple[str, ...]:
+        """Everything it announced, in words for the log."""
+        said = [f"{e.type}:{e.kind}" if isinstance(e, ParcelException) else e.type for e in self.events]
+        if self.alert:
+            said.append(f"CarrierAlert:{self.alert.carrier_scope}:{self.alert.incidents}/{self.alert.parcels}")
+        if self.claim_started:
+            said.append(f"ClaimStarted:{self.claim_started}")
+        return tuple(said)
+
+
+type TrackingMessage = ParcelBatch | CarrierPushMessage | ClaimsDue
+
+
+def read_message(body: str) -> TrackingMessage:
+    """A tracking queue message, by the one key each shape has: claims due, a carrier's push, or parcels to poll (a
+    lone parcel, the earliest shape, is a batch of one)."""
+    data = json.loads(body)
+    if isinstance(data, dict) and "claims" in data:
+        return ClaimsDue.model_validate(data["claims"])
+    if isinstance(data, dict) and "push" in data:
+        return CarrierPushMessage.model_validate(data)
+    return ParcelBatch.from_message(body)
 
 
 @dataclass
@@ -122,6 +158,15 @@ class Tracker:
             for done in await asyncio.gather(*work):
                 outcomes += done
         return outcomes
+
+    async def handle(self, message: TrackingMessage, now: datetime) -> list[CheckOutcome] | list[ClaimOutcome]:
+        """Do what a tracking queue message asks."""
+        match message:
+            case ClaimsDue(store_id=store_id, keys=claim_keys):
+                return await self.advance_claims(store_id, claim_keys, now)
+            case CarrierPushMessage(store_id=store_id, carrier=carrier, push=push):
+                return [await self.apply_push(store_id, carrier, push.result(), now)]
+        return await self.check(message.parcels, now)
 
     def check_now(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
         """`check` from synchronous code (scripts, benchmarks)."""
@@ -210,20 +255,52 @@ class Tracker:
             amounts = scorecard.journey_counts(state, delivered=state.status == Status.DELIVERED)
             counts = scorecard.counters(self.registry.table.name, ref.store_id, where, now, amounts)
         saved = self.registry.save(item, state, assessment.next_check_at, counts)
-        announced = [e.type if not isinstance(e, ParcelException) else f"{e.type}:{e.kind}" for e in events]
-        if saved and scoring:
-            alert = scorecard.check_alert(self.registry.table, ref.store_id, where, policy, now)
-            if alert:
-                announced.append(f"CarrierAlert:{alert.carrier_scope}:{alert.incidents}/{alert.parcels}")
+        alert = (
+            scorecard.check_alert(self.registry.table, ref.store_id, where, policy, now) if saved and scoring else None
+        )
+        started = None
         if saved and self.claims is not None:
             rules = rules_for(ref.carrier)
             kind = claimable(state, rules, now)
-            if kind and self.claims.start(ref, state, kind, rules, now):
-                announced.append(f"ClaimStarted:{kind}")
+            started = kind if kind and self.claims.start(ref, state, kind, rules, now) else None
         return CheckOutcome(
             ref,
             len(assessment.new_scans),
-            tuple(announced),
+            tuple(events),
             assessment.next_check_at,
             state.status.value + ("" if saved else " (another check saved first)"),
+            alert,
+            started,
         )
+
+
+def observe(outcome: CheckOutcome | ClaimOutcome, metrics: Metrics, logger: Logger) -> None:
+    """What a check or a claim step did, as metrics (problems and claims by carrier: the recurring-problems view)
+    and one log line (no personal data: ids, carriers, statuses)."""
+    if isinstance(outcome, ClaimOutcome):
+        metrics.add_metric(name="ClaimSteps", unit=MetricUnit.Count, value=1)
+        for status in outcome.statuses:  # opened, answered, won (refunded), lost
+            business.record("Claims", outcome.store_id, carrier=outcome.carrier, status=status)
+        facts = {"claim": outcome.sk, "status": outcome.status, "amount": outcome.amount}
+        logger.info("claim step", extra={"store_id": outcome.store_id, **facts, "announced": list(outcome.announced)})
+        return
+    ref = outcome.ref
+    metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
+    for kind in outcome.exceptions:  # late, stalled, lost, damaged, returned…
+        metrics.add_metric(name="ParcelExceptions", unit=MetricUnit.Count, value=1)
+        business.record("ParcelProblems", ref.store_id, carrier=ref.carrier, kind=kind)
+    if outcome.alert:  # a carrier's incidents reached the store's threshold this month
+        metrics.add_metric(name="CarrierAlerts", unit=MetricUnit.Count, value=1)
+        logger.warning("carrier alert", extra={"store_id": ref.store_id, "alert": outcome.announced[-1]})
+    logger.info(
+        "parcel checked",
+        extra={
+            "store_id": ref.store_id,
+            "carrier": ref.carrier,
+            "order_id": ref.order_id,
+            "new_scans": outcome.new_scans,
+            "announced": list(outcome.announced),
+            "outcome": outcome.note,
+            "next_check_at": outcome.next_check_at.isoformat() if outcome.next_check_at else None,
+        },
+    )
