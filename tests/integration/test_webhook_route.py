@@ -121,9 +121,9 @@ def test_an_accepted_delivery_is_recorded_before_the_answer(harness: Harness) ->
 
 
 def test_a_relay_that_cannot_queue_retries_and_loses_nothing(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from proativo.intake import deliveries
+    from proativo.aws import queues
 
-    real, calls = deliveries.enqueue_events, []
+    real, calls = queues.enqueue_events, []
 
     def unavailable_once(*args: object, **kwargs: object) -> int:
         calls.append(args)
@@ -131,7 +131,7 @@ def test_a_relay_that_cannot_queue_retries_and_loses_nothing(harness: Harness, m
             raise RuntimeError("events queue unavailable")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(deliveries, "enqueue_events", unavailable_once)
+    monkeypatch.setattr(queues, "enqueue_events", unavailable_once)
     harness.post(cart("e1", "2026-11-24T11:55:00Z"), drain=False)
     harness.post(cart("e2", "2026-11-24T11:56:00Z", id="c-2", email="joao@example.com"), drain=False)
     harness.stack.drain()

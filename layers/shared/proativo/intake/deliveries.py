@@ -16,8 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
-from proativo.aws import error_code, written
-from proativo.aws.queues import enqueue_events
+from proativo.aws import error_code, queues, written
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -110,7 +109,7 @@ class Relay:
         if delivery is None:
             return None
         url = self.tracking_queue_url if delivery.queue == "tracking" else self.events_queue_url
-        queued = enqueue_events(self.sqs, url, delivery.events, delivery.store_id)
+        queued = queues.enqueue_events(self.sqs, url, delivery.events, delivery.store_id)
         try:
             forget_events(self.dynamodb, self.deliveries_table_name, delivery.key)
         except (ClientError, BotoCoreError) as exc:  # they expire with the delivery (TTL, 7 days)

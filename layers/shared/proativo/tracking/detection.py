@@ -5,8 +5,11 @@ episode opens when its condition starts and closes when it ends, however many ti
 
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
+from functools import cache
+from importlib import resources
 from zoneinfo import ZoneInfo
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from proativo.tracking.calendar import add_business_days
@@ -135,27 +138,49 @@ def _next_check(state: ParcelState, now: datetime, policy: TrackingPolicy) -> da
         return None
     # The earliest of the store's promise and the carrier's estimate: the day delivery may happen.
     expected = min((d for d in (state.promised_at, state.estimated_delivery) if d is not None), default=None)
+    cadence = _cadence()
+    quiet = state.last_scan_at is not None and now - state.last_scan_at > timedelta(days=cadence.quiet_after_days)
     match state.status:
         case Status.OUT_FOR_DELIVERY:
-            after = timedelta(hours=2)
+            hours = cadence.out_for_delivery
         case Status.IN_TRANSIT if expected is not None and expected - now < timedelta(days=1):
-            after = timedelta(hours=3)  # the expected day: catch "out for delivery" while it is news
+            hours = cadence.expected_day
         case Status.FAILED_ATTEMPT:
-            after = timedelta(hours=4)
-        case Status.AVAILABLE_FOR_PICKUP | Status.EXCEPTION:
-            after = timedelta(hours=8)
-        case _ if state.last_scan_at is not None and now - state.last_scan_at > timedelta(days=2):
-            after = timedelta(hours=12)
+            hours = cadence.failed_attempt
+        case Status.AVAILABLE_FOR_PICKUP:
+            hours = cadence.available_for_pickup
+        case Status.EXCEPTION:
+            hours = cadence.exception
+        case _ if quiet:
+            hours = cadence.quiet
         case _:
-            after = timedelta(hours=6)
+            hours = cadence.default
+    after = timedelta(hours=hours)
     if state.status in (Status.INFO_RECEIVED, Status.IN_TRANSIT, Status.FAILED_ATTEMPT):
-        # Carriers send parcels out for delivery early in the morning: a look mid-morning tells the customer
-        # "today" while it is still news, whatever the cadence says.
-        return min(now + after, _next_local_time(now, MORNING_CHECK, policy.timezone))
+        return min(now + after, _next_local_time(now, cadence.morning_check, policy.timezone))
     return now + after
 
 
-MORNING_CHECK = time(10, 0)
+class Cadence(BaseModel):
+    """How often a parcel is checked (`cadence.yaml`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    out_for_delivery: float = Field(gt=0)
+    expected_day: float = Field(gt=0)
+    failed_attempt: float = Field(gt=0)
+    available_for_pickup: float = Field(gt=0)
+    exception: float = Field(gt=0)
+    quiet: float = Field(gt=0)
+    quiet_after_days: float = Field(gt=0)
+    default: float = Field(gt=0)
+    morning_check: time
+
+
+@cache
+def _cadence() -> Cadence:
+    text = resources.files("proativo.tracking").joinpath("cadence.yaml").read_text(encoding="utf-8")
+    return Cadence.model_validate(yaml.safe_load(text))
 
 
 def _next_local_time(now: datetime, at: time, timezone: str) -> datetime:
