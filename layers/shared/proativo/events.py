@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from proativo.messaging.kinds import ChannelName
+
 # What the door accepts. Every bound here is one a platform's honest payload never reaches and a hostile one needs:
 # beyond them a value would poison the queue (DynamoDB keeps 38 digits, dates overflow when a flow adds its delays)
 # or reach a message (a header, a link) where it must not.
@@ -332,7 +334,7 @@ class ConsentChanged(_Event):
     """The customer granted or withdrew consent for a channel and purpose."""
 
     type: Literal["ConsentChanged"] = "ConsentChanged"
-    channel: Literal["email", "sms", "whatsapp"]
+    channel: ChannelName
     purpose: Literal["marketing", "transactional"] = "marketing"
     granted: bool
 

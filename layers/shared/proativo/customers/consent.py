@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws import keys
+from proativo.messaging.kinds import CHANNELS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 # E-mail is allowed unless refused (the customer bought or started a purchase: legitimate interest); SMS and
-# WhatsApp only after an explicit opt-in, for any purpose: a phone number given at checkout is not consent.
-OPT_IN_CHANNELS = frozenset({"sms", "whatsapp"})
-# The profile's flags in which a platform states marketing consent for a channel (dated by `<flag>_at`).
-PLATFORM_CONSENT_FLAGS = {"email": "accepts_marketing", "sms": "accepts_sms"}
+# WhatsApp only after an explicit opt-in, for any purpose: a phone number given at checkout is not consent
+# (`ChannelKind.needs_opt_in`). The profile's flags in which a platform states marketing consent for a channel.
+PLATFORM_CONSENT_FLAGS = {c.name: c.consent_flag for c in CHANNELS.values() if c.consent_flag}
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def may_contact(
     if purpose == "marketing" and marketing is False:
         return Verdict(False, "opted_out")
     # Whoever agreed to marketing on a channel agreed to hear about their own orders there too.
-    if channel in OPT_IN_CHANNELS and marketing is not True:
+    if CHANNELS[channel].needs_opt_in and marketing is not True:
         return Verdict(False, "no_opt_in")
     return Verdict(True)
 

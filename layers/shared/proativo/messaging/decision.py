@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict
 
 from proativo.clock import parse_utc
 from proativo.customers.consent import e164, may_contact
-from proativo.messaging.timing import MAX_POSTPONEMENT, QUIET_CHANNELS, cap_until, quiet_until
+from proativo.messaging.kinds import CHANNELS, ChannelName
+from proativo.messaging.timing import MAX_POSTPONEMENT, cap_until, quiet_until
 from proativo.stores import StoreProfile
 
 
@@ -42,7 +43,7 @@ class SendRequest(BaseModel):
     key: str
     index: int
     step_id: str
-    channel: Literal["email", "sms", "whatsapp"]
+    channel: ChannelName
     template: str
     purpose: Literal["marketing", "transactional"]
 
@@ -113,7 +114,7 @@ def cap_period(request: SendRequest, store: StoreProfile) -> timedelta:
 
 def recipient_of(request: SendRequest, profile: Mapping[str, Any], store: StoreProfile) -> str | None:
     """The customer's address on the request's channel (a phone as E.164, read in the store's country)."""
-    if request.channel == "email":
+    if CHANNELS[request.channel].address == "email":
         return str(profile.get("email") or "") or None
     return e164(str(profile.get("phone") or ""), store.country)
 
@@ -156,7 +157,7 @@ def decide(request: SendRequest, facts: Facts, now: datetime) -> Decision:
             return Send(recipient, cap_period(request, store))  # the first pass: the rest needs `Marketing`
         if marketing.do_not_contact:
             return Skip("do_not_contact")
-    if request.channel in QUIET_CHANNELS:
+    if CHANNELS[request.channel].rings:
         zone = str(facts.profile.get("timezone") or store.timezone)
         until = quiet_until(now, zone, store.quiet_start_hour, store.quiet_end_hour)
         if until is not None:

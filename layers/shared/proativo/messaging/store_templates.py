@@ -23,6 +23,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from proativo.aws import keys, query_items
 from proativo.clock import as_utc
 from proativo.events import EVENT_TYPES
+from proativo.messaging.kinds import PARTS
 from proativo.messaging.templates import LOCALES, make_environment, render
 from proativo.sequences.engine import CustomerFacts, enriched_context
 from proativo.sequences.flows import default_flows
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb.service_resource import Table
 
-PARTS = ("subject", "txt", "html", "sms", "whatsapp")
 CACHE_SECONDS = 60.0
 
 

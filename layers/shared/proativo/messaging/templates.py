@@ -17,6 +17,7 @@ from jinja2 import BaseLoader, ChoiceLoader, DictLoader, PackageLoader, StrictUn
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from proativo.clock import parse_utc
+from proativo.messaging.kinds import CHANNELS
 
 DEFAULT_LOCALE = "pt-BR"
 LOCALES = ("pt-BR", "en")
@@ -92,7 +93,7 @@ def render(
     env = env or environment()
     loc = resolve_locale(locale)
     ctx = {**context, "locale": loc}
-    if channel == "email":
+    if CHANNELS[channel].address == "email":
         subject = env.get_template(f"{loc}/{template}.subject.j2").render(ctx).strip()
         text = env.get_template(f"{loc}/{template}.txt.j2").render(ctx).strip() + "\n"
         if ctx.get("unsubscribe_url"):

@@ -3,8 +3,6 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-# Channels that ring a phone: never during the customer's night.
-QUIET_CHANNELS = frozenset({"sms", "whatsapp"})
 # How long a capped marketing message may wait for its turn before it is dropped (old news by then).
 MAX_POSTPONEMENT = timedelta(days=3)
 

@@ -11,7 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Channel = Literal["email", "sms", "whatsapp"]
+from proativo.messaging.kinds import CHANNELS, ChannelName
+
 Purpose = Literal["marketing", "transactional"]
 
 
@@ -48,7 +49,7 @@ class Step(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     delay: timedelta | None = Field(default=None, ge=timedelta(0))
     at_deadline: timedelta | None = None
-    channel: Channel
+    channel: ChannelName
     template: str = Field(pattern=r"^[a-z0-9_]+$")
     coupon: Coupon | None = None
     survey: bool = Field(default=False, description="the message carries the 0-10 satisfaction links")
@@ -172,7 +173,7 @@ def missing_templates(flows: tuple[Flow, ...], exists: Callable[[str], bool], lo
     missing = []
     for flow in flows:
         for step in flow.steps:
-            parts = ("subject", "txt", "html") if step.channel == "email" else (step.channel,)
+            parts = CHANNELS[step.channel].parts
             for locale in locales:
                 for part in parts:
                     name = f"{locale}/{step.template}.{part}.j2"
