@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from proativo.customers import privacy
 from proativo.errors import InvalidPayload, NotFound, Unauthorized
-from proativo.platforms.base import hmac_sha256, same, unix_seconds
+from proativo.platforms.base import hmac_sha256, same, signed_stamp
 from proativo.reporting import reports
 from proativo.stores import STORE_ID
 
@@ -53,13 +53,7 @@ def verify_request(
     tolerance: int,
 ) -> None:
     """Raise Unauthorized unless the request is signed by the store's secret, recently."""
-    stamp = headers.get("x-proativo-timestamp", "")
-    given = headers.get("x-proativo-signature", "")
-    if not stamp or not given:
-        raise Unauthorized("missing X-Proativo-Timestamp or X-Proativo-Signature")
-    seconds = unix_seconds(stamp, "X-Proativo-Timestamp")
-    if abs(now.timestamp() - seconds) > tolerance:
-        raise Unauthorized("timestamp outside the tolerance window")
+    seconds, given = signed_stamp(headers, now, tolerance)
     if not same(given, api_signature(secret_of(), seconds, method, path, body)):
         raise Unauthorized("signature does not match")
 

@@ -65,38 +65,6 @@ def _admitted(store_id: str, headers: Mapping[str, str], body: bytes, max_body_b
     return {k.lower(): v for k, v in headers.items()}
 
 
-def receive(
-    platform_name: str,
-    store_id: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    now: datetime,
-    secret_of: Callable[[str, str], str],
-    max_body_bytes: int,
-    tolerance_seconds: int,
-) -> Delivery | Ignored:
-    """Verify and parse one webhook. `Ignored` means nothing to do: a topic we do not handle, a payload with nothing
-    actionable, or a platform's unsigned handshake (answer 200 so the platform neither retries nor disables us)."""
-    platform = PLATFORMS.get(platform_name)
-    if platform is None:
-        raise NotFound(f"unknown platform '{platform_name}'; known: {', '.join(sorted(PLATFORMS))}")
-    lowered = _admitted(store_id, headers, body, max_body_bytes)
-    if platform.is_handshake(lowered, body):
-        return Ignored("handshake acknowledged")
-    platform.verify(lowered, body, secret_of(store_id, platform_name), now, tolerance_seconds)
-    events = _parsed(platform, lowered, body, store_id, now)
-    if events is None:
-        return Ignored("topic not handled")
-    if not events:
-        return Ignored("nothing actionable (no customer contact or a completed checkout)")
-    delivery = _delivery_id(platform, lowered, body)
-    return Delivery(
-        key=f"{store_id}:{platform_name}:{delivery}" if delivery else None,
-        events=_bounded(events, now),
-        event_types=tuple(e.type for e in events),
-    )
-
-
 def _parsed(
     platform: Platform, headers: Mapping[str, str], body: bytes, store_id: str, now: datetime
 ) -> Sequence[Event | ResourceChanged] | None:
@@ -143,29 +111,6 @@ def carrier_secret_name(carrier: str) -> str:
     return f"carrier-{carrier}"
 
 
-def receive_carrier_push(
-    carrier: str,
-    store_id: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    now: datetime,
-    secret_of: Callable[[str, str], str],
-    max_body_bytes: int,
-    tolerance_seconds: int,
-) -> Delivery:
-    """Verify and parse a carrier's push of scans (signed like the generic platform): one message for the tracking
-    queue, keyed by the push's delivery id so a repeat changes nothing."""
-    if not _CARRIER.match(carrier):
-        raise NotFound(f"unknown carrier '{carrier}'")
-    lowered = _admitted(store_id, headers, body, max_body_bytes)
-    GenericPlatform().verify(lowered, body, secret_of(store_id, carrier_secret_name(carrier)), now, tolerance_seconds)
-    push = parse_push(body)
-    message = json.dumps({"store_id": store_id, "carrier": carrier, "push": push.model_dump(mode="json")})
-    delivery = checked_delivery(lowered.get("x-proativo-delivery") or push.id)
-    key = f"{store_id}:carrier-{carrier}:{delivery}"
-    return Delivery(key=key, events=(message,), event_types=("CarrierPush",), queue="tracking")
-
-
 @dataclass(frozen=True)
 class Webhooks:
     """The webhook routes: receive, then record the delivery (one conditional write: a repeat answers 200
@@ -178,20 +123,62 @@ class Webhooks:
     max_body_bytes: int
     tolerance_seconds: int
 
+    def receive(
+        self,
+        platform_name: str,
+        store_id: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        now: datetime,
+    ) -> Delivery | Ignored:
+        """Verify and parse one webhook. `Ignored` means nothing to do: a topic we do not handle, a payload with nothing
+        actionable, or a platform's unsigned handshake (answer 200 so the platform neither retries nor disables us)."""
+        platform = PLATFORMS.get(platform_name)
+        if platform is None:
+            raise NotFound(f"unknown platform '{platform_name}'; known: {', '.join(sorted(PLATFORMS))}")
+        lowered = _admitted(store_id, headers, body, self.max_body_bytes)
+        if platform.is_handshake(lowered, body):
+            return Ignored("handshake acknowledged")
+        platform.verify(lowered, body, self.secret_of(store_id, platform_name), now, self.tolerance_seconds)
+        events = _parsed(platform, lowered, body, store_id, now)
+        if events is None:
+            return Ignored("topic not handled")
+        if not events:
+            return Ignored("nothing actionable (no customer contact or a completed checkout)")
+        delivery = _delivery_id(platform, lowered, body)
+        return Delivery(
+            key=f"{store_id}:{platform_name}:{delivery}" if delivery else None,
+            events=_bounded(events, now),
+            event_types=tuple(e.type for e in events),
+        )
+
+    def receive_carrier_push(
+        self,
+        carrier: str,
+        store_id: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        now: datetime,
+    ) -> Delivery:
+        """Verify and parse a carrier's push of scans (signed like the generic platform): one message for the tracking
+        queue, keyed by the push's delivery id so a repeat changes nothing."""
+        if not _CARRIER.match(carrier):
+            raise NotFound(f"unknown carrier '{carrier}'")
+        lowered = _admitted(store_id, headers, body, self.max_body_bytes)
+        GenericPlatform().verify(
+            lowered, body, self.secret_of(store_id, carrier_secret_name(carrier)), now, self.tolerance_seconds
+        )
+        push = parse_push(body)
+        message = json.dumps({"store_id": store_id, "carrier": carrier, "push": push.model_dump(mode="json")})
+        delivery = checked_delivery(lowered.get("x-proativo-delivery") or push.id)
+        key = f"{store_id}:carrier-{carrier}:{delivery}"
+        return Delivery(key=key, events=(message,), event_types=("CarrierPush",), queue="tracking")
+
     def platform(
         self, platform: str, store_id: str, request: APIGatewayProxyEventV2, now: datetime
     ) -> Response[dict[str, Any]]:
         """`POST /webhooks/{platform}/{store_id}`."""
-        delivery = receive(
-            platform,
-            store_id,
-            request.headers,
-            _body(request),
-            now,
-            self.secret_of,
-            self.max_body_bytes,
-            self.tolerance_seconds,
-        )
+        delivery = self.receive(platform, store_id, request.headers, _body(request), now)
         if isinstance(delivery, Ignored):
             metrics.add_metric(name="WebhookIgnored", unit=MetricUnit.Count, value=1)
             return json_answer(200, {"status": "ignored", "reason": delivery.reason})
@@ -201,16 +188,7 @@ class Webhooks:
         self, carrier: str, store_id: str, request: APIGatewayProxyEventV2, now: datetime
     ) -> Response[dict[str, Any]]:
         """`POST /webhooks/carrier/{carrier}/{store_id}`."""
-        delivery = receive_carrier_push(
-            carrier,
-            store_id,
-            request.headers,
-            _body(request),
-            now,
-            self.secret_of,
-            self.max_body_bytes,
-            self.tolerance_seconds,
-        )
+        delivery = self.receive_carrier_push(carrier, store_id, request.headers, _body(request), now)
         return self._record(delivery, store_id, request, now, "CarrierPushes", f"{store_id}:carrier-{carrier}")
 
     def _record(

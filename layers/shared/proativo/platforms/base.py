@@ -129,3 +129,16 @@ def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidPayload:
     loc = [str(p) for p in err["loc"]]
     field = ".".join([prefix, *loc] if prefix else loc) or None
     return InvalidPayload(str(err["msg"]), field=field)
+
+
+def signed_stamp(headers: Mapping[str, str], now: datetime, tolerance: int) -> tuple[int, str]:
+    """The timestamp and the signature of a request signed our way (`X-Proativo-Timestamp`, `X-Proativo-Signature`),
+    refused unless both are there and the timestamp is recent (replayed, or a clock too far off)."""
+    stamp = headers.get("x-proativo-timestamp", "")
+    given = headers.get("x-proativo-signature", "")
+    if not stamp or not given:
+        raise Unauthorized("missing X-Proativo-Timestamp or X-Proativo-Signature")
+    seconds = unix_seconds(stamp, "X-Proativo-Timestamp")
+    if abs(now.timestamp() - seconds) > tolerance:
+        raise Unauthorized("timestamp outside the tolerance window (replayed or clock skew)")
+    return seconds, given

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Event, ResourceChanged, event_from
 from proativo.ids import customer_id_for_email
-from proativo.platforms.base import hmac_sha256, invalid_from, same, unix_seconds
+from proativo.platforms.base import hmac_sha256, invalid_from, same, signed_stamp
 from proativo.platforms.snapshots import json_object
 
 TOPICS = {
@@ -59,13 +59,7 @@ class GenericPlatform:
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime, tolerance: int) -> None:
         """Check the v1 signature over timestamp and body, and that the timestamp is recent."""
-        stamp = headers.get("x-proativo-timestamp", "")
-        given = headers.get("x-proativo-signature", "")
-        if not stamp or not given:
-            raise Unauthorized("missing X-Proativo-Timestamp or X-Proativo-Signature")
-        seconds = unix_seconds(stamp, "X-Proativo-Timestamp")
-        if abs(now.timestamp() - seconds) > tolerance:
-            raise Unauthorized("timestamp outside the tolerance window (replayed or clock skew)")
+        seconds, given = signed_stamp(headers, now, tolerance)
         candidates = [part.strip() for part in given.split(",")[:8]]
         expected = sign(secret, seconds, body)
         if not any(same(candidate, expected) for candidate in candidates):
