@@ -4,11 +4,13 @@
 import json
 import re
 import threading
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from proativo.platforms.readback import READERS
 from pydantic import ValidationError
 
 from infra.local.faults import FaultSpec
@@ -16,21 +18,23 @@ from infra.local.outbox import Outbox
 from infra.local.stack import LocalStack
 
 FAKE_PLATFORMS_PATH = "/_local/platforms/"
+# One folder per notify-only platform (`READERS`): `fake.json` says what its fake API checks and answers, `orders/`
+# holds the recorded orders it answers with.
 FAKE_PLATFORMS = Path(__file__).with_name("fake_platforms")
-# What each fake platform API checks before answering, as the real ones do.
-FAKE_AUTH = {"nuvemshop": ("authentication", "bearer demo-token"), "vtex": ("x-vtex-api-apptoken", "demo-app-token")}
-FAKE_ROUTES = {
-    "nuvemshop": re.compile(r"^v1/\d+/orders/(\d+)$"),
-    "vtex": re.compile(r"^api/oms/pvt/orders/([\w-]+)$"),
-}
+
+
+@cache
+def _fakes() -> dict[str, dict[str, Any]]:
+    found = {name: json.loads((FAKE_PLATFORMS / name / "fake.json").read_text(encoding="utf-8")) for name in READERS}
+    return {name: {**fake, "route": re.compile(fake["route"])} for name, fake in found.items()}
 
 
 def fake_platform_answer(path: str, headers: Any) -> bytes | None:
     """A recorded order from infra/local/fake_platforms, for `<platform>/<the platform's own API path>`."""
     platform, _, rest = path.partition("/")
-    route, auth = FAKE_ROUTES.get(platform), FAKE_AUTH.get(platform)
-    found = route.match(rest) if route else None
-    if not found or not auth or str(headers.get(auth[0], "")).lower() != auth[1]:
+    fake = _fakes().get(platform)
+    found = fake["route"].match(rest) if fake else None
+    if not fake or not found or str(headers.get(fake["auth"][0], "")).lower() != fake["auth"][1]:
         return None
     file = FAKE_PLATFORMS / platform / "orders" / f"{found.group(1)}.json"
     return file.read_bytes() if file.is_file() else None
@@ -38,13 +42,10 @@ def fake_platform_answer(path: str, headers: Any) -> bytes | None:
 
 def fake_platform_credentials(base_url: str) -> dict[str, dict[str, str]]:
     """The demo store's API credentials pointing at the fake platform APIs behind `base_url`."""
+    base = f"{base_url}{FAKE_PLATFORMS_PATH}"
     return {
-        "nuvemshop": {"access_token": "demo-token", "api_url": f"{base_url}{FAKE_PLATFORMS_PATH}nuvemshop/v1"},
-        "vtex": {
-            "app_key": "vtexappkey-demo",
-            "app_token": "demo-app-token",
-            "api_url": f"{base_url}{FAKE_PLATFORMS_PATH}vtex",
-        },
+        name: {k: str(v).replace("{base}", base) for k, v in fake["credentials"].items()}
+        for name, fake in _fakes().items()
     }
 
 
