@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "shared" / "proativo"
 # The composition root builds each function's objects on first use, so a function loads only its own part of the
-# package at cold start; the CLI imports a command's domain when the command runs.
+# package at cold start.
 LAZY_MODULES = {"proativo/wiring.py"}
 # Heavy third-party modules a rarely taken path needs (import time on a cold start, measured by `make bench`).
 LAZY_LIBRARIES = {"phonenumbers", "holidays"}
@@ -75,7 +75,7 @@ def test_imports_are_at_the_top_but_where_laziness_is_the_point() -> None:
     late: list[str] = []
     for _, path in _modules():
         where = str(path.relative_to(PACKAGE.parent))
-        if where in LAZY_MODULES or where.startswith("proativo/cli/"):
+        if where in LAZY_MODULES:
             continue
         for fn in ast.walk(ast.parse(path.read_text())):
             if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
