@@ -9,9 +9,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo.aws.idempotency import once
+from proativo.aws.idempotency import EVENTS, once
 from proativo.events import parse_message
-from proativo.intake.processing import IDEMPOTENCY, observe
 from proativo.settings import EventsSettings
 
 settings = EventsSettings.from_env()
@@ -19,7 +18,7 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@once(lambda: settings.idempotency_table_name, IDEMPOTENCY, data_keyword="event")
+@once(lambda: settings.idempotency_table_name, EVENTS, data_keyword="event")
 def apply_once(event: dict[str, Any]) -> dict[str, Any]:
     return wiring.event_processor(settings).apply_message(event["json"], clock.now())
 
@@ -29,12 +28,12 @@ def record_handler(record: SQSRecord) -> None:
     message = parse_message(record.body)
     tracer.put_annotation("store_id", message.store_id)
     applied = apply_once(event={"store_id": message.store_id, "event_id": message.event_id, "json": record.body})
-    observe(applied, message.store_id, metrics, logger)
+    wiring.event_processor(settings).observe(applied, message.store_id, metrics, logger)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    IDEMPOTENCY.register_lambda_context(context)
+    EVENTS.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -9,8 +9,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo.messaging.decision import SendRequest
-from proativo.messaging.sender import deliver_observed, requests_in
+from proativo.messaging.decision import SendRequest, requests_in
 from proativo.settings import SenderSettings
 
 settings = SenderSettings.from_env()
@@ -22,7 +21,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     request = SendRequest.model_validate_json(record.body)
     tracer.put_annotation("store_id", request.store_id)
-    deliver_observed(wiring.sender(settings), request, clock.now(), metrics, logger)
+    wiring.sender(settings).deliver_observed(request, clock.now(), metrics, logger)
 
 
 @logger.inject_lambda_context

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.settings import TrackingSettings
-from proativo.tracking.tracker import observe, read_message
+from proativo.tracking.queue import read_message
 
 settings = TrackingSettings.from_env()
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
@@ -19,8 +19,9 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
 
 async def record_handler(record: SQSRecord) -> None:
-    for outcome in await wiring.tracker(settings).handle(read_message(record.body), clock.now()):
-        observe(outcome, metrics, logger)
+    tracker = wiring.tracker(settings)
+    for outcome in await tracker.handle(read_message(record.body), clock.now()):
+        tracker.observe(outcome, metrics, logger)
 
 
 @logger.inject_lambda_context

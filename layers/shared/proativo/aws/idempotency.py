@@ -13,6 +13,10 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+# The events function applies a message once per store and event id (two stores' platforms number their orders
+# alike, and each store's fact is its own), remembering what it did for 14 days.
+EVENTS = IdempotencyConfig(event_key_jmespath="[store_id, event_id]", expires_after_seconds=14 * 24 * 3600)
+
 
 def once(
     table_name: Callable[[], str], config: IdempotencyConfig, data_keyword: str

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from botocore.exceptions import ClientError
 
 from proativo.aws import failed_conditions
@@ -45,10 +44,6 @@ from proativo.tracking.registry import ParcelRegistry
 
 if TYPE_CHECKING:
     from proativo.platforms.readback import ReadBack
-
-# The events function applies a message once per store and event id (two stores' platforms number their orders
-# alike, and each store's fact is its own), remembering what it did for 14 days.
-IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[store_id, event_id]", expires_after_seconds=14 * 24 * 3600)
 
 
 @dataclass(frozen=True)
@@ -84,6 +79,22 @@ class EventProcessor:
         else:
             events = [message]
         return {"applied": [summary(self.apply(event, now)) for event in events]}
+
+    @staticmethod
+    def observe(result: dict[str, Any], store_id: str, metrics: Metrics, logger: Logger) -> None:
+        """What applying a message did, as metrics (events by type, enrolments and recoveries by flow and channel) and a
+        log line per event."""
+        for applied in result["applied"]:
+            metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
+            business.record("EventsByType", store_id, type=str(applied["event_type"]))
+            for flow in applied.get("enrolled", []):  # carts abandoned, payments pending, customers won back…
+                business.record("Enrolments", store_id, flow=str(flow))
+            recovery = applied.get("recovery")
+            if recovery:  # by the flow and channel whose message brought it back
+                name = "PaymentsRecovered" if applied["event_type"] == "OrderPaid" else "RevenueRecovered"
+                by = {"flow": str(recovery["flow"]), "channel": str(recovery["channel"])}
+                business.record(name, store_id, float(recovery["value"]), MetricUnit.NoUnit, **by)
+            logger.info("event applied", extra={"store_id": store_id, **applied})
 
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
@@ -195,19 +206,3 @@ def summary(applied: Applied) -> dict[str, Any]:
         found["recovery"] = {"flow": by.flow_id, "step": by.step_id, "channel": by.channel, "value": str(by.value)}
         found["recovered_by"], found["recovered_value"] = f"{by.flow_id}/{by.step_id}/{by.channel}", str(by.value)
     return found
-
-
-def observe(result: dict[str, Any], store_id: str, metrics: Metrics, logger: Logger) -> None:
-    """What applying a message did, as metrics (events by type, enrolments and recoveries by flow and channel) and a
-    log line per event."""
-    for applied in result["applied"]:
-        metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=1)
-        business.record("EventsByType", store_id, type=str(applied["event_type"]))
-        for flow in applied.get("enrolled", []):  # carts abandoned, payments pending, customers won back…
-            business.record("Enrolments", store_id, flow=str(flow))
-        recovery = applied.get("recovery")
-        if recovery:  # by the flow and channel whose message brought it back
-            name = "PaymentsRecovered" if applied["event_type"] == "OrderPaid" else "RevenueRecovered"
-            by = {"flow": str(recovery["flow"]), "channel": str(recovery["channel"])}
-            business.record(name, store_id, float(recovery["value"]), MetricUnit.NoUnit, **by)
-        logger.info("event applied", extra={"store_id": store_id, **applied})

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeIs
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from proativo.clock import parse_utc
 from proativo.customers.consent import e164, may_contact
@@ -173,3 +173,14 @@ def decide(request: SendRequest, facts: Facts, now: datetime) -> Decision:
                 return Skip("frequency_cap")
             return Postpone(until, "frequency_cap")
     return Send(recipient, period)
+
+
+def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
+    """The well-formed send requests of an SQS batch (a malformed one fails in its own turn)."""
+    found = []
+    for record in event.get("Records", []):
+        try:
+            found.append(SendRequest.model_validate_json(record.get("body", "")))
+        except ValidationError:
+            continue
+    return found

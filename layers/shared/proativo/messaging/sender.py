@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 
 from proativo.aws import batch_get, error_code, failed_conditions, keys, query_items, written
 from proativo.aws import metrics as business
@@ -146,6 +145,23 @@ class Sender:
                 found[pk][sk] = item
         for pk, items in found.items():
             self._prefetched[firsts[pk].message_id] = items
+
+    def deliver_observed(self, request: SendRequest, now: datetime, metrics: Metrics, logger: Logger) -> Outcome:
+        """`deliver`, counted (by outcome, channel and flow: the dashboard's "messages by channel", the store as a
+        property) and logged without personal data. A request to retry is counted as deferred and raised."""
+        try:
+            outcome = self.deliver(request, now)
+        except RetryableSendError:
+            metrics.add_metric(name="MessagesDeferred", unit=MetricUnit.Count, value=1)
+            raise
+        metrics.add_metric(name=f"Messages{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
+        business.record("MessagesByChannel", request.store_id, channel=request.channel, status=outcome.status)
+        business.record("MessagesByFlow", request.store_id, flow=request.flow_id, status=outcome.status)
+        facts = {"message_id": request.message_id, "channel": request.channel, "template": request.template}
+        logger.info(
+            f"message {outcome.status}", extra={"store_id": request.store_id, **facts, "reason": outcome.reason}
+        )
+        return outcome
 
     def deliver(self, request: SendRequest, now: datetime) -> Outcome:
         """Deliver one request, or say why it was skipped or postponed: gather the facts, decide (`decision`), act."""
@@ -419,30 +435,3 @@ class Sender:
         }
         record = {**_claim_item(pk, request, now), **fields, "sent_at": as_utc(now)}
         self.table.put_item(Item=stats.carrying(record, counts))
-
-
-def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
-    """The well-formed send requests of an SQS batch (a malformed one fails in its own turn)."""
-    found = []
-    for record in event.get("Records", []):
-        try:
-            found.append(SendRequest.model_validate_json(record.get("body", "")))
-        except ValidationError:
-            continue
-    return found
-
-
-def deliver_observed(sender: Sender, request: SendRequest, now: datetime, metrics: Metrics, logger: Logger) -> Outcome:
-    """`Sender.deliver`, counted (by outcome, channel and flow: the dashboard's "messages by channel", the store as a
-    property) and logged without personal data. A request to retry is counted as deferred and raised to the queue."""
-    try:
-        outcome = sender.deliver(request, now)
-    except RetryableSendError:
-        metrics.add_metric(name="MessagesDeferred", unit=MetricUnit.Count, value=1)
-        raise
-    metrics.add_metric(name=f"Messages{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
-    business.record("MessagesByChannel", request.store_id, channel=request.channel, status=outcome.status)
-    business.record("MessagesByFlow", request.store_id, flow=request.flow_id, status=outcome.status)
-    facts = {"message_id": request.message_id, "channel": request.channel, "template": request.template}
-    logger.info(f"message {outcome.status}", extra={"store_id": request.store_id, **facts, "reason": outcome.reason})
-    return outcome

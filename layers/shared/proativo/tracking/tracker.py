@@ -6,7 +6,6 @@ A carrier without an adapter (or a store without credentials for it) is checked 
 not dropped, so adding an adapter starts tracking the parcels waiting."""
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,8 +22,9 @@ from proativo.tracking import scorecard
 from proativo.tracking.claims import ClaimBook, ClaimOutcome, advance_claim, claimable, rules_for
 from proativo.tracking.detection import Assessment, TrackingPolicy, assess
 from proativo.tracking.limits import Throttle
-from proativo.tracking.model import Carrier, ClaimChannel, ClaimsDue, ParcelBatch, ParcelNotYetKnown, ParcelRef
+from proativo.tracking.model import Carrier, ClaimChannel, ClaimsDue, ParcelNotYetKnown, ParcelRef
 from proativo.tracking.push import CarrierPushMessage
+from proativo.tracking.queue import TrackingMessage
 from proativo.tracking.registry import ParcelRegistry, item_key, state_of
 from proativo.tracking.status import Status, TrackingResult
 
@@ -108,20 +108,6 @@ class CheckOutcome:
         return tuple(said)
 
 
-type TrackingMessage = ParcelBatch | CarrierPushMessage | ClaimsDue
-
-
-def read_message(body: str) -> TrackingMessage:
-    """A tracking queue message, by the one key each shape has: claims due, a carrier's push, or parcels to poll (a
-    lone parcel, the earliest shape, is a batch of one)."""
-    data = json.loads(body)
-    if isinstance(data, dict) and "claims" in data:
-        return ClaimsDue.model_validate(data["claims"])
-    if isinstance(data, dict) and "push" in data:
-        return CarrierPushMessage.model_validate(data)
-    return ParcelBatch.from_message(body)
-
-
 @dataclass
 class Tracker:
     """Checks parcels with their carriers and announces what changed."""
@@ -168,12 +154,45 @@ class Tracker:
                 return [await self.apply_push(store_id, carrier, push.result(), now)]
         return await self.check(message.parcels, now)
 
+    @staticmethod
+    def observe(outcome: "CheckOutcome | ClaimOutcome", metrics: Metrics, logger: Logger) -> None:
+        """What a check or a claim step did, as metrics (problems and claims by carrier: the recurring-problems view)
+        and one log line (no personal data: ids, carriers, statuses)."""
+        if isinstance(outcome, ClaimOutcome):
+            metrics.add_metric(name="ClaimSteps", unit=MetricUnit.Count, value=1)
+            for status in outcome.statuses:  # opened, answered, won (refunded), lost
+                business.record("Claims", outcome.store_id, carrier=outcome.carrier, status=status)
+            facts = {"claim": outcome.sk, "status": outcome.status, "amount": outcome.amount}
+            announced = list(outcome.announced)
+            logger.info("claim step", extra={"store_id": outcome.store_id, **facts, "announced": announced})
+            return
+        ref = outcome.ref
+        metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
+        for kind in outcome.exceptions:  # late, stalled, lost, damaged, returned…
+            metrics.add_metric(name="ParcelExceptions", unit=MetricUnit.Count, value=1)
+            business.record("ParcelProblems", ref.store_id, carrier=ref.carrier, kind=kind)
+        if outcome.alert:  # a carrier's incidents reached the store's threshold this month
+            metrics.add_metric(name="CarrierAlerts", unit=MetricUnit.Count, value=1)
+            alert = f"{outcome.alert.carrier_scope}: {outcome.alert.incidents} of {outcome.alert.parcels} parcels"
+            logger.warning("carrier alert", extra={"store_id": ref.store_id, "alert": alert})
+        logger.info(
+            "parcel checked",
+            extra={
+                "store_id": ref.store_id,
+                "carrier": ref.carrier,
+                "order_id": ref.order_id,
+                "new_scans": outcome.new_scans,
+                "announced": list(outcome.announced),
+                "outcome": outcome.note,
+                "next_check_at": outcome.next_check_at.isoformat() if outcome.next_check_at else None,
+            },
+        )
+
     def check_now(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
         """`check` from synchronous code (scripts, benchmarks)."""
         return asyncio.run(self.check(refs, now))
 
     def _throttle(self, adapter: Carrier) -> Throttle:
-
         key = (id(asyncio.get_running_loop()), adapter.name)  # per carrier, across the stores' contracts
         if key not in self._throttles:
             self._throttles = {k: v for k, v in self._throttles.items() if k[0] == key[0]}  # older loops are gone
@@ -238,7 +257,6 @@ class Tracker:
         policy: TrackingPolicy,
         now: datetime,
     ) -> CheckOutcome:
-
         if item is None:
             return CheckOutcome(ref, 0, (), None, "parcel no longer exists")
         assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
@@ -272,35 +290,3 @@ class Tracker:
             alert,
             started,
         )
-
-
-def observe(outcome: CheckOutcome | ClaimOutcome, metrics: Metrics, logger: Logger) -> None:
-    """What a check or a claim step did, as metrics (problems and claims by carrier: the recurring-problems view)
-    and one log line (no personal data: ids, carriers, statuses)."""
-    if isinstance(outcome, ClaimOutcome):
-        metrics.add_metric(name="ClaimSteps", unit=MetricUnit.Count, value=1)
-        for status in outcome.statuses:  # opened, answered, won (refunded), lost
-            business.record("Claims", outcome.store_id, carrier=outcome.carrier, status=status)
-        facts = {"claim": outcome.sk, "status": outcome.status, "amount": outcome.amount}
-        logger.info("claim step", extra={"store_id": outcome.store_id, **facts, "announced": list(outcome.announced)})
-        return
-    ref = outcome.ref
-    metrics.add_metric(name="ParcelsChecked", unit=MetricUnit.Count, value=1)
-    for kind in outcome.exceptions:  # late, stalled, lost, damaged, returned…
-        metrics.add_metric(name="ParcelExceptions", unit=MetricUnit.Count, value=1)
-        business.record("ParcelProblems", ref.store_id, carrier=ref.carrier, kind=kind)
-    if outcome.alert:  # a carrier's incidents reached the store's threshold this month
-        metrics.add_metric(name="CarrierAlerts", unit=MetricUnit.Count, value=1)
-        logger.warning("carrier alert", extra={"store_id": ref.store_id, "alert": outcome.announced[-1]})
-    logger.info(
-        "parcel checked",
-        extra={
-            "store_id": ref.store_id,
-            "carrier": ref.carrier,
-            "order_id": ref.order_id,
-            "new_scans": outcome.new_scans,
-            "announced": list(outcome.announced),
-            "outcome": outcome.note,
-            "next_check_at": outcome.next_check_at.isoformat() if outcome.next_check_at else None,
-        },
-    )
