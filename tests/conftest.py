@@ -167,10 +167,19 @@ def order(event_id: str, at: str, order_id: str = "o-1", cart_id: str = "cart-1"
 # Modules whose one fixture (the demo day, a `make serve` process, a served stack) is minutes of work. Collected
 # first, they land together in one worker's first share of the suite; collected last (alphabetical order puts
 # tests/local at the end), xdist handed their tests out one by one and both workers built the same fixture at once.
-FIRST = ("tests/local/test_demo.py", "tests/local/test_commands.py", "tests/local/test_openapi.py")
+FIRST = (
+    "tests/local/test_demo.py",
+    "tests/local/test_commands.py",
+    "tests/local/test_openapi.py",
+    # Then the modules of long tests (days of virtual time, 20-40 s each here): started early, they leave the short
+    # tests to fill the suite's end, where they otherwise ran alone on one worker for minutes while the other idled.
+    "tests/integration/test_tracking.py",
+    "tests/integration/test_sequences.py",
+    "tests/integration/test_sender.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules with a heavy module fixture first (see FIRST)."""
+    """The modules with a heavy module fixture first, then the long ones (see FIRST)."""
     rank = {path: n for n, path in enumerate(FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(FIRST)))
