@@ -263,12 +263,22 @@ def test_a_lost_parcel_gets_a_correios_claim_the_customer_hears_of_and_its_answe
         "won",
         "189.90",
     )
-    assert claim["protocol"] and claim["deadline_at"] == "2027-02-22T11:50:00Z"  # 90 days after posting
+    # Registered through SIGEP Web; its deadline: 30 days counted from the day after the carrier's expected date (the
+    # 26th, Brasília), to the end of that day.
+    assert claim["protocol"] and claim["deadline_at"] == "2026-12-27T02:59:59Z"
+    (filed,) = harness.stack.fake_correios.claims.values()
+    assert (filed["code"], filed["reason"]) == ("QC158300275BR", 211)
     (told,) = [e for e in harness.outbox.entries if e.template == "parcel_claim_opened"]
     assert told.recipient == "rita@example.com"
     assert f"protocolo {claim['protocol']}" in told.text
     statuses = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ClaimUpdated"]
     assert statuses == ["claim:Correios:QC158300275BR:open", "claim:Correios:QC158300275BR:won"]
+
+
+def test_the_pi_reasons_configured_are_checked_against_the_contract(harness: Harness) -> None:
+    listed = _cli_json(["claims", "reasons", "demo", *WHERE])
+    assert {r["codigo"]: r["kinds"] for r in listed} == {"135": ["late"], "211": ["lost"], "134": ["damaged"]}
+    assert not any("problem" in r for r in listed)
 
 
 def test_a_delay_is_claimed_only_once_it_is_days_late(harness: Harness) -> None:
@@ -288,7 +298,7 @@ def test_a_carrier_without_a_claim_api_gets_a_task_and_a_warning_before_its_dead
     )
     days(harness, 1)
     (claim,) = claims(harness)
-    assert (claim["channel"], claim["status"], claim["deadline_at"]) == ("task", "task", "2026-12-24T11:50:00Z")
+    assert (claim["channel"], claim["status"], claim["deadline_at"]) == ("task", "task", "2026-12-24T23:59:59Z")
     harness.stack.jump(timedelta(days=23).total_seconds())  # seven days before the deadline
     events = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ClaimUpdated"]
     assert events == ["claim:Expressa:EX-202020:task", "claim:Expressa:EX-202020:deadline_near"]

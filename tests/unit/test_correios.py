@@ -5,12 +5,16 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import respx
+from defusedxml import ElementTree
+from defusedxml.common import EntitiesForbidden
 from proativo.tracking import s10
-from proativo.tracking.correios import CarrierUnavailable, Correios, CorreiosCredentials
+from proativo.tracking.correios import CarrierUnavailable, Correios, CorreiosClaims, CorreiosCredentials, claims_channel
+from proativo.tracking.sigep import answers, outcome
 from proativo.tracking.status import Status
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "correios"
@@ -142,33 +146,110 @@ def test_refused_credentials_are_reported_unavailable() -> None:
             track(_adapter(), ["AA123456785BR"], NOW)
 
 
-def test_a_pedido_de_informacao_is_filed_and_its_answer_read() -> None:
-    from proativo.tracking.correios import CorreiosClaims, parse_pi_answer
+SIGEP = "https://apps.correios.com.br/SigepMasterJPA/AtendeClienteService/AtendeCliente"
+LOST = {"tracking_code": "aa123456785br", "claim_kind": "lost", "order_id": "5001", "reason_code": 211}
 
-    claim = {"tracking_code": "aa123456785br", "claim_kind": "lost", "order_id": "5001", "protocol": "000000042"}
 
-    async def run() -> tuple[dict, dict | None]:
-        async with httpx.AsyncClient() as http:
-            channel = CorreiosClaims(_adapter())
-            return await channel.open(http, claim, NOW), await channel.answer(http, claim, NOW)
-
-    with respx.mock(assert_all_called=True) as api:
-        api.post(f"{API}/token/v1/autentica/cartaopostagem").respond(201, json=_fixture("token.json"))
-        filed = api.post(f"{API}/pi/v1/pedidos").respond(
-            201, json={"numeroPedido": "000000042", "situacao": "ABERTO", "prazoResposta": "2026-12-04"}
-        )
-        api.get(f"{API}/pi/v1/pedidos/000000042").respond(json={"numeroPedido": "000000042", "situacao": "ABERTO"})
-        opened, answer = asyncio.run(run())
-    assert opened == {"protocol": "000000042"}
-    assert answer is None  # not answered yet
-    sent = json.loads(filed.calls.last.request.content)
-    assert (sent["codigoObjeto"], sent["tipoManifestacao"], sent["cartaoPostagem"]) == (
-        "AA123456785BR",
-        "EXTRAVIO",
-        "0076543210",
+def _sigep_channel() -> CorreiosClaims:
+    credentials = CorreiosCredentials(
+        user="lojaexemplo",
+        access_code="s3cr3t",
+        postage_card="0076543210",
+        sigep_user="sigep-loja",
+        sigep_password="p<a&ss",
+        cnpj="12345678000195",
     )
-    assert parse_pi_answer({"situacao": "RESPONDIDO", "resultado": "PROCEDENTE", "valorIndenizacao": 189.9}) == {
-        "status": "won",
-        "amount": "189.9",
-    }
-    assert parse_pi_answer({"situacao": "ENCERRADO", "resultado": "IMPROCEDENTE"}) == {"status": "lost", "amount": None}
+    channel = claims_channel(Correios(credentials, sleep=_no_wait))
+    assert channel is not None
+    return channel
+
+
+def _soap(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def _run(coroutine_of: Any) -> Any:
+    async def run() -> Any:
+        async with httpx.AsyncClient() as http:
+            return await coroutine_of(http)
+
+    return asyncio.run(run())
+
+
+def test_a_pedido_de_informacao_is_filed_through_sigep_web_with_the_documented_envelope() -> None:
+    with respx.mock(assert_all_called=True) as api:
+        filed = api.post(SIGEP).respond(200, content=_soap("sigep-registrar.xml"))
+        opened = _run(lambda http: _sigep_channel().open(http, LOST, NOW))
+    assert opened == {"protocol": "250118734"}
+    request = filed.calls.last.request
+    assert request.headers["content-type"].startswith("text/xml")
+    sent = ElementTree.fromstring(request.content)
+    (call,) = next(sent.iter("{http://schemas.xmlsoap.org/soap/envelope/}Body"))
+    assert call.tag == "{http://cliente.bean.master.sigep.bsb.correios.com.br/}registrarPedidosInformacao"
+    pi = call.find("pedidosInformacao")
+    assert pi is not None
+    # The schema's order, unqualified elements; the password escaped, never mangled.
+    assert [c.tag for c in pi] == ["codigoRegistro", "conteudoObjeto", "cpfCnpj", "embalagem", "motivo", "observacao"]
+    assert (pi.findtext("codigoRegistro"), pi.findtext("motivo"), pi.findtext("cpfCnpj")) == (
+        "AA123456785BR",
+        "211",
+        "12345678000195",
+    )
+    assert (call.findtext("usuario"), call.findtext("senha")) == ("sigep-loja", "p<a&ss")
+
+
+def test_a_refused_or_unauthorised_pi_is_reported_with_correios_words_not_as_filed() -> None:
+    with respx.mock() as api:
+        api.post(SIGEP).respond(200, content=_soap("sigep-registrar-recusado.xml"))
+        refused = _run(lambda http: _sigep_channel().open(http, LOST, NOW))
+    assert refused == {"refused": "Já existe PI registrado para o objeto"}
+    with respx.mock() as api:
+        api.post(SIGEP).respond(500, content=_soap("sigep-fault.xml"))
+        fault = _run(lambda http: _sigep_channel().open(http, LOST, NOW))
+    assert fault == {"refused": "SIGEP Web: Usuário ou senha inválidos."}
+
+
+def test_a_pi_answer_is_read_from_consultar_pedidos_informacao() -> None:
+    claim = {**LOST, "protocol": "250118734"}
+    with respx.mock() as api:
+        asked = api.post(SIGEP).mock(
+            side_effect=[
+                httpx.Response(200, content=_soap("sigep-consultar-aberto.xml")),
+                httpx.Response(200, content=_soap("sigep-consultar-respondido.xml")),
+            ]
+        )
+        channel = _sigep_channel()
+        pending = _run(lambda http: channel.answer(http, claim, NOW))
+        answered = _run(lambda http: channel.answer(http, claim, NOW))
+    assert pending is None
+    assert answered is not None and (answered["status"], answered["amount"]) == ("won", "1189.90")
+    sent = ElementTree.fromstring(asked.calls.last.request.content)
+    assert sent.findtext(".//pedidosInformacao/numero") == "250118734"
+
+
+@pytest.mark.parametrize(
+    ("words", "status"),
+    [
+        ("Pedido de informação improcedente: objeto entregue conforme registro.", "lost"),
+        ("PI indeferido.", "lost"),
+        ("Reclamação procedente, indenização de R$ 25,90.", "won"),
+        ("Objeto localizado e reencaminhado ao destinatário.", "answered"),
+    ],
+)
+def test_an_answer_is_upheld_rejected_or_left_to_the_team_by_its_words(words: str, status: str) -> None:
+    assert outcome({"dataResposta": "07/12/2026", "resposta": words})["status"] == status
+    assert outcome({"dataPrazoResposta": "08/12/2026"}) is None
+
+
+def test_a_contract_without_sigep_web_access_has_no_claims_channel() -> None:
+    credentials = CorreiosCredentials(user="lojaexemplo", access_code="s3cr3t", postage_card="0076543210")
+    assert claims_channel(Correios(credentials)) is None
+
+
+def test_a_soap_answer_with_an_entity_bomb_is_refused_not_expanded() -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b"<r>&b;</r>"
+    )
+    with pytest.raises(EntitiesForbidden):
+        answers(bomb)

@@ -1,6 +1,7 @@
-"""A fake Correios API for the local stack: the token and API Rastro endpoints, answering from scripted journeys
+"""A fake Correios for the local stack: the token and API Rastro endpoints, answering from scripted journeys
 (on time, late, stalled, lost, damaged, returned, awaiting pickup) on the stack's virtual clock, with a
-configurable latency. The Correios adapter talks to it exactly as it talks to the real API."""
+configurable latency, and SIGEP Web's Pedido de Informação operations (SOAP, as `proativo.tracking.sigep` documents
+them). The Correios adapter talks to it exactly as it talks to the real services."""
 
 import base64
 import json
@@ -13,17 +14,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import yaml
+from defusedxml import ElementTree
 from pydantic import TypeAdapter
 
 JOURNEYS = Path(__file__).with_name("journeys.yaml")
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 USER, ACCESS_CODE, POSTAGE_CARD = "lojademo", "demo-access-code", "0076543210"
+SIGEP_USER, SIGEP_PASSWORD, CNPJ = "lojademo-sigep", "demo-sigep-password", "12345678000195"
+SIGEP_PATH = "/SigepMasterJPA/AtendeClienteService/AtendeCliente"
 _DURATION = TypeAdapter(timedelta)
-# What the fake pays when a claim is upheld: the postage for a delay, a declared value for loss or damage.
-CLAIM_AMOUNTS = {"ATRASO": "25.90", "EXTRAVIO": "189.90", "AVARIA": "189.90"}
+# The PI reasons the fake's contract accepts (obterMotivosPI), and what it pays when it upholds one: the postage for a
+# delay, a declared value for loss or damage.
+REASONS = {135: "Objeto entregue com atraso", 211: "Objeto não entregue", 134: "Objeto avariado"}
+CLAIM_AMOUNTS = {135: "25,90", 211: "189,90", 134: "189,90"}
+_SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 @dataclass
@@ -71,40 +79,61 @@ class FakeCorreios:
             time.sleep(self.latency_seconds)
         if method == "POST" and path.endswith("/token/v1/autentica/cartaopostagem"):
             return self._token(headers)
+        if method == "POST" and path.endswith(SIGEP_PATH):
+            return self._sigep(body if isinstance(body, bytes) else b"")
         if headers.get("authorization", "") != "Bearer fake-correios-token":
             return 401, {"msgs": ["Token inválido ou expirado"]}
         if method == "GET" and path.endswith("/srorastro/v1/objetos"):
             return 200, self._objects(query.get("codigosObjetos", []))
-        if method == "POST" and path.endswith("/pi/v1/pedidos"):
-            return self._open_claim(body or {})
-        if method == "GET" and "/pi/v1/pedidos/" in path:
-            return self._claim(path.rsplit("/", 1)[1])
         return 404, {"msgs": [f"no such resource {path}"]}
 
-    def _open_claim(self, body: dict[str, Any]) -> tuple[int, Any]:
-        kind = str(body.get("tipoManifestacao", ""))
-        if not body.get("codigoObjeto") or kind not in CLAIM_AMOUNTS:
-            return 400, {"msgs": ["codigoObjeto e tipoManifestacao (ATRASO, EXTRAVIO, AVARIA) são obrigatórios"]}
+    def _sigep(self, raw: bytes) -> tuple[int, bytes]:
+        """One SIGEP Web SOAP call: the PI operations; a fault for bad credentials or an unknown operation."""
+        try:
+            body = next(ElementTree.fromstring(raw).iter(f"{{{_SOAP}}}Body"))
+            call = body[0]
+        except (ElementTree.ParseError, StopIteration, IndexError):
+            return 500, _fault("Requisição SOAP inválida")
+        operation = call.tag.rsplit("}", 1)[-1]
+        if operation == "obterMotivosPI":
+            return 200, _response(operation, [{"codigo": k, "descricao": v} for k, v in REASONS.items()])
+        if (call.findtext("usuario"), call.findtext("senha")) != (SIGEP_USER, SIGEP_PASSWORD):
+            return 500, _fault("AutenticacaoException: usuário ou senha inválidos")
+        request = call.find("pedidosInformacao")
+        asked = {child.tag: (child.text or "") for child in (request if request is not None else ())}
+        if operation == "registrarPedidosInformacao":
+            return 200, _response(operation, [self._register(asked)])
+        if operation == "consultarPedidosInformacao":
+            return 200, _response(operation, [self._consult(asked.get("numero", ""))])
+        return 500, _fault(f"Operação {operation} não suportada")
+
+    def _register(self, asked: dict[str, str]) -> dict[str, Any]:
+        code, reason = asked.get("codigoRegistro", ""), asked.get("motivo", "")
+        if not code or not reason.isdigit() or int(reason) not in REASONS:
+            return {"codigoRegistro": code, "codigoRetorno": "1", "mensagemRetorno": "Motivo ou objeto inválido"}
+        if any(c["code"] == code for c in self.claims.values()):
+            return {"codigoRegistro": code, "codigoRetorno": "2", "mensagemRetorno": "Já existe PI para o objeto"}
         with self._lock:
             number = f"{len(self.claims) + 1:09d}"
-            self.claims[number] = {"opened": self.now(), "kind": kind, "code": body["codigoObjeto"]}
-        due = (self.now() + self.claim_answer_after).astimezone(BRASILIA).strftime("%Y-%m-%d")
-        return 201, {"numeroPedido": number, "situacao": "ABERTO", "prazoResposta": due}
+            self.claims[number] = {"opened": self.now(), "reason": int(reason), "code": code}
+        return {
+            "codigoPI": number,
+            "codigoRegistro": code,
+            "codigoRetorno": "0",
+            "dataRegistro": _local(self.now()),
+            "dataPrazoResposta": _local(self.now() + self.claim_answer_after),
+        }
 
-    def _claim(self, number: str) -> tuple[int, Any]:
+    def _consult(self, number: str) -> dict[str, Any]:
         claim = self.claims.get(number)
         if claim is None:
-            return 404, {"msgs": [f"Pedido {number} não encontrado"]}
+            return {"codigoRetorno": "3", "mensagemRetorno": f"PI {number} não encontrado"}
+        found = {"codigoPI": number, "codigoRegistro": claim["code"], "codigoRetorno": "0"}
         if self.now() < claim["opened"] + self.claim_answer_after:
-            return 200, {"numeroPedido": number, "situacao": "ABERTO", "codigoObjeto": claim["code"]}
-        return 200, {
-            "numeroPedido": number,
-            "situacao": "RESPONDIDO",
-            "codigoObjeto": claim["code"],
-            "resultado": "PROCEDENTE",
-            "valorIndenizacao": CLAIM_AMOUNTS[claim["kind"]],
-            "dataResposta": self.now().astimezone(BRASILIA).strftime("%Y-%m-%dT%H:%M:%S"),
-        }
+            return found
+        amount = CLAIM_AMOUNTS[claim["reason"]]
+        words = f"Pedido de informação procedente. Indenização de R$ {amount} creditada ao contrato."
+        return {**found, "dataResposta": _local(self.now()), "resposta": words}
 
     def _token(self, headers: dict[str, str]) -> tuple[int, Any]:
         expected = "Basic " + base64.b64encode(f"{USER}:{ACCESS_CODE}".encode()).decode()
@@ -157,6 +186,28 @@ class FakeCorreios:
         return {"objetos": objects, "quantidade": len(objects), "resultado": "Todos os Eventos", "versao": "3.0.0"}
 
 
+def _local(at: datetime) -> str:
+    return at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _response(operation: str, returns: list[dict[str, Any]]) -> bytes:
+    items = "".join(
+        "<return>" + "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in r.items()) + "</return>" for r in returns
+    )
+    return (
+        f'<soap:Envelope xmlns:soap="{_SOAP}"><soap:Body><ns2:{operation}Response '
+        f'xmlns:ns2="http://cliente.bean.master.sigep.bsb.correios.com.br/">{items}</ns2:{operation}Response>'
+        "</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def _fault(text: str) -> bytes:
+    return (
+        f'<soap:Envelope xmlns:soap="{_SOAP}"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode>'
+        f"<faultstring>{escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
+    ).encode()
+
+
 def _when(start: datetime, step: dict[str, Any]) -> datetime:
     """When a journey's step happens: `after` an offset from the start, or on `day` N after it at a local time
     `at` (carriers scan by day: out for delivery in the morning, not at 1 a.m.)."""
@@ -169,8 +220,17 @@ def _when(start: datetime, step: dict[str, Any]) -> datetime:
 
 
 def credentials(api_url: str) -> dict[str, str]:
-    """The demo store's Correios contract, pointing at the fake served under `api_url`."""
-    return {"user": USER, "access_code": ACCESS_CODE, "postage_card": POSTAGE_CARD, "api_url": api_url}
+    """The demo store's Correios contract (API Rastro and SIGEP Web), pointing at the fake served under `api_url`."""
+    return {
+        "user": USER,
+        "access_code": ACCESS_CODE,
+        "postage_card": POSTAGE_CARD,
+        "api_url": api_url,
+        "sigep_user": SIGEP_USER,
+        "sigep_password": SIGEP_PASSWORD,
+        "cnpj": CNPJ,
+        "sigep_url": f"{api_url}{SIGEP_PATH}",
+    }
 
 
 def parse_query(query: str) -> dict[str, list[str]]:
@@ -194,15 +254,18 @@ def serve(fake: FakeCorreios, port: int = 0) -> ThreadingHTTPServer:
             url = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                sent = json.loads(raw) if raw else None
-            except ValueError:
-                sent = None
+            sent: Any = raw
+            if "json" in (self.headers.get("content-type") or ""):
+                try:
+                    sent = json.loads(raw) if raw else None
+                except ValueError:
+                    sent = None
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, answer = fake.answer(self.command, url.path, parse_query(url.query), headers, sent)
-            body = json.dumps(answer, ensure_ascii=False).encode()
+            xml = isinstance(answer, bytes)
+            body = answer if xml else json.dumps(answer, ensure_ascii=False).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "text/xml; charset=utf-8" if xml else "application/json")
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -2,13 +2,18 @@
 by hand, and how each carrier does."""
 
 import argparse
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
+
 from proativo import clock
-from proativo.cli.common import group, table
+from proativo.cli.common import group, table, target
 from proativo.clock import as_utc
-from proativo.tracking.claims import ClaimBook, claim_sk
+from proativo.tracking.carriers import CarrierDirectory
+from proativo.tracking.claims import ClaimBook, claim_sk, rules_for
+from proativo.tracking.correios import CorreiosClaims
 from proativo.tracking.scorecard import scorecard
 
 _CLAIM_FIELDS = (
@@ -46,6 +51,31 @@ def claims_record(args: argparse.Namespace) -> dict[str, Any]:
     return {k: str(v) for k, v in {**claim, **changes}.items() if k in _CLAIM_FIELDS and v is not None}
 
 
+def claims_reasons(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The PI reasons the store's Correios contract accepts (SIGEP Web `obterMotivosPI`), beside the kinds of claim
+    `claims.yaml` files under each: a configured code missing from the list is a claim Correios would refuse."""
+    channel = CarrierDirectory(target(args).prefix, cache_seconds=0).claims(args.store_id, "correios")
+    if not isinstance(channel, CorreiosClaims):
+        raise SystemExit(f"store '{args.store_id}' has no SIGEP Web user and password in its Correios credentials")
+
+    async def ask() -> list[dict[str, str]]:
+        async with httpx.AsyncClient(timeout=20) as http:
+            return await channel.sigep.reasons(http)
+
+    found = asyncio.run(ask())
+    configured = rules_for("correios").reasons
+    listed = {str(r.get("codigo")) for r in found}
+    rows: list[dict[str, Any]] = [
+        {**r, "kinds": sorted(k for k, v in configured.items() if str(v) == str(r.get("codigo")))} for r in found
+    ]
+    rows += [
+        {"codigo": str(v), "kinds": [k], "problem": "not offered by this contract"}
+        for k, v in configured.items()
+        if str(v) not in listed
+    ]
+    return rows
+
+
 def carriers_scorecard(args: argparse.Namespace) -> list[dict[str, Any]]:
     until = datetime.fromisoformat(args.until) if args.until else clock.now()
     since = until - timedelta(days=args.days - 1)
@@ -68,6 +98,13 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
     record.add_argument("--protocol")
     record.add_argument("--amount", help="the carrier's indemnity, e.g. 189.90")
     record.set_defaults(run=claims_record)
+    reasons = claims.add_parser(
+        "reasons",
+        parents=[where],
+        help="the PI reasons the store's Correios contract accepts, and the kinds filed under each",
+    )
+    reasons.add_argument("store_id")
+    reasons.set_defaults(run=claims_reasons)
     carriers = group(commands, "carriers", "how the carriers do")
     card = carriers.add_parser(
         "scorecard", parents=[where], help="per carrier and destination state: parcels, incidents, claims, rates"

@@ -3,17 +3,20 @@ carrier answers, and a store's team told when a claim they must open by hand nea
 
 A claim is one item per parcel in the store's claims register (`STORE#<id>#CLAIMS`, keyed by carrier and code: the
 register is listed without a scan), on the due index (kind `claim`) whenever it has something to do next. Rules per
-carrier are data (`claims.yaml`). Correios claims ("Pedido de Informação") go through its API with the store's
-contract; any other carrier gets a task for the store's team.
+carrier are data (`claims.yaml`: kinds, deadlines as the carrier publishes them, its time to answer, its reason
+codes). A carrier whose plugin has a claims channel files them itself (Correios: a "Pedido de Informação" through
+SIGEP Web, with the store's contract); any other carrier's, or a claim the carrier refused or answered in words we
+cannot read, becomes a task for the store's team, warned before the deadline.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from proativo.aws import keys, query_items, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import ClaimUpdated, Customer, Event
+from proativo.tracking.calendar import add_business_days
 from proativo.tracking.carriers import carrier_id, claims_channels
 from proativo.tracking.detection import ParcelState
 from proativo.tracking.model import ClaimChannel, ParcelRef
@@ -38,10 +42,37 @@ class ClaimRules(BaseModel):
 
     channel: str
     kinds: tuple[str, ...]
+    deadline_from: Literal["expected_or_delivered", "shipped"] = "shipped"
     deadline_days: int = Field(ge=1)
+    outer_bound_days: int | None = Field(default=None, ge=1)
+    answer_business_days: int | None = Field(default=None, ge=1)
+    country: str = Field(default="BR", pattern=r"^[A-Z]{2}$")
+    timezone: str = "UTC"
     late_for_days: int = Field(ge=0)
     follow_up_every_hours: int = Field(ge=1)
     alert_days_before_deadline: int = Field(ge=1)
+    reasons: dict[str, int] = Field(default_factory=dict, description="the carrier's reason code of each kind")
+
+    def deadline(self, state: ParcelState) -> datetime:
+        """The last instant a claim on this parcel may be registered (the end of the deadline's local day)."""
+        zone = ZoneInfo(self.timezone)
+        start = state.shipped_at
+        if self.deadline_from == "expected_or_delivered":
+            known = [d for d in (state.promised_at or state.estimated_delivery, state.delivered_at) if d is not None]
+            start = min(known) if known else state.shipped_at
+        # Counted from the day after: day 1 is the next local day, day N ends at local midnight.
+        last_day = start.astimezone(zone).date() + timedelta(days=self.deadline_days)
+        deadline = datetime.combine(last_day, time(23, 59, 59), zone)
+        if self.outer_bound_days is not None:
+            bound = state.shipped_at.astimezone(zone).date() + timedelta(days=self.outer_bound_days)
+            deadline = min(deadline, datetime.combine(bound, time(23, 59, 59), zone))
+        return deadline
+
+    def first_follow_up(self, opened: datetime) -> datetime:
+        """When to first ask for the answer of a claim filed at `opened`: once the carrier's time to answer is over."""
+        if self.answer_business_days is None:
+            return opened + timedelta(hours=self.follow_up_every_hours)
+        return add_business_days(opened, self.answer_business_days, self.country, self.timezone)
 
     @field_validator("channel")
     @classmethod
@@ -98,7 +129,7 @@ class ClaimBook:
         """Put a claim in the register to be opened now (once per parcel: a second kind of trouble on the same parcel
         belongs to the claim already made)."""
         pk, sk = register_pk(ref.store_id), claim_sk(ref.carrier, ref.tracking_code)
-        deadline = state.shipped_at + timedelta(days=rules.deadline_days)
+        deadline = rules.deadline(state)
         return written(
             lambda: self.table.put_item(
                 Item={
@@ -116,6 +147,7 @@ class ClaimBook:
                     "status": "opening",
                     "created_at": as_utc(now),
                     "deadline_at": as_utc(deadline),
+                    **({"reason_code": rules.reasons[kind]} if kind in rules.reasons else {}),
                     "version": 0,
                     **keys.due_keys("claim", f"{pk}|{sk}", now, self.due_shards),
                 },
@@ -232,11 +264,17 @@ async def advance_claim(
     status, deadline = str(claim["status"]), parse_utc(str(claim["deadline_at"]))
     alert_at = deadline - timedelta(days=rules.alert_days_before_deadline)
     events: list[ClaimUpdated] = []
-    if status == "opening" and channel is not None:
+    if status == "opening" and channel is not None and now <= deadline:
         opened = await channel.open(http, claim, now)
-        changes: dict[str, Any] = {"status": "open", "protocol": opened.get("protocol"), "opened_at": as_utc(now)}
-        events.append(claim_event({**claim, **changes}, "open", now))
-        next_at: datetime | None = now + timedelta(hours=rules.follow_up_every_hours)
+        if opened.get("protocol"):
+            changes: dict[str, Any] = {"status": "open", "protocol": opened["protocol"], "opened_at": as_utc(now)}
+            events.append(claim_event({**claim, **changes}, "open", now))
+            next_at: datetime | None = rules.first_follow_up(now)
+        else:
+            # The carrier refused to file it (its words kept): the store's team takes it over, warned before the end.
+            changes = {"status": "task", "refused": str(opened.get("refused") or "refused")[:500]}
+            events.append(claim_event(claim, "task", now))
+            next_at = max(alert_at, now)
     elif status == "opening":
         # No API for this carrier: the store's team opens it; we remind them before the deadline.
         changes = {"status": "task"}
@@ -246,8 +284,18 @@ async def advance_claim(
         answer = await channel.answer(http, claim, now)
         if answer is None:
             changes, next_at = {}, now + timedelta(hours=rules.follow_up_every_hours)
+        elif answer["status"] not in ("won", "lost"):
+            # Answered in words we cannot read as upheld or rejected: the team reads them and records the outcome.
+            changes = {"status": "task", "answer": answer.get("answer"), "answered_at": as_utc(now)}
+            events.append(claim_event({**claim, **changes}, "task", now))
+            next_at = None
         else:
-            changes = {"status": answer["status"], "amount": answer.get("amount"), "answered_at": as_utc(now)}
+            changes = {
+                "status": answer["status"],
+                "amount": answer.get("amount"),
+                "answer": answer.get("answer"),
+                "answered_at": as_utc(now),
+            }
             events.append(claim_event({**claim, **changes}, answer["status"], now))
             next_at = None
     elif status == "task" and now >= alert_at:

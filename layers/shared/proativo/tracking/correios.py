@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from proativo.tracking import s10
 from proativo.tracking.limits import Limits
 from proativo.tracking.model import CarrierPlugin
+from proativo.tracking.sigep import PRODUCTION_URL, SigepFault, SigepWeb, outcome
 from proativo.tracking.status import Scan, Status, TrackingResult
 
 if TYPE_CHECKING:
@@ -41,6 +42,12 @@ class CorreiosCredentials(BaseModel):
     access_code: str = Field(min_length=1, repr=False)
     postage_card: str = Field(pattern=r"^\d{6,16}$")
     api_url: str = "https://api.correios.com.br"
+    # SIGEP Web (claims): the contract's SIGEP user and password, the store's CNPJ and, optionally, the service code.
+    sigep_user: str | None = Field(default=None, min_length=1)
+    sigep_password: str | None = Field(default=None, min_length=1, repr=False)
+    cnpj: str | None = Field(default=None, pattern=r"^\d{14}$")
+    sigep_service: int | None = Field(default=None, ge=1)
+    sigep_url: str = PRODUCTION_URL
 
 
 @dataclass(frozen=True)
@@ -224,44 +231,52 @@ def _retry_after(answer: "httpx.Response") -> float | None:
     return float(value) if value.replace(".", "", 1).isdigit() else None
 
 
-PI_PATH = "/pi/v1/pedidos"
-_PI_KINDS = {"late": "ATRASO", "lost": "EXTRAVIO", "damaged": "AVARIA"}
-
-
 @dataclass
 class CorreiosClaims:
-    """Correios "Pedido de Informação" through the API, with the store's contract (shares the tracking token).
+    """Correios "Pedido de Informação" through SIGEP Web (`proativo.tracking.sigep`), with the store's contract: filed
+    with the reason the claims rules give its kind, followed with `consultarPedidosInformacao`."""
 
-    The request and answer shapes (`numeroPedido`, `situacao`, `resultado`, `valorIndenizacao`) follow the CWS
-    conventions of API Rastro; check them against Correios' current PI documentation before relying on them: the
-    path is `PI_PATH`, and `parse_pi_answer` is the one place that reads an answer."""
-
-    tracking: Correios
+    sigep: SigepWeb
+    cnpj: str | None = None
+    service: int | None = None
 
     async def open(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any]:
-        """File the claim; its protocol number."""
-        body = {
-            "codigoObjeto": str(claim["tracking_code"]).upper(),
-            "tipoManifestacao": _PI_KINDS[str(claim["claim_kind"])],
-            "cartaoPostagem": self.tracking.credentials.postage_card,
-            "descricao": f"Pedido {claim['order_id']}: objeto com {_PI_KINDS[str(claim['claim_kind'])].lower()}",
+        """File the PI: {"protocol": its number}, or {"refused": Correios' words} when it was not filed."""
+        request = {
+            "codigoRegistro": str(claim["tracking_code"]).upper(),
+            "conteudoObjeto": f"Mercadoria do pedido {claim['order_id']}",
+            "cpfCnpj": self.cnpj,
+            "embalagem": "C",
+            "motivo": claim.get("reason_code"),
+            "observacao": f"Pedido {claim['order_id']}: {_PI_WORDS.get(str(claim['claim_kind']), 'problema')}",
+            "servico": self.service,
         }
-        answer = await self.tracking.request(http, "POST", PI_PATH, now, json=body)
-        return {"protocol": str(answer["numeroPedido"])}
+        try:
+            answer = await self.sigep.register(http, request)
+        except SigepFault as fault:
+            return {"refused": f"SIGEP Web: {fault}"}
+        if answer.get("codigoPI"):
+            return {"protocol": answer["codigoPI"]}
+        return {"refused": answer.get("mensagemRetorno") or "SIGEP Web filed no PI"}
 
     async def answer(self, http: "httpx.AsyncClient", claim: dict[str, Any], now: datetime) -> dict[str, Any] | None:
-        """The carrier's answer (None while it has not answered)."""
-        found = await self.tracking.request(http, "GET", f"{PI_PATH}/{claim['protocol']}", now)
-        return parse_pi_answer(found)
+        """Correios' answer (None while it has not answered, or SIGEP Web could not say now)."""
+        try:
+            return outcome(await self.sigep.consult(http, str(claim["protocol"])))
+        except SigepFault:
+            return None
 
 
-def parse_pi_answer(found: dict[str, Any]) -> dict[str, Any] | None:
-    """`won` (with the indemnity) or `lost` once Correios has answered; None while the request is open."""
-    if str(found.get("situacao", "")).upper() not in ("RESPONDIDO", "ENCERRADO"):
+_PI_WORDS = {"late": "objeto em atraso", "lost": "objeto extraviado", "damaged": "objeto avariado"}
+
+
+def claims_channel(adapter: Correios) -> CorreiosClaims | None:
+    """The store's PI channel, when its Correios credentials carry a SIGEP Web user and password."""
+    given = adapter.credentials
+    if not (given.sigep_user and given.sigep_password):
         return None
-    won = str(found.get("resultado", "")).upper() == "PROCEDENTE"
-    amount = found.get("valorIndenizacao")
-    return {"status": "won" if won else "lost", "amount": str(amount) if won and amount is not None else None}
+    sigep = SigepWeb(given.sigep_user, given.sigep_password, given.sigep_url)
+    return CorreiosClaims(sigep, given.cnpj, given.sigep_service)
 
 
 PLUGIN = CarrierPlugin(
@@ -270,8 +285,8 @@ PLUGIN = CarrierPlugin(
     prefixes=("pac",),
     valid_code=s10.is_valid,
     credentials=CorreiosCredentials,
-    credentials_example='{"user", "access_code", "postage_card"}',
+    credentials_example='{"user", "access_code", "postage_card", "sigep_user"?, "sigep_password"?, "cnpj"?}',
     build=Correios,
     claims_channel="correios_pi",
-    claims=CorreiosClaims,
+    claims=claims_channel,
 )

@@ -63,7 +63,7 @@ class CarrierPlugin:
     credentials_example: str = ""
     build: Callable[[Any], Carrier] | None = None
     claims_channel: str | None = None
-    claims: Callable[[Any], ClaimChannel] | None = None
+    claims: Callable[[Any], ClaimChannel | None] | None = None
 
 
 def parcel_sk(carrier: str, tracking_code: str) -> str:
