@@ -227,6 +227,31 @@ def test_a_push_signed_with_another_secret_or_for_an_unknown_carrier_is_refused(
     assert harness.received() == 0
 
 
+def test_a_shipment_naming_no_known_carrier_is_matched_by_its_code_or_kept_visible_and_counted(
+    harness: Harness,
+) -> None:
+    harness.stack.fake_correios.assign("QB876543216BR", "on_time")
+    ship_with(harness, "Transportadora (frete grátis)", "qb876543216br")  # a Correios S10 code, by another name
+    data = {"order_id": "o-10", "carrier": "Total Express", "tracking_code": "TX-12345678", "promised_at": None}
+    assert harness.post(generic("order.shipped", "ship-tx", "2026-11-24T12:00:00Z", data, CUSTOMER)).status == 202
+    parcels = {i["tracking_code"].upper(): i for i in harness.items("c-9", "PARCEL#")}
+    assert parcels["QB876543216BR"]["carrier"] == "correios"
+    assert parcels["TX-12345678"]["carrier"] == "total-express"
+    (kept,) = _cli_json(["carriers", "unmatched", "demo", *WHERE])
+    assert (kept["carrier"], kept["tracking_code"], kept["order_id"]) == ("total-express", "TX-12345678", "o-10")
+    days(harness, 3)
+    assert ("email", "order_delivered") in [(c, t) for c, t, _ in notices(harness)]  # the Correios parcel, polled
+    figures = _cli_json(["report", "--store", "demo", "--from", "2026-11-24", "--to", "2026-11-24", "--json", *WHERE])[
+        "total"
+    ]
+    assert (figures["shipments"], figures["shipments_matched_by_code"], figures["shipments_unmatched"]) == (2, 1, 1)
+
+
+def test_carriers_list_says_what_each_carrier_can_do() -> None:
+    listed = {c["carrier"]: c for c in _cli_json(["carriers", "list"])}
+    assert listed["correios"]["can"] == ["poll", "claims"] and listed["correios"]["claims"] == "correios_pi"
+
+
 def test_a_mistyped_correios_code_is_kept_aside_not_reported_lost(harness: Harness) -> None:
     ship_with(harness, "Correios", "AA123456784BR")  # the check digit says 5
     days(harness, 15)
@@ -272,7 +297,7 @@ def test_a_lost_parcel_gets_a_correios_claim_the_customer_hears_of_and_its_answe
     assert told.recipient == "rita@example.com"
     assert f"protocolo {claim['protocol']}" in told.text
     statuses = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ClaimUpdated"]
-    assert statuses == ["claim:Correios:QC158300275BR:open", "claim:Correios:QC158300275BR:won"]
+    assert statuses == ["claim:correios:QC158300275BR:open", "claim:correios:QC158300275BR:won"]
 
 
 def test_the_pi_reasons_configured_are_checked_against_the_contract(harness: Harness) -> None:
@@ -301,7 +326,7 @@ def test_a_carrier_without_a_claim_api_gets_a_task_and_a_warning_before_its_dead
     assert (claim["channel"], claim["status"], claim["deadline_at"]) == ("task", "task", "2026-12-24T23:59:59Z")
     harness.stack.jump(timedelta(days=23).total_seconds())  # seven days before the deadline
     events = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ClaimUpdated"]
-    assert events == ["claim:Expressa:EX-202020:task", "claim:Expressa:EX-202020:deadline_near"]
+    assert events == ["claim:expressa:EX-202020:task", "claim:expressa:EX-202020:deadline_near"]
     recorded = _cli_json(
         [
             "claims",

@@ -11,9 +11,10 @@ import httpx
 from proativo import clock
 from proativo.cli.common import group, table, target
 from proativo.clock import as_utc
-from proativo.tracking.carriers import CarrierDirectory
+from proativo.tracking.carriers import PLUGINS, CarrierDirectory, carrier_id
 from proativo.tracking.claims import ClaimBook, claim_sk, rules_for
 from proativo.tracking.correios import CorreiosClaims
+from proativo.tracking.registry import ParcelRegistry
 from proativo.tracking.scorecard import scorecard
 
 _CLAIM_FIELDS = (
@@ -39,7 +40,7 @@ def claims_list(args: argparse.Namespace) -> list[dict[str, Any]]:
 def claims_record(args: argparse.Namespace) -> dict[str, Any]:
     """A claim the store's team filed or got answered by hand (carriers without a claim API)."""
     book = ClaimBook(table(args), due_shards=1)
-    claim = book.load(args.store_id, claim_sk(args.carrier, args.tracking_code))
+    claim = book.load(args.store_id, claim_sk(carrier_id(args.carrier), args.tracking_code))
     if claim is None:
         raise SystemExit(f"no claim for {args.carrier} {args.tracking_code} in store '{args.store_id}'")
     now = clock.now()
@@ -76,6 +77,30 @@ def claims_reasons(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def carriers_list(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every carrier plugin and what Proativo can do with it (poll, push, register parcels of any carrier, claims)."""
+    return [
+        {
+            "carrier": p.name,
+            "title": p.title or p.name,
+            "can": list(p.can),
+            "claims": rules_for(p.name).channel,
+            "aliases": [*p.aliases, *(f"{x}…" for x in p.prefixes)],
+            "code_format": p.code_format or None,
+            "credentials": p.credentials_example or None,
+            "limits": f"{p.limits.concurrency} in flight, {p.limits.per_second:g}/s" if p.limits else None,
+            "min_check_interval": str(p.min_check_interval) if p.min_check_interval else None,
+            "status_table": p.events or None,
+        }
+        for p in PLUGINS.values()
+    ]
+
+
+def carriers_unmatched(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """A store's parcels whose carrier neither the platform's name nor the code's format told."""
+    return [{k: str(v) for k, v in i.items()} for i in ParcelRegistry(table(args), 1).unmatched(args.store_id)]
+
+
 def carriers_scorecard(args: argparse.Namespace) -> list[dict[str, Any]]:
     until = datetime.fromisoformat(args.until) if args.until else clock.now()
     since = until - timedelta(days=args.days - 1)
@@ -105,7 +130,14 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
     )
     reasons.add_argument("store_id")
     reasons.set_defaults(run=claims_reasons)
-    carriers = group(commands, "carriers", "how the carriers do")
+    carriers = group(commands, "carriers", "the carriers Proativo speaks, and how they do")
+    listing = carriers.add_parser("list", help="every carrier plugin: poll, push, register, claims, code format")
+    listing.set_defaults(run=carriers_list)
+    unmatched = carriers.add_parser(
+        "unmatched", parents=[where], help="a store's parcels whose carrier neither its name nor its code told"
+    )
+    unmatched.add_argument("store_id")
+    unmatched.set_defaults(run=carriers_unmatched)
     card = carriers.add_parser(
         "scorecard", parents=[where], help="per carrier and destination state: parcels, incidents, claims, rates"
     )

@@ -40,6 +40,7 @@ from proativo.sequences.attribution import Attribution, attribute, attribute_pay
 from proativo.sequences.engine import Decision, Enrol, decide, describe
 from proativo.sequences.flows import Flow
 from proativo.sequences.store import SequenceStore, enrolments_of
+from proativo.tracking.carriers import with_carrier_resolved
 from proativo.tracking.registry import ParcelRegistry
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class EventProcessor:
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
         and the event is read and decided again."""
+        event, matched = with_carrier_resolved(event)
         flows = self.flows_for(event.store_id)
         for attempt in range(self.attempts):
             if attempt:
@@ -113,6 +115,8 @@ class EventProcessor:
             writes = Writes(self.sequences.table_name)
             fold(event, state, now, writes)
             writes.count(event.store_id, event.occurred_at, "EVENTS", **{event.type: 1})
+            if matched:  # a parcel to follow: how its carrier was known (by name, by code, or not: unmatched)
+                writes.count(event.store_id, event.occurred_at, "SHIPMENTS", shipped=1, **{f"by_{matched}": 1})
             enrolled = {str(item["sk"]): item for item in state.with_prefix("ENROL#")}
             decisions = decide(flows, enrolments_of(list(enrolled.values())), state.facts(event), event, now)
             repeat_answer = isinstance(event, SurveyAnswered) and answered_before(event, state)

@@ -4,7 +4,8 @@ Query of the store's `STATS` partition for the period, never a scan of customers
 Counters (`STORE#<id>#STATS`, `DAY#<date>#<scope>`): `EVENTS` (received, by type), `MESSAGES#<channel>` (sent,
 failed, bounced, complained), `FLOW#<flow>` (enrolled, messages, recovered orders and revenue, recovered payments),
 `SURVEY` (responses, promoters, passives, detractors, score sum), `CARRIER#<carrier>#<UF>` (parcels, on time, each
-kind of trouble, claims opened / won, refunds).
+kind of trouble, claims opened / won, refunds), `SHIPMENTS` (shipped, by how the carrier was known: by name, by
+code, unmatched).
 """
 
 from collections import defaultdict
@@ -54,6 +55,10 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
         elif family == "SURVEY":
             for name in ("responses", "promoters", "passives", "detractors", "score_sum"):
                 total[f"survey_{name}"] += counters.get(name, Decimal(0))
+        elif family == "SHIPMENTS":
+            total["shipments"] += counters.get("shipped", Decimal(0))
+            total["shipments_unmatched"] += counters.get("by_unmatched", Decimal(0))
+            total["shipments_matched_by_code"] += counters.get("by_code", Decimal(0))
         elif family == "CARRIER":
             for name in ("parcels", "on_time", "claims_opened", "claims_won", "claims_refunded", *TROUBLE):
                 total[f"parcels_{name}" if name in TROUBLE else name] += counters.get(name, Decimal(0))

@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
+from proativo.events import Event, OrderShipped, ParcelResolved
 from proativo.tracking import correios
 from proativo.tracking.model import Carrier, CarrierPlugin, ClaimChannel
 
@@ -33,6 +34,31 @@ def carrier_id(name: str | None) -> str:
             return plugin.name
     slug = "".join(c if c.isalnum() else "-" for c in text).strip("-")
     return slug[:40] or "unknown"
+
+
+def resolve(name: str | None, code: str) -> tuple[str, str]:
+    """The carrier of a shipment and how it was known: by the platform's carrier name (`name`), by the tracking
+    code's format when the name means no carrier we know (`code`: an S10 code ending in BR is Correios'), or not at
+    all (`unmatched`: the name's slug, kept and counted, followed by the store's aggregator if it has one)."""
+    by_name = carrier_id(name)
+    if by_name in PLUGINS:
+        return by_name, "name"
+    cleaned = code.strip().upper()
+    detected = [p.name for p in PLUGINS.values() if p.detect is not None and p.detect(cleaned)]
+    if len(detected) == 1:
+        return detected[0], "code"
+    return by_name, "unmatched"
+
+
+def with_carrier_resolved[E: Event](event: E) -> tuple[E, str]:
+    """A shipment (or a reshipment) with its carrier resolved (`resolve`), and how; any other event as it is."""
+    if isinstance(event, OrderShipped):
+        carrier, how = resolve(event.carrier, event.tracking_code)
+        return event.model_copy(update={"carrier": carrier}), how
+    if isinstance(event, ParcelResolved) and event.new_tracking_code:
+        carrier, how = resolve(event.new_carrier or event.carrier, event.new_tracking_code)
+        return event.model_copy(update={"new_carrier": carrier}), how
+    return event, ""
 
 
 def plugin(name: str) -> CarrierPlugin | None:

@@ -26,6 +26,7 @@ BRASILIA = ZoneInfo("America/Sao_Paulo")
 TOKEN_PATH = "/token/v1/autentica/cartaopostagem"  # noqa: S105 - a URL path, not a secret
 OBJECTS_PATH = "/srorastro/v1/objetos"
 _RETRYABLE = frozenset({429, 500, 502, 503, 504})
+LIMITS = Limits(concurrency=5, per_second=20)
 type Params = list[tuple[str, str | int | float | bool | None]]
 
 
@@ -147,7 +148,7 @@ class Correios:
     credentials: CorreiosCredentials
     name: str = "correios"
     batch_size: int = 50
-    limits: Limits = field(default_factory=lambda: Limits(concurrency=5, per_second=20))
+    limits: Limits = field(default_factory=lambda: LIMITS)
     max_attempts: int = 4
     backoff_seconds: float = 0.5
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -281,9 +282,14 @@ def claims_channel(adapter: Correios) -> CorreiosClaims | None:
 
 PLUGIN = CarrierPlugin(
     name="correios",
+    title="Correios",
     aliases=("correios", "sedex"),
     prefixes=("pac",),
+    detect=lambda code: code.endswith("BR") and s10.is_valid(code),
+    code_format="UPU S10 ending in BR (AA123456785BR)",
     valid_code=s10.is_valid,
+    limits=LIMITS,
+    events="correios_events.yaml",
     credentials=CorreiosCredentials,
     credentials_example='{"user", "access_code", "postage_card", "sigep_user"?, "sigep_password"?, "cnpj"?}',
     build=Correios,

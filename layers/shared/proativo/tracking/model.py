@@ -3,9 +3,9 @@ carrier plugin declares, which parcel a queue message names. A leaf: it imports 
 status model and the limits, so the registry, the tracker, the claims and each carrier can all import it."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -43,27 +43,64 @@ def any_code(code: str) -> bool:
     return bool(code.strip())
 
 
+class PushFormat(Protocol):
+    """A carrier's (or an aggregator's) own signed webhook: verified with the store's secret for it, read as tracking
+    results (one per tracking code it speaks of)."""
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str) -> None: ...
+
+    def delivery_id(self, headers: Mapping[str, str], body: bytes) -> str | None: ...
+
+    def results(self, body: bytes) -> list[TrackingResult]: ...
+
+
+class Registrar(Protocol):
+    """An aggregator that follows parcels of any carrier once they are registered with it, and pushes their scans."""
+
+    name: str
+
+    async def register(self, http: "httpx.AsyncClient", parcel: dict[str, Any], now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class CarrierPlugin:
     """Everything Proativo knows of one carrier, declared beside its adapter and registered in one line
     (`proativo.tracking.carriers`).
 
     `aliases` are the words that mean this carrier in a platform's carrier name ("Correios - SEDEX"), matched
-    anywhere in it; `prefixes` only at its start ("PAC"). `valid_code` rejects a mistyped code before the carrier is
-    asked about it. `credentials` is the model of a store's contract (stored in SSM, `proativo stores
-    set-carrier-credentials`); `build` makes an adapter from it (no adapter: the carrier pushes, or is not polled);
-    `claims_channel` names the channel that files claims with it (`claims.yaml` says which carriers use it) and
-    `claims` makes that channel from the store's adapter."""
+    anywhere in it; `prefixes` only at its start ("PAC"). `detect` recognises the carrier's own code format (a
+    shipment that names no carrier we know is matched by its code); `code_format` says it in words. `valid_code`
+    rejects a mistyped code before the carrier is asked about it. `credentials` is the model of a store's contract
+    (stored in SSM, `proativo stores set-carrier-credentials`); `build` makes a polling adapter from it; `push` reads
+    the carrier's own signed webhooks; `register` (an aggregator) makes the store's registrar, with which parcels of
+    any carrier are followed. `claims_channel` names the channel that files claims with it (`claims.yaml` says which
+    carriers use it) and `claims` makes that channel from the store's adapter. `min_check_interval` is how often the
+    carrier may usefully be asked about a parcel (its answers are cached that long); `events` names the data file
+    of its status table."""
 
     name: str
+    title: str = ""
     aliases: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
+    detect: Callable[[str], bool] | None = None
+    code_format: str = ""
     valid_code: Callable[[str], bool] = any_code
     credentials: type[BaseModel] | None = None
     credentials_example: str = ""
     build: Callable[[Any], Carrier] | None = None
+    limits: Limits | None = None
+    min_check_interval: timedelta | None = None
+    push: PushFormat | None = None
+    register: Callable[[Any], Registrar] | None = None
+    events: str = ""
     claims_channel: str | None = None
     claims: Callable[[Any], ClaimChannel | None] | None = None
+
+    @property
+    def can(self) -> tuple[str, ...]:
+        """What Proativo can do with this carrier: poll, push, register (follow any carrier), claims."""
+        found = [w for w, has in (("poll", self.build), ("push", self.push), ("register", self.register)) if has]
+        return (*found, *(("claims",) if self.claims else ()))
 
 
 def parcel_sk(carrier: str, tracking_code: str) -> str:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import batch_get, keys, written
+from proativo.aws import batch_get, keys, query_items, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import OrderShipped
-from proativo.tracking.carriers import carrier_id, code_is_valid
+from proativo.tracking.carriers import PLUGINS, carrier_id, code_is_valid
 from proativo.tracking.detection import ParcelState
 from proativo.tracking.model import ParcelRef, parcel_sk
 from proativo.tracking.status import Status
@@ -24,6 +24,12 @@ def lookup_pk(store_id: str, carrier: str, tracking_code: str) -> str:
     """Partition of the item that finds a parcel from its carrier and code alone (one per parcel: no hot key)."""
 
     return f"{keys.store_pk(store_id)}#TRACK#{carrier_id(carrier)}#{tracking_code.strip().upper()}"
+
+
+def unmatched_pk(store_id: str) -> str:
+    """The store's register of parcels whose carrier neither their name nor their code told (`proativo carriers
+    unmatched`): listed with a Query, never a scan."""
+    return f"{keys.store_pk(store_id)}#UNMATCHED"
 
 
 def _key(ref: ParcelRef) -> dict[str, str]:
@@ -68,6 +74,21 @@ class ParcelRegistry:
                 "tracking_code": event.tracking_code,
             }
         )
+        if event.carrier not in PLUGINS:
+            # No carrier we know, by name or by code: kept and listed for the store (still followed through its
+            # aggregator, if it has one), never dropped.
+            self.table.put_item(
+                Item={
+                    "pk": unmatched_pk(event.store_id),
+                    "sk": f"{event.carrier}#{event.tracking_code}",
+                    "kind": "unmatched_parcel",
+                    "carrier": event.carrier,
+                    "tracking_code": event.tracking_code,
+                    "order_id": event.order_id,
+                    "customer_id": event.customer.id,
+                    "shipped_at": as_utc(event.occurred_at),
+                }
+            )
         # A code its carrier's format rejects (a Correios code failing its S10 check digit) was mistyped: the carrier
         # would never know it, and the customer would be told of a "lost" parcel. Keep it off the index, for the
         # store's team to correct.
@@ -94,6 +115,15 @@ class ParcelRegistry:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
+        )
+
+    def unmatched(self, store_id: str) -> list[dict[str, Any]]:
+        """The store's parcels whose carrier could not be told, oldest first."""
+        found = query_items(
+            self.table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": unmatched_pk(store_id)}
+        )
+        return sorted(
+            ({k: v for k, v in i.items() if k not in ("pk", "sk")} for i in found), key=lambda i: str(i["shipped_at"])
         )
 
     def find(self, store_id: str, carrier: str, tracking_code: str) -> ParcelRef | None:
