@@ -27,6 +27,8 @@ from infra.local.clock import VirtualClock
 from infra.local.fake_carrier import FakeCorreios
 from infra.local.fake_carrier import credentials as fake_correios_credentials
 from infra.local.fake_carrier import serve as serve_fake_carrier
+from infra.local.fake_carrier.jadlog import FakeJadlog
+from infra.local.fake_carrier.jadlog import credentials as fake_jadlog_credentials
 from infra.local.fake_whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_TOKEN, FakeWhatsApp
 from infra.local.faults import Faults
 from infra.local.faults import activate as activate_faults
@@ -169,6 +171,7 @@ class LocalStack:
         self._clients: dict[str, Any] = {}
         self._mock: Any = None
         self._carrier_server: Any = None
+        self._jadlog_server: Any = None
         self._whatsapp_server: Any = None
         # Per stream trigger: the shard iterator to read on from, and the records read but not yet processed.
         self._stream_iterators: dict[int, str] = {}
@@ -241,6 +244,8 @@ class LocalStack:
             self._load(name)
         self.fake_correios = FakeCorreios.from_file(self.clock.now)
         self._carrier_server = serve_fake_carrier(self.fake_correios)
+        self.fake_jadlog = FakeJadlog.from_file(self.clock.now)
+        self._jadlog_server = serve_fake_carrier(self.fake_jadlog)  # type: ignore[arg-type]
         self.seed_demo_store()
         now = self.clock.now()
         for trigger in self.stack.schedules:
@@ -251,7 +256,7 @@ class LocalStack:
         from proativo import clock
 
         clock.use(clock.system_clock)
-        for server in (self._carrier_server, self._whatsapp_server):
+        for server in (self._carrier_server, self._jadlog_server, self._whatsapp_server):
             if server:
                 server.shutdown()
                 server.server_close()
@@ -707,6 +712,14 @@ class LocalStack:
         aws.ssm().put_parameter(
             Name=credentials_name(prefix, DEMO_STORE, "correios"),
             Value=json.dumps(fake_correios_credentials(f"http://{host}:{port}")),
+            Type="SecureString",
+            Overwrite=True,
+        )
+        # And its Jadlog contract, on the fake Jadlog.
+        host, port = self._jadlog_server.server_address[:2]
+        aws.ssm().put_parameter(
+            Name=credentials_name(prefix, DEMO_STORE, "jadlog"),
+            Value=json.dumps(fake_jadlog_credentials(f"http://{host}:{port}")),
             Type="SecureString",
             Overwrite=True,
         )

@@ -93,6 +93,24 @@ def test_every_kind_of_trouble_is_detected_and_told(harness: Harness, journey: s
     assert kind in {i["event_id"].split(":")[4] for i in events}
 
 
+@pytest.mark.parametrize(
+    ("journey", "kind", "words"),
+    [("lost", "lost", "não localiza"), ("returned", "returned", "voltando"), ("awaiting_pickup", "awaiting_pickup", "")],
+)
+def test_a_jadlog_parcel_is_polled_and_its_trouble_told_like_a_correios_one(
+    harness: Harness, journey: str, kind: str, words: str
+) -> None:
+    harness.stack.fake_jadlog.assign("10080155177771", journey)
+    ship_with(harness, "Jadlog .Package", "10080155177771")
+    days(harness, 9)
+    (item,) = harness.items("c-9", "PARCEL#")
+    assert item["carrier"] == "jadlog" and int(item["scans_seen"]) >= 2
+    subjects = [s for c, t, s in notices(harness) if t == "parcel_exception" and c == "email"]
+    assert any(words in s for s in subjects), subjects
+    events = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ParcelException"]
+    assert any(e.startswith(f"parcel:jadlog:10080155177771:exception:{kind}:") for e in events), events
+
+
 def test_awaiting_pickup_is_reminded_before_the_parcel_goes_back(harness: Harness) -> None:
     ship(harness, "QC158300275BR", "awaiting_pickup", promised=None)
     days(harness, 9)

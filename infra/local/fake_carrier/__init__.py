@@ -158,7 +158,7 @@ class FakeCorreios:
             with self._lock:
                 start = self.started.setdefault(code, now)
             steps = self.journeys[self.codes.get(code, "on_time")]
-            happened = [s for s in steps if _when(start, s) <= now]
+            happened = [s for s in steps if when(start, s) <= now]
             if not happened:
                 objects.append(
                     {"codObjeto": code, "mensagem": "SRO-020: Objeto não encontrado na base de dados dos Correios."}
@@ -168,7 +168,7 @@ class FakeCorreios:
                 {
                     "codigo": s["code"],
                     "tipo": s["tipo"],
-                    "dtHrCriado": _when(start, s).astimezone(BRASILIA).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "dtHrCriado": when(start, s).astimezone(BRASILIA).strftime("%Y-%m-%dT%H:%M:%S"),
                     "descricao": s["description"],
                     "unidade": {"tipo": "Unidade de Tratamento", "endereco": {"cidade": s["city"], "uf": s["uf"]}},
                 }
@@ -208,7 +208,7 @@ def _fault(text: str) -> bytes:
     ).encode()
 
 
-def _when(start: datetime, step: dict[str, Any]) -> datetime:
+def when(start: datetime, step: dict[str, Any]) -> datetime:
     """When a journey's step happens: `after` an offset from the start, or on `day` N after it at a local time
     `at` (carriers scan by day: out for delivery in the morning, not at 1 a.m.)."""
     if "at" in step:
@@ -216,7 +216,12 @@ def _when(start: datetime, step: dict[str, Any]) -> datetime:
         hour, minute = (int(part) for part in str(step["at"]).split(":"))
         day = local.date() + timedelta(days=int(step.get("day", 0)))
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BRASILIA)
-    return start + _DURATION.validate_python(step["after"])
+    return start + duration(step["after"])
+
+
+def duration(text: str) -> timedelta:
+    """An ISO-8601 duration (`PT2H`, `-PT2H`, `P3D`)."""
+    return _DURATION.validate_python(text)
 
 
 def credentials(api_url: str) -> dict[str, str]:

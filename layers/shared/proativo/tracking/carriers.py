@@ -12,10 +12,10 @@ from typing import Any
 from aws_lambda_powertools.utilities import parameters
 
 from proativo.events import Event, OrderShipped, ParcelResolved
-from proativo.tracking import correios
+from proativo.tracking import correios, jadlog
 from proativo.tracking.model import Carrier, CarrierPlugin, ClaimChannel
 
-PLUGINS: dict[str, CarrierPlugin] = {p.name: p for p in (correios.PLUGIN,)}
+PLUGINS: dict[str, CarrierPlugin] = {p.name: p for p in (correios.PLUGIN, jadlog.PLUGIN)}
 # Claims go to the store's team when a carrier has no claims channel we speak.
 TEAM_TASK = "task"
 
