@@ -95,7 +95,11 @@ def test_every_kind_of_trouble_is_detected_and_told(harness: Harness, journey: s
 
 @pytest.mark.parametrize(
     ("journey", "kind", "words"),
-    [("lost", "lost", "não localiza"), ("returned", "returned", "voltando"), ("awaiting_pickup", "awaiting_pickup", "")],
+    [
+        ("lost", "lost", "não localiza"),
+        ("returned", "returned", "voltando"),
+        ("awaiting_pickup", "awaiting_pickup", "agência"),
+    ],
 )
 def test_a_jadlog_parcel_is_polled_and_its_trouble_told_like_a_correios_one(
     harness: Harness, journey: str, kind: str, words: str
