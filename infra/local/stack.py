@@ -27,6 +27,7 @@ from infra.local.clock import VirtualClock
 from infra.local.fake_carrier import FakeCorreios
 from infra.local.fake_carrier import credentials as fake_correios_credentials
 from infra.local.fake_carrier import serve as serve_fake_carrier
+from infra.local.fake_carrier.aftership import FakeAfterShip
 from infra.local.fake_carrier.jadlog import FakeJadlog
 from infra.local.fake_carrier.jadlog import credentials as fake_jadlog_credentials
 from infra.local.fake_whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_TOKEN, FakeWhatsApp
@@ -172,6 +173,7 @@ class LocalStack:
         self._mock: Any = None
         self._carrier_server: Any = None
         self._jadlog_server: Any = None
+        self._aftership_server: Any = None
         self._whatsapp_server: Any = None
         # Per stream trigger: the shard iterator to read on from, and the records read but not yet processed.
         self._stream_iterators: dict[int, str] = {}
@@ -246,17 +248,25 @@ class LocalStack:
         self._carrier_server = serve_fake_carrier(self.fake_correios)
         self.fake_jadlog = FakeJadlog.from_file(self.clock.now)
         self._jadlog_server = serve_fake_carrier(self.fake_jadlog)  # type: ignore[arg-type]
+        self.fake_aftership = FakeAfterShip()
+        self._aftership_server = serve_fake_carrier(self.fake_aftership)  # type: ignore[arg-type]
         self.seed_demo_store()
         now = self.clock.now()
         for trigger in self.stack.schedules:
             self._next_fire[(trigger.function, trigger.name)] = _next_multiple(now, trigger.every_seconds)
+
+    @property
+    def aftership_url(self) -> str:
+        """Where the fake AfterShip this stack serves answers."""
+        host, port = self._aftership_server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def stop(self) -> None:
         """Stop moto and restore the process environment."""
         from proativo import clock
 
         clock.use(clock.system_clock)
-        for server in (self._carrier_server, self._jadlog_server, self._whatsapp_server):
+        for server in (self._carrier_server, self._jadlog_server, self._aftership_server, self._whatsapp_server):
             if server:
                 server.shutdown()
                 server.server_close()
@@ -723,6 +733,8 @@ class LocalStack:
             Type="SecureString",
             Overwrite=True,
         )
+        # (Its AfterShip account is not set: a test or an operator sets it, `proativo stores set-carrier-credentials
+        # --carrier aftership`, with `infra.local.fake_carrier.aftership.credentials(stack.aftership_url)`.)
         # Its WhatsApp Business number, on the fake Graph API.
         aws.ssm().put_parameter(
             Name=stores.whatsapp_name(prefix, DEMO_STORE),

@@ -1,6 +1,8 @@
 """Parcels tracked with the (fake) Correios API through the real functions, on virtual time: every kind of trouble
 is caught by the tracker and the customer hears it from the store first, once."""
 
+import contextlib
+import io
 import json
 from datetime import timedelta
 from typing import Any
@@ -113,6 +115,61 @@ def test_a_jadlog_parcel_is_polled_and_its_trouble_told_like_a_correios_one(
     assert any(words in s for s in subjects), subjects
     events = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ParcelException"]
     assert any(e.startswith(f"parcel:jadlog:10080155177771:exception:{kind}:") for e in events), events
+
+
+def _with_aftership(harness: Harness) -> None:
+    from infra.local.fake_carrier import aftership
+
+    given = json.dumps(aftership.credentials(harness.stack.aftership_url))
+    _cli_json(["stores", "set-carrier-credentials", "demo", "--carrier", "aftership", *WHERE], stdin=given)
+    secret = aftership.WEBHOOK_SECRET
+    _cli_json(
+        ["stores", "set-carrier-push-secret", "demo", "--carrier", "aftership", "--secret-stdin", *WHERE], stdin=secret
+    )
+
+
+def aftership_push(harness: Harness, body: dict, secret: str | None = None) -> int:
+    from infra.local.fake_carrier import aftership
+
+    raw = aftership.encoded(body)
+    headers = {
+        "content-type": "application/json",
+        "aftership-hmac-sha256": aftership.sign(raw, secret or aftership.WEBHOOK_SECRET),
+    }
+    status, _, _ = harness.stack.http("POST", "/webhooks/carrier/aftership/demo", headers, raw)
+    harness.stack.drain()
+    return status
+
+
+def test_a_carrier_we_do_not_poll_is_followed_through_the_stores_aggregator(harness: Harness) -> None:
+    _with_aftership(harness)
+    data = {"order_id": "o-9", "carrier": "Total Express", "tracking_code": "TX-556677", "promised_at": None}
+    assert harness.post(generic("order.shipped", "ship-tx", "2026-11-24T11:50:00Z", data, CUSTOMER)).status == 202
+    days(harness, 0.5)
+    fake = harness.stack.fake_aftership
+    assert fake.registered["TX-556677"]["order_id"] == "o-9"  # registered once, on its first check
+    point = {"city": "Recife", "state": "PE", "tag": "InTransit", "message": "Em trânsito"}
+    lost = {"city": "Recife", "state": "PE", "tag": "Exception", "subtag": "Exception_013", "message": "Extraviado"}
+    body = fake.webhook(
+        "TX-556677",
+        [
+            {**point, "checkpoint_time": "2026-11-24T18:00:00-03:00"},
+            {**lost, "checkpoint_time": "2026-11-26T10:00:00-03:00"},
+        ],
+        event_id="as-evt-1",
+    )
+    assert aftership_push(harness, body, secret="not-the-secret") == 401
+    assert aftership_push(harness, body) == 202
+    assert aftership_push(harness, body) == 200  # AfterShip retrying the same event
+    harness.stack.advance(120)
+    (item,) = harness.items("c-9", "PARCEL#")
+    assert (item["carrier"], item["aggregator"], item["status"]) == ("total-express", "aftership", "exception")
+    events = [i["event_id"] for i in harness.items("c-9", "EVENT#") if i["type"] == "ParcelException"]
+    assert any(e.startswith("parcel:total-express:TX-556677:exception:lost:") for e in events), events
+    subjects = [s for c, t, s in notices(harness) if t == "parcel_exception" and c == "email"]
+    assert any("não localiza" in s for s in subjects), subjects
+    days(harness, 1)
+    assert fake.requests == 1  # never registered twice
 
 
 def test_awaiting_pickup_is_reminded_before_the_parcel_goes_back(harness: Harness) -> None:
@@ -283,19 +340,28 @@ def test_a_mistyped_correios_code_is_kept_aside_not_reported_lost(harness: Harne
     assert harness.stack.fake_correios.requests == 0
 
 
+@contextlib.contextmanager
+def _stdin(sys: Any, text: str) -> Any:
+    before = sys.stdin
+    sys.stdin = io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = before
+
+
 def claims(harness: Harness) -> list[dict]:
     found: list[dict] = _cli_json(["claims", "list", "demo", *WHERE])
     return found
 
 
-def _cli_json(argv: list[str]) -> Any:
-    import contextlib
-    import io
+def _cli_json(argv: list[str], stdin: str = "") -> Any:
+    import sys
 
     from proativo.cli.main import main as cli
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), _stdin(sys, stdin):
         assert cli(argv) == 0
     return json.loads(out.getvalue())
 

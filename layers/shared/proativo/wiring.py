@@ -136,6 +136,7 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
         publish=publish,
         claims=ClaimBook(table, settings.due_shards),
         claim_channels=directory.claims,
+        registrars=directory.registrar,
         http_timeout=settings.carrier_timeout_seconds,
     )
 

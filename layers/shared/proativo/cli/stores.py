@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from proativo import aws, clock, stores
 from proativo.aws import keys
 from proativo.cli.common import group, problems, put_secure, stdin_json, target
+from proativo.intake.webhooks import carrier_secret_name
 from proativo.platforms.readback import READERS, check_credentials
 from proativo.platforms.readback import credentials_name as api_credentials_name
 from proativo.platforms.registry import PLATFORMS
@@ -92,6 +93,14 @@ def carrier_credentials(args: argparse.Namespace) -> dict[str, Any]:
     return {"store_id": args.store_id, "carrier": args.carrier, "keys": sorted(credentials)}
 
 
+def carrier_push_secret(args: argparse.Namespace) -> dict[str, Any]:
+    """The secret a carrier (or an aggregator) signs its pushes to the store's carrier route with."""
+    where = target(args)
+    secret = _secret(args)
+    stores.put_webhook_secret(aws.ssm(), where.prefix, args.store_id, carrier_secret_name(args.carrier), secret)
+    return {"store_id": args.store_id, "carrier": args.carrier, "secret": None if args.secret_stdin else secret}
+
+
 def whatsapp_credentials(args: argparse.Namespace) -> dict[str, Any]:
     where = target(args)
     credentials = stdin_json("WhatsApp credentials")
@@ -167,6 +176,15 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
     carrier.add_argument("store_id")
     carrier.add_argument("--carrier", required=True, choices=sorted(n for n, p in PLUGINS.items() if p.credentials))
     carrier.set_defaults(run=carrier_credentials)
+    pushes = cmds.add_parser(
+        "set-carrier-push-secret",
+        parents=[where],
+        help="the secret a carrier signs its pushes with (generated, or its own on stdin: AfterShip's webhook secret)",
+    )
+    pushes.add_argument("store_id")
+    pushes.add_argument("--carrier", required=True, help="the carrier's name in the push route")
+    pushes.add_argument("--secret-stdin", action="store_true")
+    pushes.set_defaults(run=carrier_push_secret)
     whatsapp = cmds.add_parser(
         "set-whatsapp-credentials",
         parents=[where],

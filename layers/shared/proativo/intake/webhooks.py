@@ -2,6 +2,7 @@
 in the request path, so platforms get their answer well inside their time limits."""
 
 import base64
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +24,8 @@ from proativo.platforms.base import Platform, invalid_from
 from proativo.platforms.generic import GenericPlatform
 from proativo.platforms.registry import PLATFORMS
 from proativo.stores import STORE_ID as _STORE_ID
-from proativo.tracking.push import parse_push
+from proativo.tracking.carriers import PLUGINS
+from proativo.tracking.push import CarrierPush, parse_push
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -159,12 +161,32 @@ class Webhooks:
         headers: Mapping[str, str],
         body: bytes,
         now: datetime,
-    ) -> Delivery:
-        """Verify and parse a carrier's push of scans (signed like the generic platform): one message for the tracking
-        queue, keyed by the push's delivery id so a repeat changes nothing."""
+    ) -> Delivery | Ignored:
+        """Verify and parse a carrier's push of scans: in its own format when its plugin reads one (AfterShip), else
+        signed like the generic platform in ours. One message per tracking code for the tracking queue, keyed by the
+        push's delivery id so a repeat changes nothing."""
         if not _CARRIER.match(carrier):
             raise NotFound(f"unknown carrier '{carrier}'")
         lowered = _admitted(store_id, headers, body, self.max_body_bytes)
+        own = PLUGINS.get(carrier)
+        if own is not None and own.push is not None:
+            own.push.verify(lowered, body, self.secret_of(store_id, carrier_secret_name(carrier)))
+            results = [r for r in own.push.results(body) if r.scans]
+            if not results:
+                return Ignored("no scans in this update")
+            delivery = checked_delivery(own.push.delivery_id(lowered, body) or hashlib.sha256(body).hexdigest())
+            messages = tuple(
+                json.dumps(
+                    {
+                        "store_id": store_id,
+                        "carrier": carrier,
+                        "push": CarrierPush.of(r, delivery).model_dump(mode="json"),
+                    }
+                )
+                for r in results
+            )
+            key = f"{store_id}:carrier-{carrier}:{delivery}"
+            return Delivery(key=key, events=messages, event_types=("CarrierPush",) * len(messages), queue="tracking")
         GenericPlatform().verify(
             lowered, body, self.secret_of(store_id, carrier_secret_name(carrier)), now, self.tolerance_seconds
         )
@@ -189,6 +211,8 @@ class Webhooks:
     ) -> Response[dict[str, Any]]:
         """`POST /webhooks/carrier/{carrier}/{store_id}`."""
         delivery = self.receive_carrier_push(carrier, store_id, request.headers, _body(request), now)
+        if isinstance(delivery, Ignored):
+            return json_answer(200, {"status": "ignored", "reason": delivery.reason})
         return self._record(delivery, store_id, request, now, "CarrierPushes", f"{store_id}:carrier-{carrier}")
 
     def _record(

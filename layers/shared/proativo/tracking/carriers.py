@@ -6,16 +6,17 @@ are kept per container so tokens are reused), and the channel that files its cla
 To add a carrier: write `proativo/tracking/<carrier>.py` with its adapter and a `PLUGIN`, and add it to `PLUGINS`.
 """
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
 from proativo.events import Event, OrderShipped, ParcelResolved
-from proativo.tracking import correios, jadlog
-from proativo.tracking.model import Carrier, CarrierPlugin, ClaimChannel
+from proativo.tracking import aftership, correios, jadlog
+from proativo.tracking.model import Carrier, CarrierPlugin, ClaimChannel, Registrar
 
-PLUGINS: dict[str, CarrierPlugin] = {p.name: p for p in (correios.PLUGIN, jadlog.PLUGIN)}
+PLUGINS: dict[str, CarrierPlugin] = {p.name: p for p in (correios.PLUGIN, jadlog.PLUGIN, aftership.PLUGIN)}
 # Claims go to the store's team when a carrier has no claims channel we speak.
 TEAM_TASK = "task"
 
@@ -84,17 +85,15 @@ class CarrierDirectory:
     prefix: str
     cache_seconds: int = 300
     _adapters: dict[tuple[str, str, str], Carrier] = field(default_factory=dict)
+    _registrars: dict[tuple[str, str, str], Registrar] = field(default_factory=dict)
+    _absent: dict[str, float] = field(default_factory=dict)
 
     def __call__(self, store_id: str, carrier: str) -> Carrier | None:
         found = plugin(carrier)
         if found is None or found.build is None:
             return None
-        try:
-            name_in_ssm = credentials_name(self.prefix, store_id, found.name)
-            given = parameters.get_parameter(name_in_ssm, decrypt=True, transform="json", max_age=self.cache_seconds)
-        except parameters.exceptions.GetParameterError:
-            return None
-        if not isinstance(given, dict):
+        given = self._given(store_id, found)
+        if given is None:
             return None
         # Keyed by the credentials too: rotated credentials get a new adapter (and a new token).
         key = (store_id, found.name, repr(sorted(given.items())))
@@ -107,6 +106,34 @@ class CarrierDirectory:
         found = plugin(carrier)
         adapter = self(store_id, carrier) if found and found.claims else None
         return found.claims(adapter) if found and found.claims and adapter else None
+
+    def registrar(self, store_id: str) -> Registrar | None:
+        """The store's aggregator, with which parcels of carriers we do not poll are followed (None: it has none)."""
+        for found in PLUGINS.values():
+            if found.register is None:
+                continue
+            given = self._given(store_id, found)
+            if given is not None:
+                key = (store_id, found.name, repr(sorted(given.items())))
+                if key not in self._registrars:
+                    self._registrars[key] = found.register(_credentials(found, given))
+                return self._registrars[key]
+        return None
+
+    def _given(self, store_id: str, found: CarrierPlugin) -> dict[str, Any] | None:
+        """The store's credentials for a carrier; their absence is remembered as long as they would be (a store
+        without an aggregator is not asked of SSM at every check of a carrier we do not poll)."""
+        name_in_ssm = credentials_name(self.prefix, store_id, found.name)
+        if self._absent.get(name_in_ssm, 0.0) > time.monotonic():
+            return None
+        try:
+            given = parameters.get_parameter(name_in_ssm, decrypt=True, transform="json", max_age=self.cache_seconds)
+        except parameters.exceptions.GetParameterError:
+            given = None
+        if not isinstance(given, dict):
+            self._absent[name_in_ssm] = time.monotonic() + self.cache_seconds
+            return None
+        return given
 
 
 def _credentials(found: CarrierPlugin, given: dict[str, Any]) -> Any:

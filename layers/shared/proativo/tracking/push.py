@@ -42,6 +42,27 @@ class CarrierPush(BaseModel):
     scans: tuple[PushedScan, ...] = Field(min_length=1, max_length=200)
     estimated_delivery: Instant | None = None
 
+    @classmethod
+    def of(cls, result: TrackingResult, push_id: str) -> "CarrierPush":
+        """A carrier's own format, already read as a tracking result, in this one (the tracking queue's)."""
+        scans = tuple(
+            PushedScan(
+                status=s.status,
+                substatus=s.substatus,
+                code=s.raw_code[:40],
+                description=s.description[:300],
+                location=(s.location or "")[:120] or None,
+                at=s.at,
+            )
+            for s in result.scans[-200:]
+        )
+        return cls(
+            id=push_id[:128],
+            tracking_code=result.tracking_code,
+            scans=scans,
+            estimated_delivery=result.estimated_delivery,
+        )
+
     def result(self) -> TrackingResult:
         """The push as a tracking result, scans oldest first."""
         code = self.tracking_code.upper()

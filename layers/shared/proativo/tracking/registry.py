@@ -146,16 +146,30 @@ class ParcelRegistry:
                 read.found[(str(key["pk"]), str(key["sk"]))] = dict(alone)
         return read.found
 
-    def reschedule(self, ref: ParcelRef, at: datetime) -> bool:
-        """Put the parcel back on the due index for a check at `at`; False if the parcel is gone (e.g. erased)."""
+    def reschedule(self, ref: ParcelRef, at: datetime, aggregator: str | None = None) -> bool:
+        """Put the parcel back on the due index for a check at `at` (noting the aggregator that follows it, if
+        any); False if the parcel is gone (e.g. erased)."""
         due = keys.due_keys("track", "|".join(_key(ref).values()), at, self.due_shards)
+        values = {":s": due["due_shard"], ":d": due["due_at"], **({":a": aggregator} if aggregator else {})}
         return written(
             lambda: self.table.update_item(
                 Key=_key(ref),
-                UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d",
+                UpdateExpression="SET due_shard = :s, due_at = :d, next_check_at = :d"
+                + (", aggregator = :a" if aggregator else ""),
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":s": due["due_shard"], ":d": due["due_at"]},
+                ExpressionAttributeValues=values,
             )
+        )
+
+    def add_lookup(self, ref: ParcelRef, via: str) -> None:
+        """Let pushes from `via` (an aggregator, which knows only the code) find the parcel (idempotent)."""
+        self.table.put_item(
+            Item={
+                "pk": lookup_pk(ref.store_id, via, ref.tracking_code),
+                "sk": "REF",
+                "kind": "parcel_ref",
+                **ref.model_dump(),
+            }
         )
 
     def save(

@@ -22,7 +22,7 @@ from proativo.tracking import scorecard
 from proativo.tracking.claims import ClaimBook, ClaimOutcome, advance_claim, claimable, rules_for
 from proativo.tracking.detection import Assessment, TrackingPolicy, assess
 from proativo.tracking.limits import Throttle
-from proativo.tracking.model import Carrier, ClaimChannel, ClaimsDue, ParcelNotYetKnown, ParcelRef
+from proativo.tracking.model import Carrier, ClaimChannel, ClaimsDue, ParcelNotYetKnown, ParcelRef, Registrar
 from proativo.tracking.push import CarrierPushMessage
 from proativo.tracking.queue import TrackingMessage
 from proativo.tracking.registry import ParcelRegistry, item_key, state_of
@@ -118,6 +118,8 @@ class Tracker:
     publish: Callable[[Sequence[Event]], None]
     claims: ClaimBook | None = None
     claim_channels: Callable[[str, str], ClaimChannel | None] = lambda store, carrier: None
+    # The store's aggregator (None: it has none): follows, and pushes, parcels of carriers we do not poll.
+    registrars: Callable[[str], Registrar | None] = lambda store: None
     http_timeout: float = 10.0
     _throttles: dict[tuple[int, str], Throttle] = field(default_factory=dict)
 
@@ -135,6 +137,10 @@ class Tracker:
             for (store_id, carrier), group in groups.items():
                 adapter = self.carriers(store_id, carrier)
                 policy = self.policies(store_id)
+                registrar = self.registrars(store_id) if adapter is None else None
+                if registrar is not None:
+                    work.append(self._via_aggregator(http, registrar, group, items, policy, now))
+                    continue
                 if adapter is None:
                     outcomes += [self._without_adapter(ref, items.get(item_key(ref)), policy, now) for ref in group]
                     continue
@@ -215,6 +221,27 @@ class Tracker:
             lambda: [self._apply(ref, items.get(item_key(ref)), results, policy, now) for ref in refs]
         )
 
+    async def _via_aggregator(
+        self,
+        http: httpx.AsyncClient,
+        registrar: Registrar,
+        refs: list[ParcelRef],
+        items: dict[tuple[str, str], dict[str, Any]],
+        policy: TrackingPolicy,
+        now: datetime,
+    ) -> list[CheckOutcome]:
+        """Parcels of a carrier we do not poll, for a store with an aggregator: each registered with it once (its
+        pushes then find the parcel), then judged by the clock like any carrier that pushes."""
+        outcomes = []
+        for ref in refs:
+            item = items.get(item_key(ref))
+            if item is not None and item.get("aggregator") != registrar.name:
+                await registrar.register(http, item, now)
+                await asyncio.to_thread(self.registry.add_lookup, ref, registrar.name)
+                item = {**item, "aggregator": registrar.name}
+            outcomes.append(await asyncio.to_thread(self._without_adapter, ref, item, policy, now))
+        return outcomes
+
     async def apply_push(self, store_id: str, carrier: str, result: TrackingResult, now: datetime) -> CheckOutcome:
         """Fold a carrier's pushed scans into its parcel, like a polled answer."""
         ref = self.registry.find(store_id, carrier, result.tracking_code)
@@ -245,8 +272,9 @@ class Tracker:
             # A carrier that pushes: its silence is news too (late, stalled, lost are judged by the clock).
             return self._apply(ref, item, {}, policy, now)
         at = now + RECHECK_WITHOUT_ADAPTER
-        kept = self.registry.reschedule(ref, at)
-        note = f"no adapter or credentials for carrier '{ref.carrier}'; kept for later"
+        via = str(item["aggregator"]) if item and item.get("aggregator") else None
+        kept = self.registry.reschedule(ref, at, via)
+        note = f"followed through {via}; no scan yet" if via else f"no adapter or credentials for '{ref.carrier}'"
         return CheckOutcome(ref, 0, (), at if kept else None, note)
 
     def _apply(
