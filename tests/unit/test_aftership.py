@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from proativo.tracking.status import Status
 API = "https://api.aftership.com/tracking/2024-07"
 SECRET = "as-webhook-secret"
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
-UPDATE = {
+UPDATE: dict[str, Any] = {
     "event": "tracking_update",
     "event_id": "0a3f6c1e-5d1b-4a49-9a53-1b0c5b7f2e11",
     "is_tracking_first_tag": True,
