@@ -30,6 +30,7 @@ from infra.local.fake_carrier import serve as serve_fake_carrier
 from infra.local.fake_carrier.aftership import FakeAfterShip
 from infra.local.fake_carrier.jadlog import FakeJadlog
 from infra.local.fake_carrier.jadlog import credentials as fake_jadlog_credentials
+from infra.local.fake_carrier.melhorenvio import FakeMelhorEnvio
 from infra.local.fake_whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_TOKEN, FakeWhatsApp
 from infra.local.faults import Faults
 from infra.local.faults import activate as activate_faults
@@ -174,6 +175,7 @@ class LocalStack:
         self._carrier_server: Any = None
         self._jadlog_server: Any = None
         self._aftership_server: Any = None
+        self._melhorenvio_server: Any = None
         self._whatsapp_server: Any = None
         # Per stream trigger: the shard iterator to read on from, and the records read but not yet processed.
         self._stream_iterators: dict[int, str] = {}
@@ -250,6 +252,8 @@ class LocalStack:
         self._jadlog_server = serve_fake_carrier(self.fake_jadlog)  # type: ignore[arg-type]
         self.fake_aftership = FakeAfterShip()
         self._aftership_server = serve_fake_carrier(self.fake_aftership)  # type: ignore[arg-type]
+        self.fake_melhorenvio = FakeMelhorEnvio(self.clock.now)
+        self._melhorenvio_server = serve_fake_carrier(self.fake_melhorenvio)  # type: ignore[arg-type]
         self.seed_demo_store()
         now = self.clock.now()
         for trigger in self.stack.schedules:
@@ -261,12 +265,19 @@ class LocalStack:
         host, port = self._aftership_server.server_address[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def melhorenvio_url(self) -> str:
+        """Where the fake Melhor Envio this stack serves answers."""
+        host, port = self._melhorenvio_server.server_address[:2]
+        return f"http://{host}:{port}"
+
     def stop(self) -> None:
         """Stop moto and restore the process environment."""
         from proativo import clock
 
         clock.use(clock.system_clock)
-        for server in (self._carrier_server, self._jadlog_server, self._aftership_server, self._whatsapp_server):
+        servers = (self._carrier_server, self._jadlog_server, self._aftership_server, self._melhorenvio_server)
+        for server in (*servers, self._whatsapp_server):
             if server:
                 server.shutdown()
                 server.server_close()

@@ -172,6 +172,23 @@ def test_a_carrier_we_do_not_poll_is_followed_through_the_stores_aggregator(harn
     assert fake.requests == 1  # never registered twice
 
 
+def test_a_label_bought_through_melhor_envio_is_followed_there_no_more_than_hourly(harness: Harness) -> None:
+    from infra.local.fake_carrier import melhorenvio
+
+    given = json.dumps(melhorenvio.credentials(harness.stack.melhorenvio_url))
+    _cli_json(["stores", "set-carrier-credentials", "demo", "--carrier", "melhor-envio", *WHERE], stdin=given)
+    fake = harness.stack.fake_melhorenvio
+    fake.assign("LGI0099887766", "on_time")
+    ship_with(harness, "Melhor Envio - Loggi Express", "LGI0099887766")
+    days(harness, 4)
+    (item,) = harness.items("c-9", "PARCEL#")
+    assert (item["carrier"], item["status"]) == ("loggi", "delivered")
+    assert ("email", "order_delivered") in [(c, t) for c, t, _ in notices(harness)]
+    assert fake.searches == 1  # the label id found once by its tracking code, then remembered
+    assert _cli_json(["carriers", "unmatched", "demo", *WHERE]) == []  # Loggi is known: followed via Melhor Envio
+    assert 1 <= fake.trackings <= 4 * 24  # never more often than its one-hour cache
+
+
 def test_awaiting_pickup_is_reminded_before_the_parcel_goes_back(harness: Harness) -> None:
     ship(harness, "QC158300275BR", "awaiting_pickup", promised=None)
     days(harness, 9)

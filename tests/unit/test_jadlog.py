@@ -99,6 +99,9 @@ def test_throttling_is_retried_and_a_refused_token_reported() -> None:
         ("Frete expresso", "AA123456785CN", "frete-expresso", "unmatched"),  # S10 but not Brazil's post
         (None, "TX-123", "unknown", "unmatched"),
         ("SEDEX 10", "whatever", "correios", "name"),
+        ("Melhor Envio - Jadlog .Package", "10080155188760", "jadlog", "name"),
+        ("Melhor Envio - Loggi Express", "LGI123", "loggi", "name"),  # a carrier followed through Melhor Envio
+        ("Melhor Envio", "ME-123", "melhor-envio", "name"),
     ],
 )
 def test_a_carrier_is_known_by_its_name_else_by_its_code(name: str | None, code: str, carrier: str, how: str) -> None:

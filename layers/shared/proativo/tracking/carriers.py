@@ -13,10 +13,12 @@ from typing import Any
 from aws_lambda_powertools.utilities import parameters
 
 from proativo.events import Event, OrderShipped, ParcelResolved
-from proativo.tracking import aftership, correios, jadlog
+from proativo.tracking import aftership, correios, jadlog, melhorenvio
 from proativo.tracking.model import Carrier, CarrierPlugin, ClaimChannel, Registrar
 
-PLUGINS: dict[str, CarrierPlugin] = {p.name: p for p in (correios.PLUGIN, jadlog.PLUGIN, aftership.PLUGIN)}
+PLUGINS: dict[str, CarrierPlugin] = {
+    p.name: p for p in (correios.PLUGIN, jadlog.PLUGIN, melhorenvio.PLUGIN, aftership.PLUGIN)
+}
 # Claims go to the store's team when a carrier has no claims channel we speak.
 TEAM_TASK = "task"
 
@@ -32,9 +34,16 @@ def carrier_id(name: str | None) -> str:
     text = (name or "").strip().lower()
     for plugin in PLUGINS.values():
         if any(a in text for a in plugin.aliases) or text.startswith(plugin.prefixes):
-            return plugin.name
+            # A label platform's name often names the carrier too ("Melhor Envio - Loggi"): that carrier it is.
+            named = [c for c in plugin.covers if c.replace("-", " ") in text.replace("-", " ")]
+            return named[0] if named else plugin.name
     slug = "".join(c if c.isalnum() else "-" for c in text).strip("-")
     return slug[:40] or "unknown"
+
+
+def known(carrier: str) -> bool:
+    """Whether a carrier has a plugin, or is followed through one (a label platform that covers it)."""
+    return carrier in PLUGINS or any(carrier in p.covers for p in PLUGINS.values())
 
 
 def resolve(name: str | None, code: str) -> tuple[str, str]:
@@ -42,7 +51,7 @@ def resolve(name: str | None, code: str) -> tuple[str, str]:
     code's format when the name means no carrier we know (`code`: an S10 code ending in BR is Correios'), or not at
     all (`unmatched`: the name's slug, kept and counted, followed by the store's aggregator if it has one)."""
     by_name = carrier_id(name)
-    if by_name in PLUGINS:
+    if known(by_name):
         return by_name, "name"
     cleaned = code.strip().upper()
     detected = [p.name for p in PLUGINS.values() if p.detect is not None and p.detect(cleaned)]
@@ -89,8 +98,22 @@ class CarrierDirectory:
     _absent: dict[str, float] = field(default_factory=dict)
 
     def __call__(self, store_id: str, carrier: str) -> Carrier | None:
+        """The carrier's own adapter with the store's contract; else a label platform's that covers the carrier (a
+        store buying Jadlog labels through Melhor Envio); else None."""
         found = plugin(carrier)
-        if found is None or found.build is None:
+        direct = self._adapter(store_id, found) if found is not None else None
+        if direct is not None:
+            return direct
+        name = found.name if found is not None else carrier_id(carrier)
+        for via in PLUGINS.values():
+            if name in via.covers:
+                adapter = self._adapter(store_id, via)
+                if adapter is not None:
+                    return adapter
+        return None
+
+    def _adapter(self, store_id: str, found: CarrierPlugin) -> Carrier | None:
+        if found.build is None:
             return None
         given = self._given(store_id, found)
         if given is None:
@@ -102,10 +125,13 @@ class CarrierDirectory:
         return self._adapters[key]
 
     def claims(self, store_id: str, carrier: str) -> ClaimChannel | None:
-        """The channel that files claims with a carrier for a store (None: the store's team files them)."""
+        """The channel that files claims with a carrier for a store, through its own contract (None: the store's
+        team files them)."""
         found = plugin(carrier)
-        adapter = self(store_id, carrier) if found and found.claims else None
-        return found.claims(adapter) if found and found.claims and adapter else None
+        if found is None or found.claims is None:
+            return None
+        adapter = self._adapter(store_id, found)
+        return found.claims(adapter) if adapter is not None else None
 
     def registrar(self, store_id: str) -> Registrar | None:
         """The store's aggregator, with which parcels of carriers we do not poll are followed (None: it has none)."""

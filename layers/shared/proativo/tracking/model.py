@@ -75,8 +75,9 @@ class CarrierPlugin:
     the carrier's own signed webhooks; `register` (an aggregator) makes the store's registrar, with which parcels of
     any carrier are followed. `claims_channel` names the channel that files claims with it (`claims.yaml` says which
     carriers use it) and `claims` makes that channel from the store's adapter. `min_check_interval` is how often the
-    carrier may usefully be asked about a parcel (its answers are cached that long); `events` names the data file
-    of its status table."""
+    carrier may usefully be asked about a parcel (its answers are cached that long); `covers` lists the other carriers
+    whose parcels it follows (a label platform), for a store without those carriers' own contracts; `events` names
+    the data file of its status table."""
 
     name: str
     title: str = ""
@@ -90,6 +91,7 @@ class CarrierPlugin:
     build: Callable[[Any], Carrier] | None = None
     limits: Limits | None = None
     min_check_interval: timedelta | None = None
+    covers: tuple[str, ...] = ()
     push: PushFormat | None = None
     register: Callable[[Any], Registrar] | None = None
     events: str = ""
@@ -100,6 +102,7 @@ class CarrierPlugin:
     def can(self) -> tuple[str, ...]:
         """What Proativo can do with this carrier: poll, push, register (follow any carrier), claims."""
         found = [w for w, has in (("poll", self.build), ("push", self.push), ("register", self.register)) if has]
+        found += ["follow " + ", ".join(self.covers)] if self.covers else []
         return (*found, *(("claims",) if self.claims else ()))
 
 

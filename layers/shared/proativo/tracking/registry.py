@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from proativo.aws import batch_get, keys, query_items, written
 from proativo.clock import as_utc, parse_utc
 from proativo.events import OrderShipped
-from proativo.tracking.carriers import PLUGINS, carrier_id, code_is_valid
+from proativo.tracking.carriers import carrier_id, code_is_valid, known
 from proativo.tracking.detection import ParcelState
 from proativo.tracking.model import ParcelRef, parcel_sk
 from proativo.tracking.status import Status
@@ -74,7 +74,7 @@ class ParcelRegistry:
                 "tracking_code": event.tracking_code,
             }
         )
-        if event.carrier not in PLUGINS:
+        if not known(event.carrier):
             # No carrier we know, by name or by code: kept and listed for the store (still followed through its
             # aggregator, if it has one), never dropped.
             self.table.put_item(

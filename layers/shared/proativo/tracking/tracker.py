@@ -7,7 +7,7 @@ not dropped, so adding an adapter starts tracking the parcels waiting."""
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -216,9 +216,11 @@ class Tracker:
     ) -> list[CheckOutcome]:
         async with self._throttle(adapter).slot():
             results = await adapter.fetch(http, [r.tracking_code for r in refs], now)
+        # A carrier that caches its answers (Melhor Envio: an hour) is not asked again before they can change.
+        floor: timedelta | None = getattr(adapter, "min_check_interval", None)
         # Announcing and saving wait on AWS: off the event loop, so the next carrier requests go out meanwhile.
         return await asyncio.to_thread(
-            lambda: [self._apply(ref, items.get(item_key(ref)), results, policy, now) for ref in refs]
+            lambda: [self._apply(ref, items.get(item_key(ref)), results, policy, now, floor) for ref in refs]
         )
 
     async def _via_aggregator(
@@ -284,10 +286,13 @@ class Tracker:
         results: dict[str, TrackingResult],
         policy: TrackingPolicy,
         now: datetime,
+        floor: timedelta | None = None,
     ) -> CheckOutcome:
         if item is None:
             return CheckOutcome(ref, 0, (), None, "parcel no longer exists")
         assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
+        if floor is not None and assessment.next_check_at is not None:
+            assessment = replace(assessment, next_check_at=max(assessment.next_check_at, now + floor))
         events = announcements(ref, item, assessment, now)
         if events:
             self.publish(events)
