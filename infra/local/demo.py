@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 from infra.local.gateway import make_server, serve_forever_in_background
 from infra.local.outbox import Outbox
 from infra.local.samples import EVENTS, raw_body, request_time
-from infra.local.stack import DEMO_STORE, LocalStack, _free_port
+from infra.local.stack import DEMO_STORE, LocalStack
 from infra.local.timeline import Timeline
 
 SCENARIO = EVENTS / "demo" / "day.json"
@@ -86,11 +87,16 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
         shutil.rmtree(out)
     out.mkdir(parents=True)
     started = time.monotonic()
-    port = _free_port()
+    # The port is held from here until the server takes it: the stack's own fake services, which bind any free
+    # port while it starts, cannot be handed this one meanwhile.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    port = int(holder.getsockname()[1])
     # Links in the messages (the survey) point at this run's HTTP server, so the story can click them.
     with LocalStack(start=datetime.fromisoformat(scenario["start"]), public_url=f"http://127.0.0.1:{port}") as stack:
         outbox = Outbox(stack, out)
         timeline = Timeline(stack, outbox)
+        holder.close()
         server = make_server(stack, outbox, port)
         serve_forever_in_background(server)
         try:

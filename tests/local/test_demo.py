@@ -35,12 +35,12 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("whatsapp", "+5521912345678", "order_shipped"),  # she asked for WhatsApp at checkout
         ("email", "davi.rocha@example.com", "payment_pending_reminder"),  # 12 h before the boleto is due
         ("email", "bruno.lima@example.com", "cart_abandoned_2"),  # Ana bought: her second reminder never goes
-        # Carla's parcel goes out for delivery the next morning (the fake Correios' scripted journeys).
+        # Carla's parcel (Jadlog) goes out for delivery the next morning (the fake carriers' scripted journeys).
         ("email", "carla.dias@example.com", "parcel_out_for_delivery"),
         ("sms", "+5521912345678", "parcel_out_for_delivery"),
         ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
         ("email", "davi.rocha@example.com", "order_shipped"),  # no SMS: Davi did not opt in
-        # The days after. Carla: nobody home, then the agency.
+        # The days after. Carla: nobody home, then the Jadlog pickup point.
         ("email", "carla.dias@example.com", "parcel_exception"),  # failed attempt
         ("sms", "+5521912345678", "parcel_exception"),
         ("email", "carla.dias@example.com", "parcel_exception"),  # waiting at the agency, until when
