@@ -74,7 +74,42 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     )
     figures["messages"] = messages
     figures["flows"] = flows
+    figures["carrier_advice"] = carrier_advice(scopes)
     return figures
+
+
+ADVICE_MIN_PARCELS = 20  # finished parcels per carrier and destination state before carriers are compared there
+ADVICE_MIN_RATIO = 2.0  # how much better one must be to be worth saying
+
+
+def carrier_advice(scopes: dict[str, dict[str, Decimal]], min_parcels: int = ADVICE_MIN_PARCELS) -> list[str]:
+    """Plain recommendations from the period's carrier counters: for each destination state where at least two
+    carriers finished `min_parcels` parcels, the one late least often against the one late most often, when the
+    difference is at least `ADVICE_MIN_RATIO`-fold."""
+    by_state: dict[str, list[tuple[float, str, int]]] = defaultdict(list)
+    for scope, counters in scopes.items():
+        family, _, rest = scope.partition("#")
+        carrier, _, uf = rest.partition("#")
+        parcels = int(counters.get("parcels", 0))
+        if family != "CARRIER" or uf == "??" or parcels < min_parcels:
+            continue
+        by_state[uf].append((float(counters.get("late", 0)) / parcels, carrier, parcels))
+    advice = []
+    for uf, rows in sorted(by_state.items()):
+        if len(rows) < 2:
+            continue
+        (best_rate, best, best_n), (worst_rate, worst, worst_n) = min(rows), max(rows)
+        if worst_rate == 0 or (best_rate and worst_rate / best_rate < ADVICE_MIN_RATIO):
+            continue
+        if best_rate:
+            said = (
+                f"{best} was late {worst_rate / best_rate:.1f} times less often than {worst} ({best_rate:.0%} of "
+                f"{best_n} parcels vs {worst_rate:.0%} of {worst_n})"
+            )
+        else:
+            said = f"{best} was never late ({best_n} parcels) while {worst} was late on {worst_rate:.0%} of {worst_n}"
+        advice.append(f"for {uf}, {said}: prefer {best} there")
+    return advice
 
 
 def _rate(part: Decimal, whole: Decimal) -> float | None:
@@ -158,6 +193,8 @@ def as_table(figures: dict[str, Any]) -> str:
         lines.append("")
         for channel, counts in sorted(total["messages"].items()):
             lines.append(f"  {channel:<{width}}  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    lines += ["", f"  carriers (compared where each finished at least {ADVICE_MIN_PARCELS} parcels in a state):"]
+    lines += [f"    {line}" for line in total["carrier_advice"]] or ["    not enough finished parcels to compare yet"]
     return "\n".join(lines) + "\n"
 
 
@@ -178,6 +215,11 @@ def as_html(figures: dict[str, Any]) -> str:
             ("Parcel problems caught first per day", "parcel_problems_caught", "parcels"),
         )
     )
+    said = "".join(f"<li>{escape(line)}</li>" for line in total["carrier_advice"])
+    advice = (
+        f"<h2>Carriers</h2><p>Compared where each finished at least {ADVICE_MIN_PARCELS} parcels in a state.</p>"
+        + (f"<ul>{said}</ul>" if said else "<p>Not enough finished parcels to compare yet.</p>")
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Proativo report: {escape(figures["store_id"])}</title>
@@ -190,7 +232,7 @@ rect.sent {{ fill: #2563eb; }} rect.revenue {{ fill: #16a34a; }} rect.parcels {{
 svg text {{ font-size: 10px; fill: #52525b; }}
 </style></head>
 <body><h1>{escape(figures["store_id"])}: {escape(figures["from"])} to {escape(figures["to"])}</h1>
-<div class="cards">{cards}</div>{charts}</body></html>
+<div class="cards">{cards}</div>{charts}{advice}</body></html>
 """
 
 
