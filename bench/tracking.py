@@ -1,10 +1,12 @@
 """Tracking benchmarks.
 
-tracking_wall_ratio: 2 000 parcels checked against the fake Correios (in a process of its own) answering each
-request after 50 ms, one code per request (as a carrier without batch queries would need) and at most C = 5
-requests in flight (the Correios adapter's default per worker): wall time divided by the ideal N x 50 ms / C.
-Everything a check does is in the wall time: reading the parcels, the HTTP round trips, assessing, announcing
-status changes on the events queue, saving each parcel with its next check.
+tracking_wall_ratio: a mixed fleet checked at once, each carrier's fake in a process of its own answering each
+request after its own latency, one code per request (as a carrier without batch queries would need), within each
+carrier's own limits: 1 000 Correios parcels (50 ms, 5 in flight), 400 Jadlog parcels (50 ms, 2 in flight) and 200
+parcels of a carrier we do not poll, registered with the aggregator (AfterShip: 50 ms, 5 in flight, 20 a second).
+Wall time divided by the ideal: the slowest carrier's own floor, max(N x latency / in flight, N / rate). Everything a
+check does is in the wall time: reading the parcels, the HTTP round trips, assessing, announcing status changes on
+the events queue, saving each parcel with its next check (and, for the aggregator, the lookup its pushes use).
 
 tracking_read_ratio: items DynamoDB reads (the Query's ScannedCount) in one tracking schedule run divided by the
 parcels due, with 100 000 parcels waiting on the same index for later checks. The run is the whole fan-out: query,
@@ -21,20 +23,33 @@ from infra.local.stack import DEMO_STORE, LocalStack, _free_port
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-def _parcel(i: int, due_at: datetime, shards: int, prefix: str) -> dict[str, Any]:
+FLEET = (
+    # carrier, parcels, latency (s), in flight, requests a second
+    ("correios", 1000, 0.05, 5, 10_000.0),
+    ("jadlog", 400, 0.05, 2, 10_000.0),
+    ("total-express", 200, 0.05, 5, 20.0),  # not polled: registered with the aggregator
+)
+
+
+def _code(carrier: str, i: int) -> str:
+    return {"correios": f"BE{i:08d}0BR", "jadlog": f"1008{i:010d}"}.get(carrier, f"TX-{i:08d}")
+
+
+def _parcel(i: int, due_at: datetime, shards: int, prefix: str, carrier: str = "correios") -> dict[str, Any]:
     from proativo.aws import keys
     from proativo.tracking.model import parcel_sk
 
-    pk, sk = keys.customer_pk(DEMO_STORE, f"{prefix}-{i}"), parcel_sk("correios", f"BE{i:08d}0BR")
+    code = _code(carrier, i)
+    pk, sk = keys.customer_pk(DEMO_STORE, f"{prefix}-{carrier}-{i}"), parcel_sk(carrier, code)
     return {
         "pk": pk,
         "sk": sk,
         "kind": "parcel",
         "store_id": DEMO_STORE,
-        "customer_id": f"{prefix}-{i}",
+        "customer_id": f"{prefix}-{carrier}-{i}",
         "order_id": f"o-{prefix}-{i}",
-        "carrier": "correios",
-        "tracking_code": f"BE{i:08d}0BR",
+        "carrier": carrier,
+        "tracking_code": code,
         "shipped_at": "2026-11-24T10:00:00Z",
         "status": "info_received",
         "version": 0,
@@ -42,67 +57,97 @@ def _parcel(i: int, due_at: datetime, shards: int, prefix: str) -> dict[str, Any
     }
 
 
-def wall(parcels: int = 2000, latency: float = 0.05, concurrency: int = 5) -> dict[str, float]:
-    """Check `parcels` parcels at most `concurrency` requests at a time against a carrier taking `latency` s."""
+def _serve(carrier: str, latency: float) -> tuple[subprocess.Popen[str], int]:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "infra.local.fake_carrier",
+            "--carrier",
+            carrier,
+            "--port",
+            str(port),
+            "--latency",
+            str(latency),
+            "--now",
+            NOW.isoformat(),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and f"fake {carrier}" in process.stdout.readline()
+    return process, port
+
+
+def wall() -> dict[str, float]:
+    """Check the mixed fleet at once, each carrier within its own limits, against its own fake."""
     with LocalStack(start=NOW, log_level="ERROR") as stack:
         from proativo import aws, wiring
         from proativo.settings import TrackingSettings
+        from proativo.tracking.aftership import AfterShip, AfterShipCredentials
         from proativo.tracking.correios import Correios, CorreiosCredentials
+        from proativo.tracking.jadlog import Jadlog, JadlogCredentials
         from proativo.tracking.limits import Limits
         from proativo.tracking.model import ParcelRef
+
+        from infra.local.fake_carrier import aftership, jadlog
+        from infra.local.fake_carrier import credentials as correios
 
         with stack.running_as("TrackerFunction"):
             settings = TrackingSettings.from_env()
         shards = int(stack.parameters["DueShards"])
-        items = [_parcel(i, NOW, shards, "wall") for i in range(parcels)]
+        items = [_parcel(i, NOW, shards, "wall", c) for c, n, *_ in FLEET for i in range(n + 1)]
         with aws.table(stack.physical["Table"]).batch_writer() as batch:
             for item in items:
                 batch.put_item(Item=item)
-        from infra.local.fake_carrier import credentials
-
-        # The carrier in a process of its own, as a real one would be: its work is not ours to count.
-        port = _free_port()
-        carrier = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "infra.local.fake_carrier",
-                "--port",
-                str(port),
-                "--latency",
-                str(latency),
-                "--now",
-                NOW.isoformat(),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        # Each carrier in a process of its own, as a real one would be: its work is not ours to count.
+        fakes = {c: _serve("aftership" if c == "total-express" else c, latency) for c, _, latency, *_ in FLEET}
         try:
-            assert carrier.stdout is not None and "fake Correios" in carrier.stdout.readline()
-            adapter = Correios(
-                CorreiosCredentials.model_validate(credentials(f"http://127.0.0.1:{port}")),
-                batch_size=1,
-                limits=Limits(concurrency=concurrency, per_second=10_000),
+            limits = {c: Limits(concurrency=k, per_second=r) for c, _, _, k, r in FLEET}
+            url = {c: f"http://127.0.0.1:{port}" for c, (_, port) in fakes.items()}
+            adapters: dict[str, Any] = {
+                "correios": Correios(
+                    CorreiosCredentials.model_validate(correios(url["correios"])),
+                    batch_size=1,
+                    limits=limits["correios"],
+                ),
+                "jadlog": Jadlog(
+                    JadlogCredentials.model_validate(jadlog.credentials(url["jadlog"])),
+                    batch_size=1,
+                    limits=limits["jadlog"],
+                ),
+            }
+            registrar = AfterShip(
+                AfterShipCredentials.model_validate(aftership.credentials(url["total-express"])),
+                limits=limits["total-express"],
             )
             tracker = wiring.tracker(settings)
-            tracker.carriers = lambda store, carrier: adapter
+            tracker.carriers = lambda store, carrier: adapters.get(carrier)
+            tracker.registrars = lambda store: registrar
             refs = [ParcelRef(**{f: str(item[f]) for f in ParcelRef.model_fields}) for item in items]
-            tracker.check_now(refs[:1], NOW)  # the token, and warm code paths
+            warm = [r for r in refs if r.customer_id.endswith("-0")]
+            rest = [r for r in refs if not r.customer_id.endswith("-0")]
+            tracker.check_now(warm, NOW)  # the token, and warm code paths
             started = time.perf_counter()
-            outcomes = tracker.check_now(refs[1:], NOW + timedelta(minutes=1))
+            outcomes = tracker.check_now(rest, NOW + timedelta(minutes=1))
             elapsed = time.perf_counter() - started
         finally:
-            carrier.terminate()
-            carrier.wait(timeout=10)
-    checked = len(outcomes)
-    assert checked == parcels - 1 and all(o.new_scans for o in outcomes), checked
-    ideal = checked * latency / concurrency
+            for process, _ in fakes.values():
+                process.terminate()
+                process.wait(timeout=10)
+    assert len(outcomes) == sum(n for _, n, *_ in FLEET), len(outcomes)
+    polled = [o for o in outcomes if o.ref.carrier in adapters]
+    assert all(o.new_scans for o in polled), "a polled parcel came back without scans"
+    assert all("followed through aftership" in o.note for o in outcomes if o.ref.carrier not in adapters)
+    floors = {c: max(n * latency / k, n / r) for c, n, latency, k, r in FLEET}
+    ideal = max(floors.values())
     return {
         "tracking_wall_ratio": elapsed / ideal,
         "tracking_wall_seconds": elapsed,
         "tracking_ideal_seconds": ideal,
-        "tracking_parcels": checked,
-        "tracking_concurrency": concurrency,
+        "tracking_parcels": len(outcomes),
+        **{f"tracking_ideal_seconds_{c.replace('-', '_')}": f for c, f in floors.items()},
     }
 
 

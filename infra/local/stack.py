@@ -249,11 +249,11 @@ class LocalStack:
         self.fake_correios = FakeCorreios.from_file(self.clock.now)
         self._carrier_server = serve_fake_carrier(self.fake_correios)
         self.fake_jadlog = FakeJadlog.from_file(self.clock.now)
-        self._jadlog_server = serve_fake_carrier(self.fake_jadlog)  # type: ignore[arg-type]
+        self._jadlog_server = serve_fake_carrier(self.fake_jadlog)
         self.fake_aftership = FakeAfterShip()
-        self._aftership_server = serve_fake_carrier(self.fake_aftership)  # type: ignore[arg-type]
+        self._aftership_server = serve_fake_carrier(self.fake_aftership)
         self.fake_melhorenvio = FakeMelhorEnvio(self.clock.now)
-        self._melhorenvio_server = serve_fake_carrier(self.fake_melhorenvio)  # type: ignore[arg-type]
+        self._melhorenvio_server = serve_fake_carrier(self.fake_melhorenvio)
         self.seed_demo_store()
         now = self.clock.now()
         for trigger in self.stack.schedules:

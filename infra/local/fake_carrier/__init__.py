@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -243,7 +243,15 @@ def parse_query(query: str) -> dict[str, list[str]]:
     return parse_qs(query)
 
 
-def serve(fake: FakeCorreios, port: int = 0) -> ThreadingHTTPServer:
+class Fake(Protocol):
+    """Any fake service: answers one request with (status, JSON or raw bytes)."""
+
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: Any = None
+    ) -> tuple[int, Any]: ...
+
+
+def serve(fake: Fake, port: int = 0) -> ThreadingHTTPServer:
     """Serve `fake` on 127.0.0.1 (`port` 0: a free one), on a daemon thread (the server's address says where)."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -284,17 +292,27 @@ def serve(fake: FakeCorreios, port: int = 0) -> ThreadingHTTPServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve the fake Correios alone, in its own process (the benchmarks: its work is not ours to count)."""
+    """Serve one fake carrier alone, in its own process (the benchmarks: its work is not ours to count)."""
     import argparse
 
+    from infra.local.fake_carrier.aftership import FakeAfterShip
+    from infra.local.fake_carrier.jadlog import FakeJadlog
+
     parser = argparse.ArgumentParser(prog="python -m infra.local.fake_carrier", description=__doc__)
+    parser.add_argument("--carrier", choices=["correios", "jadlog", "aftership"], default="correios")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--now", required=True, help="the fake's clock, ISO-8601 (it does not move)")
     args = parser.parse_args(argv)
     at = datetime.fromisoformat(args.now)
-    fake = FakeCorreios.from_file(lambda: at, latency_seconds=args.latency)
+    fake: Any
+    if args.carrier == "jadlog":
+        fake = FakeJadlog.from_file(lambda: at, latency_seconds=args.latency)
+    elif args.carrier == "aftership":
+        fake = FakeAfterShip(latency_seconds=args.latency)
+    else:
+        fake = FakeCorreios.from_file(lambda: at, latency_seconds=args.latency)
     server = serve(fake, port=args.port)
-    print(f"fake Correios on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    print(f"fake {args.carrier} on http://127.0.0.1:{server.server_address[1]}", flush=True)
     threading.Event().wait()
     return 0

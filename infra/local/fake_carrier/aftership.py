@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ WEBHOOK_SECRET = "fake-aftership-webhook-secret"  # noqa: S105 - the local fake'
 class FakeAfterShip:
     """Registrations by tracking number; `requests` counts every call."""
 
+    latency_seconds: float = 0.0
     registered: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -30,6 +32,8 @@ class FakeAfterShip:
         """(status, JSON) for one request, as AfterShip's Tracking API would answer it."""
         with self._lock:
             self.requests += 1
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
         if method != "POST" or not path.endswith("/trackings"):
             return 404, {"meta": {"code": 404, "message": "Not found"}, "data": {}}
         if headers.get("as-api-key") != API_KEY:

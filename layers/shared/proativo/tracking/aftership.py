@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from proativo.errors import InvalidPayload, Unauthorized
 from proativo.events import Instant
 from proativo.platforms.base import invalid_from
+from proativo.tracking.limits import Limits
 from proativo.tracking.model import CarrierPlugin
 from proativo.tracking.status import Scan, Status, TrackingResult
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 API_URL = "https://api.aftership.com/tracking/2024-07"
 SIGNATURE_HEADER = "aftership-hmac-sha256"
+# AfterShip's Tracking API (from version 2024-07) allows 20 "create a tracking" requests a second per organization.
+LIMITS = Limits(concurrency=5, per_second=20)
 # Our carrier → AfterShip's courier slug, where we know it; other parcels are left to AfterShip's detection.
 SLUGS = {"correios": "brazil-correios", "jadlog": "jadlog"}
 
@@ -179,6 +182,7 @@ class AfterShip:
 
     credentials: AfterShipCredentials
     name: str = "aftership"
+    limits: Limits = field(default_factory=lambda: LIMITS)
 
     async def register(self, http: "httpx.AsyncClient", parcel: dict[str, Any], now: datetime) -> None:
         """Create a tracking for the parcel (a tracking that exists already counts as registered)."""
@@ -210,5 +214,6 @@ PLUGIN = CarrierPlugin(
     credentials_example='{"api_key"} (its webhook secret: proativo stores set-carrier-push-secret --carrier aftership)',
     push=PUSH,
     register=AfterShip,
+    limits=LIMITS,
     events="aftership_tags.yaml",
 )

@@ -55,9 +55,11 @@ class PushFormat(Protocol):
 
 
 class Registrar(Protocol):
-    """An aggregator that follows parcels of any carrier once they are registered with it, and pushes their scans."""
+    """An aggregator that follows parcels of any carrier once they are registered with it, and pushes their scans;
+    registrations go out within its `limits`."""
 
     name: str
+    limits: Limits
 
     async def register(self, http: "httpx.AsyncClient", parcel: dict[str, Any], now: datetime) -> None: ...
 

@@ -198,7 +198,7 @@ class Tracker:
         """`check` from synchronous code (scripts, benchmarks)."""
         return asyncio.run(self.check(refs, now))
 
-    def _throttle(self, adapter: Carrier) -> Throttle:
+    def _throttle(self, adapter: Carrier | Registrar) -> Throttle:
         key = (id(asyncio.get_running_loop()), adapter.name)  # per carrier, across the stores' contracts
         if key not in self._throttles:
             self._throttles = {k: v for k, v in self._throttles.items() if k[0] == key[0]}  # older loops are gone
@@ -233,16 +233,19 @@ class Tracker:
         now: datetime,
     ) -> list[CheckOutcome]:
         """Parcels of a carrier we do not poll, for a store with an aggregator: each registered with it once (its
-        pushes then find the parcel), then judged by the clock like any carrier that pushes."""
-        outcomes = []
-        for ref in refs:
+        pushes then find the parcel), concurrently within the aggregator's limits, then judged by the clock like any
+        carrier that pushes."""
+
+        async def one(ref: ParcelRef) -> CheckOutcome:
             item = items.get(item_key(ref))
             if item is not None and item.get("aggregator") != registrar.name:
-                await registrar.register(http, item, now)
+                async with self._throttle(registrar).slot():
+                    await registrar.register(http, item, now)
                 await asyncio.to_thread(self.registry.add_lookup, ref, registrar.name)
                 item = {**item, "aggregator": registrar.name}
-            outcomes.append(await asyncio.to_thread(self._without_adapter, ref, item, policy, now))
-        return outcomes
+            return await asyncio.to_thread(self._without_adapter, ref, item, policy, now)
+
+        return list(await asyncio.gather(*(one(ref) for ref in refs)))
 
     async def apply_push(self, store_id: str, carrier: str, result: TrackingResult, now: datetime) -> CheckOutcome:
         """Fold a carrier's pushed scans into its parcel, like a polled answer."""
