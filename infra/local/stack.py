@@ -728,22 +728,19 @@ class LocalStack:
             stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, platform, DEMO_SECRET)
         # A carrier that pushes its scans (the generic carrier's format), with the same secret.
         stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, carrier_secret_name(DEMO_CARRIER), DEMO_SECRET)
-        # The demo store's Correios contract, pointing at the fake Correios this stack serves.
-        host, port = self._carrier_server.server_address[:2]
-        aws.ssm().put_parameter(
-            Name=credentials_name(prefix, DEMO_STORE, "correios"),
-            Value=json.dumps(fake_correios_credentials(f"http://{host}:{port}")),
-            Type="SecureString",
-            Overwrite=True,
+        # The demo store's Correios and Jadlog contracts, pointing at the fakes this stack serves.
+        contracts = (
+            ("correios", self._carrier_server, fake_correios_credentials),
+            ("jadlog", self._jadlog_server, fake_jadlog_credentials),
         )
-        # And its Jadlog contract, on the fake Jadlog.
-        host, port = self._jadlog_server.server_address[:2]
-        aws.ssm().put_parameter(
-            Name=credentials_name(prefix, DEMO_STORE, "jadlog"),
-            Value=json.dumps(fake_jadlog_credentials(f"http://{host}:{port}")),
-            Type="SecureString",
-            Overwrite=True,
-        )
+        for carrier, server, contract in contracts:
+            host, port = server.server_address[:2]
+            aws.ssm().put_parameter(
+                Name=credentials_name(prefix, DEMO_STORE, carrier),
+                Value=json.dumps(contract(f"http://{host}:{port}")),
+                Type="SecureString",
+                Overwrite=True,
+            )
         # (Its AfterShip account is not set: a test or an operator sets it, `proativo stores set-carrier-credentials
         # --carrier aftership`, with `infra.local.fake_carrier.aftership.credentials(stack.aftership_url)`.)
         # Its WhatsApp Business number, on the fake Graph API.

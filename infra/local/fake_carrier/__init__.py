@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -35,8 +35,9 @@ _SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 @dataclass
-class FakeCorreios:
-    """Answers Correios' token and tracking requests; `now` is the local stack's clock."""
+class Scripted:
+    """What every scripted fake carrier shares: parcels travelling on named journeys (a YAML file's `journeys`,
+    `codes` and `estimate`) on the stack's clock `now`, a latency before each answer, the requests counted."""
 
     now: Callable[[], datetime]
     latency_seconds: float = 0.0
@@ -44,23 +45,20 @@ class FakeCorreios:
     codes: dict[str, str] = field(default_factory=dict)
     estimate: timedelta = timedelta(days=3)
     started: dict[str, datetime] = field(default_factory=dict)
-    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
-    claim_answer_after: timedelta = timedelta(days=5)
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    journeys_file: ClassVar[Path] = JOURNEYS
 
     @classmethod
-    def from_file(
-        cls, now: Callable[[], datetime], path: Path = JOURNEYS, latency_seconds: float = 0.0
-    ) -> "FakeCorreios":
-        """The journeys of `path`."""
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    def from_file(cls, now: Callable[[], datetime], path: Path | None = None, latency_seconds: float = 0.0) -> Self:
+        """The journeys of `path` (the fake's own file by default)."""
+        data = yaml.safe_load((path or cls.journeys_file).read_text(encoding="utf-8"))
         return cls(
             now=now,
             latency_seconds=latency_seconds,
             journeys=data["journeys"],
-            codes=dict(data.get("codes") or {}),
-            estimate=_DURATION.validate_python(data.get("estimate", "P3D")),
+            codes={str(k): v for k, v in (data.get("codes") or {}).items()},
+            estimate=duration(data.get("estimate", "P3D")),
         )
 
     def assign(self, code: str, journey: str) -> None:
@@ -69,14 +67,34 @@ class FakeCorreios:
             raise KeyError(f"no journey {journey!r}; known: {', '.join(self.journeys)}")
         self.codes[code] = journey
 
-    def answer(
-        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: Any = None
-    ) -> tuple[int, Any]:
-        """(status, JSON) for one request to the fake API, as Correios would answer it."""
+    def counted(self) -> None:
+        """Count a request, and take the fake's time to answer it."""
         with self._lock:
             self.requests += 1
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
+
+    def happened(self, code: str) -> tuple[datetime, list[dict[str, Any]]]:
+        """When `code`'s journey started (the first question about it) and its steps so far."""
+        now = self.now()
+        with self._lock:
+            start = self.started.setdefault(code, now)
+        steps = self.journeys[self.codes.get(code, "on_time")]
+        return start, [s for s in steps if when(start, s) <= now]
+
+
+@dataclass
+class FakeCorreios(Scripted):
+    """Answers Correios' token, tracking and SIGEP Web requests."""
+
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    claim_answer_after: timedelta = timedelta(days=5)
+
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: Any = None
+    ) -> tuple[int, Any]:
+        """(status, JSON) for one request to the fake API, as Correios would answer it."""
+        self.counted()
         if method == "POST" and path.endswith("/token/v1/autentica/cartaopostagem"):
             return self._token(headers)
         if method == "POST" and path.endswith(SIGEP_PATH):
@@ -152,13 +170,9 @@ class FakeCorreios:
         }
 
     def _objects(self, codes: list[str]) -> dict[str, Any]:
-        now = self.now()
         objects: list[dict[str, Any]] = []
         for code in codes:
-            with self._lock:
-                start = self.started.setdefault(code, now)
-            steps = self.journeys[self.codes.get(code, "on_time")]
-            happened = [s for s in steps if when(start, s) <= now]
+            start, happened = self.happened(code)
             if not happened:
                 objects.append(
                     {"codObjeto": code, "mensagem": "SRO-020: Objeto não encontrado na base de dados dos Correios."}

@@ -32,8 +32,7 @@ class FakeAfterShip:
         """(status, JSON) for one request, as AfterShip's Tracking API would answer it."""
         with self._lock:
             self.requests += 1
-        if self.latency_seconds:
-            time.sleep(self.latency_seconds)
+        time.sleep(self.latency_seconds)
         if method != "POST" or not path.endswith("/trackings"):
             return 404, {"meta": {"code": 404, "message": "Not found"}, "data": {}}
         if headers.get("as-api-key") != API_KEY:

@@ -4,7 +4,7 @@ The local stack swaps the source for a virtual clock so a store day replays in s
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 type Clock = Callable[[], datetime]
 
@@ -36,3 +36,23 @@ def as_utc(value: datetime) -> str:
 def parse_utc(value: str) -> datetime:
     """The instant a stored ISO-8601 string names."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def wall_clock(value: object, zone: tzinfo, formats: tuple[str, ...] = ()) -> datetime | None:
+    """A carrier's date as it writes it — ISO-8601 with a space or a T, or one of `formats` — read in `zone` when it
+    names no offset of its own (carriers write their local wall clock); None when empty or unreadable."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        for form in formats:
+            try:
+                parsed = datetime.strptime(text, form).replace(tzinfo=zone)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from proativo.clock import wall_clock
 from proativo.tracking.limits import Limits
 from proativo.tracking.model import CarrierPlugin
 from proativo.tracking.status import Scan, Status, TrackingResult
@@ -71,17 +72,7 @@ def status_of(words: str) -> tuple[Status, str | None]:
 
 
 def _local_time(value: Any) -> datetime | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        try:
-            parsed = datetime.strptime(text, "%d/%m/%Y %H:%M:%S").replace(tzinfo=BRASILIA)
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BRASILIA)
+    return wall_clock(value, BRASILIA, ("%d/%m/%Y %H:%M:%S",))
 
 
 def _location(unit: str) -> str | None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from proativo.clock import wall_clock
 from proativo.tracking.limits import Limits
 from proativo.tracking.model import CarrierPlugin
 from proativo.tracking.status import Scan, Status, TrackingResult
@@ -60,17 +61,6 @@ def _table() -> dict[str, dict[str, dict[str, str]]]:
     return loaded
 
 
-def _time(value: Any) -> datetime | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BRASILIA)
-
-
 def parse_tracking(payload: dict[str, Any], codes_by_id: dict[str, str]) -> dict[str, TrackingResult]:
     """Melhor Envio's answer (labels by id) as results by the code each was asked with."""
     table = _table()
@@ -81,7 +71,7 @@ def parse_tracking(payload: dict[str, Any], codes_by_id: dict[str, str]) -> dict
         code = codes_by_id.get(str(label_id)) or str(label.get("tracking") or label_id).upper()
         scans = []
         for stage, meaning in table["stages"].items():
-            at = _time(label.get(stage))
+            at = wall_clock(label.get(stage), BRASILIA)
             if at is not None:
                 scans.append(
                     Scan(
