@@ -35,7 +35,9 @@ def test_shipments_are_asked_together_and_their_events_mapped_to_the_status_mode
     with respx.mock(assert_all_called=True) as api:
         asked = api.post(f"{API}/tracking/consultar").respond(json=json.loads(FIXTURE.read_text(encoding="utf-8")))
         found = fetch(["10080155188760", "10080155199911", "10080155100000"])
-    request = asked.calls.last.request
+        fetch(["1800000004127"])  # a CT-e number
+    request = asked.calls[0].request
+    assert json.loads(asked.calls.last.request.content) == {"consulta": [{"cte": "1800000004127"}]}
     assert request.headers["authorization"] == "Bearer jadlog-token-loja"
     assert json.loads(request.content) == {
         "consulta": [

@@ -1,5 +1,6 @@
 """Jadlog, direct: its integration API's tracking (`POST {api}/tracking/consultar`, a Bearer token per store
-contract), many shipments per request, every event mapped to the one status model (`jadlog_events.yaml`).
+contract), many shipments per request (by shipment id, or by CT-e number), every event mapped to the one status
+model (`jadlog_events.yaml`).
 
 From Jadlog's public integration document (v2.x) and the client libraries built to it: the request is
 `{"consulta": [{"shipmentId": "…"}, …]}` (or `{"cte": "…"}`: a CT-e number); the answer is `{"consulta": [{"shipmentId"
@@ -123,6 +124,12 @@ def parse_consulta(payload: dict[str, Any]) -> dict[str, TrackingResult]:
     return results
 
 
+def _asked(code: str) -> dict[str, str]:
+    """How Jadlog is asked about a code: a 14-digit shipment id as `shipmentId`, any other number as a CT-e."""
+    cleaned = code.strip().upper()
+    return {"shipmentId": cleaned} if len(cleaned) == 14 else {"cte": cleaned}
+
+
 @dataclass
 class Jadlog:
     """The Jadlog adapter for one store's contract."""
@@ -137,7 +144,7 @@ class Jadlog:
 
     async def fetch(self, http: "httpx.AsyncClient", codes: list[str], now: datetime) -> dict[str, TrackingResult]:
         """One tracking request for up to `batch_size` shipments; codes Jadlog does not know come back not found."""
-        body = {"consulta": [{"shipmentId": c.strip().upper()} for c in codes]}
+        body = {"consulta": [_asked(c) for c in codes]}
         for attempt in range(self.max_attempts):
             answer = await http.post(
                 f"{self.credentials.api_url}{TRACKING_PATH}",
