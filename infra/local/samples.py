@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from infra.local.fake_carrier import aftership
 from infra.local.stack import DEMO_SECRET
 from infra.local.template import ROOT
 
@@ -25,12 +26,13 @@ def request_time(event: dict[str, Any]) -> datetime:
 
 def webhook_platform(event: dict[str, Any]) -> str | None:
     """The platform whose signature a webhook route event carries (a carrier's push is signed as the generic
-    platform signs), or None for any other event."""
+    platform signs, AfterShip's its own way: "aftership"), or None for any other event."""
     route = str(event.get("routeKey", ""))
     if route.startswith("POST /webhooks/{platform}/"):
         return str(event.get("pathParameters", {}).get("platform"))
     if route.startswith("POST /webhooks/carrier/"):
-        return "generic"
+        carrier = str(event.get("pathParameters", {}).get("carrier"))
+        return "aftership" if carrier == "aftership" else "generic"
     return None
 
 
@@ -42,6 +44,13 @@ def sign_events(root: Path = EVENTS) -> list[Path]:
     for path in sorted(root.rglob("*.json")):
         event = json.loads(path.read_text(encoding="utf-8"))
         platform = webhook_platform(event) if isinstance(event, dict) else None
+        if platform == "aftership":  # AfterShip signs the body alone, its own way
+            signed = {"aftership-hmac-sha256": aftership.sign(raw_body(event), DEMO_SECRET)}
+            if any(event["headers"].get(k) != v for k, v in signed.items()):
+                event["headers"].update(signed)
+                path.write_text(json.dumps(event, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                changed.append(path)
+            continue
         if platform not in PLATFORMS:
             continue
         if PLATFORMS[platform].is_handshake(event["headers"], raw_body(event)):

@@ -726,8 +726,10 @@ class LocalStack:
         prefix = str(self.resolve({"Fn::Sub": "/proativo/${Stage}"}))
         for platform in PLATFORMS:
             stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, platform, DEMO_SECRET)
-        # A carrier that pushes its scans (the generic carrier's format), with the same secret.
-        stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, carrier_secret_name(DEMO_CARRIER), DEMO_SECRET)
+        # A carrier that pushes its scans (the generic carrier's format), and the aggregator's webhooks (AfterShip's
+        # format), with the same secret.
+        for pusher in (DEMO_CARRIER, "aftership"):
+            stores.put_webhook_secret(aws.ssm(), prefix, DEMO_STORE, carrier_secret_name(pusher), DEMO_SECRET)
         # The demo store's Correios and Jadlog contracts, pointing at the fakes this stack serves.
         contracts = (
             ("correios", self._carrier_server, fake_correios_credentials),
