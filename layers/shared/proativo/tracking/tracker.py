@@ -231,9 +231,8 @@ class Tracker:
         # A carrier that caches its answers (Melhor Envio: an hour) is not asked again before they can change.
         floor: timedelta | None = getattr(adapter, "min_check_interval", None)
         # Announcing and saving wait on AWS: off the event loop, so the next carrier requests go out meanwhile.
-        return await asyncio.to_thread(
-            lambda: [self._apply(ref, items.get(item_key(ref)), results, policy, now, floor) for ref in refs]
-        )
+        parcels = [(ref, items.get(item_key(ref))) for ref in refs]
+        return await asyncio.to_thread(self._apply_many, parcels, results, policy, now, floor)
 
     async def _via_aggregator(
         self,
@@ -304,14 +303,47 @@ class Tracker:
         now: datetime,
         floor: timedelta | None = None,
     ) -> CheckOutcome:
-        if item is None:
-            return CheckOutcome(ref, 0, (), None, "parcel no longer exists")
-        assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
-        if floor is not None and assessment.next_check_at is not None:
-            assessment = replace(assessment, next_check_at=max(assessment.next_check_at, now + floor))
-        events = announcements(ref, item, assessment, now)
-        if events:
-            self.publish(events)
+        return self._apply_many([(ref, item)], results, policy, now, floor)[0]
+
+    def _apply_many(
+        self,
+        parcels: Sequence[tuple[ParcelRef, dict[str, Any] | None]],
+        results: dict[str, TrackingResult],
+        policy: TrackingPolicy,
+        now: datetime,
+        floor: timedelta | None = None,
+    ) -> list[CheckOutcome]:
+        """Assess every parcel of one carrier answer, announce all they found at once (a batch of the events queue's
+        messages, not one request per parcel), then save each."""
+        assessed: list[tuple[ParcelRef, dict[str, Any], Assessment, list[Event]]] = []
+        for ref, item in parcels:
+            if item is None:
+                continue
+            assessment = assess(state_of(item), results.get(ref.tracking_code.upper()), now, policy)
+            if floor is not None and assessment.next_check_at is not None:
+                assessment = replace(assessment, next_check_at=max(assessment.next_check_at, now + floor))
+            assessed.append((ref, item, assessment, announcements(ref, item, assessment, now)))
+        found = [e for *_, events in assessed for e in events]
+        if found:
+            self.publish(found)
+        saved = {
+            id(ref): self._save(ref, item, assessment, events, policy, now)
+            for ref, item, assessment, events in assessed
+        }
+        return [
+            saved[id(ref)] if id(ref) in saved else CheckOutcome(ref, 0, (), None, "parcel no longer exists")
+            for ref, _ in parcels
+        ]
+
+    def _save(
+        self,
+        ref: ParcelRef,
+        item: dict[str, Any],
+        assessment: Assessment,
+        events: list[Event],
+        policy: TrackingPolicy,
+        now: datetime,
+    ) -> CheckOutcome:
         state = assessment.state
         ended = assessment.next_check_at is None or "lost" in state.open_episodes
         scoring = ended and not item.get("scored")
