@@ -12,6 +12,7 @@ tracking_read_ratio: items DynamoDB reads (the Query's ScannedCount) in one trac
 parcels due, with 100 000 parcels waiting on the same index for later checks. The run is the whole fan-out: query,
 messages to the tracking queue, parcels taken off the index."""
 
+import json
 import subprocess
 import sys
 import time
@@ -85,6 +86,7 @@ def wall() -> dict[str, float]:
     against fakes that answer at once (the process's own work: what no carrier latency can hide)."""
     elapsed, checked = _fleet(FLEET)
     own, _ = _fleet(tuple((c, n, 0.0, k, r) for c, n, _, k, r in FLEET))
+    bare = _bare_calls(checked)
     floors = {c: max(n * latency / k, n / r) for c, n, latency, k, r in FLEET}
     ideal = max(floors.values())
     return {
@@ -92,9 +94,37 @@ def wall() -> dict[str, float]:
         "tracking_wall_seconds": elapsed,
         "tracking_ideal_seconds": ideal,
         "tracking_own_work_seconds": own,
+        "tracking_bare_calls_seconds": bare,
         "tracking_parcels": checked,
         **{f"tracking_ideal_seconds_{c.replace('-', '_')}": f for c, f in floors.items()},
     }
+
+
+def _bare_calls(parcels: int) -> float:
+    """Seconds the local stack takes for the least any check of `parcels` parcels must ask of it, bare: one
+    conditional put per parcel and one message per parcel on the events queue, one after another."""
+    with LocalStack(start=NOW, log_level="ERROR") as stack:
+        from proativo import aws
+        from proativo.settings import TrackingSettings
+
+        with stack.running_as("TrackerFunction"):
+            queue = TrackingSettings.from_env().events_queue_url
+        table = aws.table(stack.physical["Table"])
+        items = [_parcel(i, NOW, int(stack.parameters["DueShards"]), "bare") for i in range(parcels)]
+        with table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
+        client, sqs = table.meta.client, aws.sqs()
+        started = time.perf_counter()
+        for item in items:
+            client.put_item(
+                TableName=table.name,
+                Item={**item, "version": 1, "status": "in_transit"},
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": 0},
+            )
+            sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"parcel": item["sk"], "status": "in_transit"}))
+        return time.perf_counter() - started
 
 
 def _fleet(fleet: tuple[tuple[str, int, float, int, float], ...]) -> tuple[float, int]:
