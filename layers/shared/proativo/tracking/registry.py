@@ -62,18 +62,14 @@ class ParcelRegistry:
         first = max(now, event.occurred_at) + FIRST_CHECK_AFTER
         # How a carrier's push (which knows only the tracking code) finds the parcel. Written first and idempotent:
         # a crash before the parcel's own put leaves nothing a retry would not write again.
-        self.table.put_item(
-            Item={
-                "pk": lookup_pk(event.store_id, event.carrier, event.tracking_code),
-                "sk": "REF",
-                "kind": "parcel_ref",
-                "store_id": event.store_id,
-                "customer_id": event.customer.id,
-                "order_id": event.order_id,
-                "carrier": event.carrier,
-                "tracking_code": event.tracking_code,
-            }
+        ref = ParcelRef(
+            store_id=event.store_id,
+            customer_id=event.customer.id,
+            order_id=event.order_id,
+            carrier=event.carrier,
+            tracking_code=event.tracking_code,
         )
+        self.add_lookup(ref, event.carrier)
         if not known(event.carrier):
             # No carrier we know, by name or by code: kept and listed for the store (still followed through its
             # aggregator, if it has one), never dropped.
@@ -162,7 +158,8 @@ class ParcelRegistry:
         )
 
     def add_lookup(self, ref: ParcelRef, via: str) -> None:
-        """Let pushes from `via` (an aggregator, which knows only the code) find the parcel (idempotent)."""
+        """Let pushes from `via` (the parcel's carrier, or an aggregator following it) find the parcel by its code
+        alone (idempotent)."""
         self.table.put_item(
             Item={
                 "pk": lookup_pk(ref.store_id, via, ref.tracking_code),

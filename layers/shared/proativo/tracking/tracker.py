@@ -301,9 +301,8 @@ class Tracker:
         results: dict[str, TrackingResult],
         policy: TrackingPolicy,
         now: datetime,
-        floor: timedelta | None = None,
     ) -> CheckOutcome:
-        return self._apply_many([(ref, item)], results, policy, now, floor)[0]
+        return self._apply_many([(ref, item)], results, policy, now)[0]
 
     def _apply_many(
         self,
