@@ -22,6 +22,10 @@
   dumped as they are; anything JSON cannot carry as is (binary values) goes through moto's serializer as before. The
   stream's GetRecords answers likewise (the relay and the stats function poll them all day; ≈ 45 ms each through
   the generic serializer), their creation times as epoch seconds, as the JSON protocol carries them.
+- Every request pays for machinery the embedded AWS does not need, about a quarter of a DynamoDB put or an SQS send
+  here: SigV4-signing it (moto checks no signature; it reads the region from the URL, the account from its default),
+  and moto listing its response class's methods through `inspect` to find the action's handler (the same list for
+  a class every time: computed once). Presigned URLs are still signed.
 - moto's SES v2 keeps only one part of a `Simple` e-mail (the HTML, else the text) and drops its headers. SES
   builds the MIME message from all of them; `raw_mime` builds it the same way when the outbox or a test reads it
   (the message keeps its parts and headers; nothing is built at send time, as nothing is in our Lambda).
@@ -117,7 +121,25 @@ def install() -> None:
     _install_plain_stream_records()
     _install_cheap_send()
     _install_simple_email()
+    _install_cheap_requests()
     _installed = True
+
+
+def _install_cheap_requests() -> None:
+    import functools
+
+    from botocore.signers import RequestSigner
+    from moto.core import responses
+
+    responses.method_names_from_class = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
+    sign = RequestSigner.sign
+
+    def sign_unless_standard(self: Any, *args: Any, **kwargs: Any) -> None:
+        signing_type = args[3] if len(args) > 3 else kwargs.get("signing_type", "standard")
+        if signing_type != "standard":  # a presigned URL or POST carries its signature: still signed
+            sign(self, *args, **kwargs)
+
+    RequestSigner.sign = sign_unless_standard  # type: ignore[method-assign]
 
 
 def _install_simple_email() -> None:

@@ -117,6 +117,19 @@ def test_the_tracking_queue_retries_a_failed_parcel_save(harness: Harness) -> No
     assert _all_fired(harness)
 
 
+def test_a_parcel_whose_news_the_events_queue_refused_is_not_saved_and_is_told_once_after(harness: Harness) -> None:
+    ship(harness, "AA123456785BR", "on_time")
+    _fault(harness, "sqs:SendMessage", "server", function="TrackerFunction")
+    days(harness, 4)
+    assert _failed(harness, "TrackerFunction") >= 1
+    assert [(c, t) for c, t, _ in notices(harness)] == [
+        ("email", "parcel_out_for_delivery"),
+        ("sms", "parcel_out_for_delivery"),
+        ("email", "order_delivered"),
+    ]
+    assert _all_fired(harness)
+
+
 def _redrive(harness: Harness, capsys: pytest.CaptureFixture[str], dlq: str, queue: str) -> dict[str, int]:
     url = harness.stack.physical
     assert cli(["dlq", "redrive", dlq, "--dlq-url", url[dlq], "--target-url", url[queue]]) == 0

@@ -31,6 +31,43 @@ from proativo.tracking.status import Scan, Status, TrackingResult
 
 RECHECK_WITHOUT_ADAPTER = timedelta(hours=12)
 
+# A parcel, its item as read, what its check found, and the events that announce it.
+Assessed = tuple[ParcelRef, dict[str, Any], Assessment, list[Event]]
+
+
+class GroupAnnouncer:
+    """Announcements of concurrent carrier answers, sent together (a group commit): while one send to the events
+    queue is on its way, the answers that arrive meanwhile wait and go out in the next, as batches of the queue's
+    messages for many parcels instead of a request per answer. `announce` returns once its own events were taken,
+    so each parcel is still saved only after what it found was announced; a refused send fails every answer it
+    carried (their parcels stay due, and their events, re-detected with the same ids, are sent again)."""
+
+    def __init__(self, publish: Callable[[Sequence[Event]], None]) -> None:
+        self._publish = publish
+        self._waiting: list[tuple[list[Event], asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def announce(self, events: list[Event]) -> None:
+        if not events:
+            return
+        taken = asyncio.get_running_loop().create_future()
+        self._waiting.append((events, taken))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send())
+        await taken
+
+    async def _send(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await asyncio.to_thread(self._publish, [e for events, _ in group for e in events])
+            except Exception as error:  # handed to every answer it carried, each raises it
+                for _, taken in group:
+                    taken.set_exception(error)
+            else:
+                for _, taken in group:
+                    taken.set_result(None)
+
 
 @cache
 def _models_built() -> bool:
@@ -144,6 +181,7 @@ class Tracker:
         for ref in refs:
             groups.setdefault((ref.store_id, ref.carrier), []).append(ref)
         items = self.registry.load_many(refs)
+        announcer = GroupAnnouncer(self.publish)
         work = []
         async with httpx.AsyncClient(timeout=self.http_timeout) as http:
             for (store_id, carrier), group in groups.items():
@@ -158,7 +196,7 @@ class Tracker:
                     continue
                 for start in range(0, len(group), adapter.batch_size):
                     chunk = group[start : start + adapter.batch_size]
-                    work.append(self._batch(http, adapter, chunk, items, policy, now))
+                    work.append(self._batch(http, adapter, chunk, items, policy, now, announcer))
             for done in await asyncio.gather(*work):
                 outcomes += done
         return outcomes
@@ -225,14 +263,18 @@ class Tracker:
         items: dict[tuple[str, str], dict[str, Any]],
         policy: TrackingPolicy,
         now: datetime,
+        announcer: "GroupAnnouncer",
     ) -> list[CheckOutcome]:
         async with self._throttle(adapter).slot():
             results = await adapter.fetch(http, [r.tracking_code for r in refs], now)
         # A carrier that caches its answers (Melhor Envio: an hour) is not asked again before they can change.
         floor: timedelta | None = getattr(adapter, "min_check_interval", None)
-        # Announcing and saving wait on AWS: off the event loop, so the next carrier requests go out meanwhile.
         parcels = [(ref, items.get(item_key(ref))) for ref in refs]
-        return await asyncio.to_thread(self._apply_many, parcels, results, policy, now, floor)
+        assessed = self._assess_many(parcels, results, policy, now, floor)
+        # Announcing and saving wait on AWS: off the event loop, so the next carrier requests go out meanwhile; the
+        # announcements of answers that arrive while others are being sent go out together.
+        await announcer.announce([e for *_, events in assessed for e in events])
+        return await asyncio.to_thread(self._save_many, parcels, assessed, policy, now)
 
     async def _via_aggregator(
         self,
@@ -314,7 +356,21 @@ class Tracker:
     ) -> list[CheckOutcome]:
         """Assess every parcel of one carrier answer, announce all they found at once (a batch of the events queue's
         messages, not one request per parcel), then save each."""
-        assessed: list[tuple[ParcelRef, dict[str, Any], Assessment, list[Event]]] = []
+        assessed = self._assess_many(parcels, results, policy, now, floor)
+        found = [e for *_, events in assessed for e in events]
+        if found:
+            self.publish(found)
+        return self._save_many(parcels, assessed, policy, now)
+
+    @staticmethod
+    def _assess_many(
+        parcels: Sequence[tuple[ParcelRef, dict[str, Any] | None]],
+        results: dict[str, TrackingResult],
+        policy: TrackingPolicy,
+        now: datetime,
+        floor: timedelta | None,
+    ) -> list[Assessed]:
+        assessed: list[Assessed] = []
         for ref, item in parcels:
             if item is None:
                 continue
@@ -322,9 +378,16 @@ class Tracker:
             if floor is not None and assessment.next_check_at is not None:
                 assessment = replace(assessment, next_check_at=max(assessment.next_check_at, now + floor))
             assessed.append((ref, item, assessment, announcements(ref, item, assessment, now)))
-        found = [e for *_, events in assessed for e in events]
-        if found:
-            self.publish(found)
+        return assessed
+
+    def _save_many(
+        self,
+        parcels: Sequence[tuple[ParcelRef, dict[str, Any] | None]],
+        assessed: list[Assessed],
+        policy: TrackingPolicy,
+        now: datetime,
+    ) -> list[CheckOutcome]:
+        """Save each assessed parcel (its announcements already sent); a parcel gone meanwhile says so."""
         saved = {
             id(ref): self._save(ref, item, assessment, events, policy, now)
             for ref, item, assessment, events in assessed
