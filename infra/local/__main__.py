@@ -22,6 +22,7 @@ FUNCTION_ALIASES = {
     "relay": "RelayFunction",
     "stats": "StatsFunction",
     "links": "LinksFunction",
+    "pages": "PagesFunction",
     "api": "ApiFunction",
 }
 

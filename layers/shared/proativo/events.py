@@ -362,6 +362,30 @@ class MessageEngaged(_Event):
     engagement: Literal["delivered", "opened", "clicked"]
 
 
+class PageViewed(_Event):
+    """The customer opened their order's own page (`/t/{token}`); `answers`: the ids of the answers it showed."""
+
+    type: Literal["PageViewed"] = "PageViewed"
+    order_id: _ID
+    answers: tuple[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,60}$")], ...] = Field(default=(), max_length=12)
+
+
+HELP_TOPICS = ("where", "late", "damaged", "not_received", "return", "other")
+
+
+class HelpRequested(_Event):
+    """The customer asked the store's team for help from their order's page ("still need help?"): a case for the
+    team, with the protocol and the date by which the customer was told to expect an answer."""
+
+    type: Literal["HelpRequested"] = "HelpRequested"
+    order_id: _ID
+    topic: Literal["where", "late", "damaged", "not_received", "return", "other"]
+    message: Text | None = Field(default=None, max_length=1000)
+    state: _ID = Field(max_length=40, description="the order's state the page showed (a trouble or a status)")
+    protocol: _ID = Field(max_length=40)
+    answer_by: Instant
+
+
 type Event = Annotated[
     CartUpdated
     | CheckoutStarted
@@ -380,7 +404,9 @@ type Event = Annotated[
     | ConsentChanged
     | MessageBounced
     | MessageComplained
-    | MessageEngaged,
+    | MessageEngaged
+    | PageViewed
+    | HelpRequested,
     Field(discriminator="type"),
 ]
 
@@ -406,6 +432,8 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         MessageBounced,
         MessageComplained,
         MessageEngaged,
+        PageViewed,
+        HelpRequested,
     )
 }
 

@@ -80,6 +80,14 @@ class LinksSettings(CoreSettings):
     link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
 
 
+class PagesSettings(CoreSettings):
+    """The customer's own order page, its help form and the order look-up."""
+
+    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
+    link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
+
+
 class TrackingSettings(CoreSettings):
     """The parcel tracking schedule and worker."""
 

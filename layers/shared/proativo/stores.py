@@ -45,6 +45,17 @@ class StoreProfile(BaseModel):
     )
     quiet_start_hour: int = Field(default=21, ge=0, le=23, description="SMS and WhatsApp wait from this local hour")
     quiet_end_hour: int = Field(default=8, ge=0, le=23, description="to this one (equal hours: no quiet time)")
+    # The customer's own page (`/t/{token}`): the store's colour and logo (embedded: the page fetches nothing from
+    # anyone), how long it stays open after delivery, and how soon the team answers a request for help.
+    brand_color: str = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
+    logo: str | None = Field(
+        default=None,
+        max_length=48_000,
+        pattern=r"^data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/]+=*$",
+        description="the logo as a data: URI (proativo stores set-brand --logo FILE)",
+    )
+    page_days_after_delivery: int = Field(default=30, ge=1, le=365)
+    help_answer_days: int = Field(default=2, ge=1, le=30)
 
 
 def secret_name(prefix: str, store_id: str, platform: str) -> str:

@@ -18,12 +18,14 @@ if TYPE_CHECKING:
     from proativo.intake.webhooks import Webhooks
     from proativo.messaging.sender import Sender
     from proativo.platforms.readback import ReadBack
+    from proativo.selfservice.web import OrderPages
     from proativo.sequences.dispatch import Dispatcher, TrackingFanOut
     from proativo.settings import (
         ApiSettings,
         DispatcherSettings,
         EventsSettings,
         LinksSettings,
+        PagesSettings,
         RelaySettings,
         SenderSettings,
         TrackingSettings,
@@ -175,6 +177,23 @@ def clicks(settings: "LinksSettings") -> "Clicks":
 
     return Clicks(
         aws.dynamodb(), settings.deliveries_table_name, lambda: links.signing_key(settings.link_signing_secret)
+    )
+
+
+@cache
+def pages(settings: "PagesSettings") -> "OrderPages":
+    """The customer's own order page, its help form and the order look-up."""
+    from proativo.messaging import links
+    from proativo.selfservice.web import OrderPages
+
+    return OrderPages(
+        aws.table(settings.table_name),
+        aws.dynamodb(),
+        aws.sqs(),
+        settings.events_queue_url,
+        settings.deliveries_table_name,
+        # Addresses it gives are relative: the page is served from the same place as the look-up.
+        links.LinkSigner(lambda: links.signing_key(settings.link_signing_secret), ""),
     )
 
 

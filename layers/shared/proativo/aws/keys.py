@@ -24,6 +24,12 @@ def event_log_pk(store_id: str, customer_id: str) -> str:
     return f"{customer_pk(store_id, customer_id)}#LOG"
 
 
+def order_ref_key(store_id: str, order: str) -> dict[str, str]:
+    """Where the order look-up (`POST /track/{store_id}`) finds an order by what the customer types: its id or number
+    (trimmed, a leading # dropped, case ignored)."""
+    return {"pk": f"{store_pk(store_id)}#ORDERREF#{order.strip().lstrip('#').strip().lower()}", "sk": "REF"}
+
+
 def due_keys(kind: str, item_id: str, due_at: datetime, shards: int) -> dict[str, str]:
     """Attributes that put an item on the sparse `due` index: shard partition, due time as sort key.
 

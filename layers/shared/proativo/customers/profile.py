@@ -6,6 +6,7 @@ so an older event never overwrites a newer fact, and the event log entry (`attri
 change nothing at all.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from proativo.aws import keys, query_items
 from proativo.aws.writes import Writes
 from proativo.clock import as_utc, parse_utc
 from proativo.customers.consent import PLATFORM_CONSENT_FLAGS, e164
+from proativo.customers.journal import fold_journal
 from proativo.events import (
     CartUpdated,
     ConsentChanged,
@@ -126,16 +128,25 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
         condition="attribute_not_exists(pk)",
     )
     _contact(pk, event, at, state, writes)
+    fold_journal(pk, event, at, state, writes)
     match event:
         case CartUpdated():
             _cart(pk, event, at, state, writes)
         case OrderPlaced():
             placed: dict[str, Any] = {"total": event.total, "currency": event.currency}
+            if event.items:  # what the customer's page lists (names and quantities only)
+                placed["items"] = [{"name": i.name, "quantity": i.quantity} for i in event.items[:50]]
             if event.recommendations:
                 placed["recommendations"] = [
                     p.model_dump(mode="json", exclude_none=True) for p in event.recommendations
                 ]
             _order(pk, event.order_id, "placed", at, placed, state, writes)
+            email = event.customer.email or state.profile.get("email")
+            if email and state.get(f"ORDER#{event.order_id}") is None:
+                # The order look-up finds it by its id and the buyer's e-mail (kept hashed: nothing to read back).
+                digest = hashlib.sha256(str(email).strip().lower().encode()).hexdigest()
+                ref = {"customer_id": event.customer.id, "order_id": event.order_id, "email_sha256": digest}
+                writes.put({**keys.order_ref_key(event.store_id, event.order_id), "kind": "order_ref", **ref})
             last = state.profile.get("last_order_at")
             if last is None or str(last) < at:
                 profile = {"pk": pk, "sk": "PROFILE"}

@@ -22,6 +22,8 @@ from proativo.errors import Unauthorized
 SURVEY_LINK_LIFETIME = timedelta(days=60)
 # An unsubscribe link must keep working for as long as someone may dig the e-mail out.
 UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=730)
+# An order's page: the link lives this long at most; the page itself closes earlier, a store-set time after delivery.
+ORDER_PAGE_LINK_LIFETIME = timedelta(days=400)
 
 
 def _b64(raw: bytes) -> str:
@@ -99,6 +101,18 @@ class LinkSigner:
             "x": int((now + UNSUBSCRIBE_LINK_LIFETIME).timestamp()),
         }
         return self._url("/links/unsubscribe", payload)
+
+    def order_page(self, store_id: str, customer_id: str, order_id: str, locale: str, now: datetime) -> str:
+        """The address of the customer's own page for an order (`/t/{token}`)."""
+        payload = {
+            "p": "order",
+            "s": store_id,
+            "c": customer_id,
+            "o": order_id,
+            "l": locale,
+            "x": int((now + ORDER_PAGE_LINK_LIFETIME).timestamp()),
+        }
+        return f"{self.base_url.rstrip('/')}/t/{sign(self.key(), payload)}"
 
 
 def click_to_send(phone_e164: str, text: str) -> str:

@@ -224,6 +224,7 @@ class Sender:
             context.update(self._attachments(request, step, dict(facts.enrolment), locale, now))
         except PoolEmpty:
             return Outcome("skipped", "coupon_pool_empty")
+        context["context"] = self._page_linked(request, context["context"], locale, now)
         env = self.templates_for(request.store_id) if self.templates_for else None
         content = render(request.template, request.channel, locale, context, env)
         claimed = self._claim(pk, request, now, verdict.cap_period)
@@ -350,6 +351,14 @@ class Sender:
                 request.store_id, request.customer_id, request.channel, locale, now
             )
         return extra
+
+    def _page_linked(self, request: SendRequest, context: dict[str, Any], locale: str, now: datetime) -> dict[str, Any]:
+        """A message about a parcel links to its order's own page, not the carrier's (whose link the page keeps)."""
+        order_id = context.get("order_id")
+        if self.links is None or not order_id or not context.get("tracking_code"):
+            return context
+        page = self.links.order_page(request.store_id, request.customer_id, str(order_id), locale, now)
+        return {**context, "tracking_url": page, "carrier_tracking_url": context.get("tracking_url")}
 
     def _store(self, store_id: str) -> StoreProfile:
         """The store's profile, read at most once a minute per container (an edit applies within that time)."""

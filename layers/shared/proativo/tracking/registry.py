@@ -12,7 +12,7 @@ from proativo.events import OrderShipped
 from proativo.tracking.carriers import carrier_id, code_is_valid, known
 from proativo.tracking.detection import ParcelState
 from proativo.tracking.model import ParcelRef, parcel_sk
-from proativo.tracking.status import Status
+from proativo.tracking.status import Scan, Status
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -175,12 +175,13 @@ class ParcelRegistry:
         state: ParcelState,
         next_check_at: datetime | None,
         counters: Sequence[dict[str, Any]] = (),
+        new_scans: Sequence[Scan] = (),
     ) -> bool:
         """Store the assessed state and the next check (none: off the index for good) over the item as loaded, if
         nobody saved since (optimistic: the version it was loaded at). One put, no update expression to evaluate;
         with `counters` (the scorecard's, when the journey ends), one transaction, and the parcel is marked scored."""
         version = int(item.get("version", 0))
-        fields = {
+        fields: dict[str, Any] = {
             "status": state.status.value,
             "substatus": state.substatus,
             "open_episodes": sorted(state.open_episodes),
@@ -192,6 +193,8 @@ class ParcelRegistry:
             "estimated_delivery": as_utc(state.estimated_delivery) if state.estimated_delivery else None,
             "delivered_at": as_utc(state.delivered_at) if state.delivered_at else None,
         }
+        if new_scans:
+            fields["timeline"] = timeline(item.get("timeline"), new_scans)
         kept = {k: v for k, v in item.items() if k not in fields and k not in ("due_shard", "due_at", "next_check_at")}
         updated: dict[str, Any] = {**kept, **{k: v for k, v in fields.items() if v is not None}, "version": version + 1}
         if next_check_at is not None:
@@ -209,6 +212,27 @@ class ParcelRegistry:
         if counters:
             return written(lambda: client.transact_write_items(TransactItems=[{"Put": put}, *counters]))
         return written(lambda: client.put_item(**put))
+
+
+# The scans a parcel keeps for its customer's page: the newest, in the carrier's own words (bounded: the item is
+# rewritten on every check, and its size is what the write costs).
+TIMELINE_SCANS = 20
+
+
+def timeline(kept: Any, new_scans: Sequence[Scan]) -> list[dict[str, Any]]:
+    """The parcel's timeline after `new_scans`, oldest first, at most `TIMELINE_SCANS`."""
+    entries = [dict(e) for e in kept or () if isinstance(e, dict)]
+    entries += [
+        {
+            "at": as_utc(s.at),
+            "status": s.status.value,
+            "description": s.description[:200],
+            **({"location": s.location[:120]} if s.location else {}),
+        }
+        for s in new_scans
+    ]
+    entries.sort(key=lambda e: str(e.get("at")))
+    return entries[-TIMELINE_SCANS:]
 
 
 def state_of(item: dict[str, Any]) -> ParcelState:

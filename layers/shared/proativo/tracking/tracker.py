@@ -415,7 +415,7 @@ class Tracker:
             where = scorecard.scope(ref.carrier, scorecard.destination_state(state.last_location))
             amounts = scorecard.journey_counts(state, delivered=state.status == Status.DELIVERED)
             counts = scorecard.counters(self.registry.table.name, ref.store_id, where, now, amounts)
-        saved = self.registry.save(item, state, assessment.next_check_at, counts)
+        saved = self.registry.save(item, state, assessment.next_check_at, counts, assessment.new_scans)
         alert = (
             scorecard.check_alert(self.registry.table, ref.store_id, where, policy, now) if saved and scoring else None
         )
