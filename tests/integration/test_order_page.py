@@ -6,7 +6,10 @@ import json
 import re
 from urllib.parse import urlencode, urlsplit
 
-from tests.conftest import Harness, generic
+import pytest
+from proativo.cli.main import main as cli
+
+from tests.conftest import WHERE, Harness, generic
 from tests.integration.test_tracking import CUSTOMER, days, ship
 
 PAGE = re.compile(r"https?://\S+?(/t/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
@@ -125,3 +128,27 @@ def test_an_order_is_found_by_its_number_and_email_and_a_miss_says_nothing_more(
     status, headers, _ = post(harness, "/track/demo", {"order": "o-9", "email": "rita@example.com"})
     assert status == 429 and headers["retry-after"]
     assert get(harness, "/track/nope")[0] == 404
+
+
+def test_the_report_counts_visits_answers_help_and_the_wismo_deflection_by_day(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    place(harness)
+    bia = {"id": "c-5", "email": "bia@example.com", "name": "Bia Souza", "locale": "pt-BR"}
+    data = {"order_id": "o-5", "currency": "BRL", "total": "59.90", "items": []}
+    assert harness.post(generic("order.placed", "place-o-5", "2026-11-24T10:05:00Z", data, bia)).status == 202
+    harness.stack.drain()
+    for order_id, email in (("o-9", "rita@example.com"), ("o-5", "bia@example.com")):
+        _, headers, _ = post(harness, "/track/demo", {"order": order_id, "email": email})
+        assert get(harness, headers["location"])[0] == 200
+        if order_id == "o-9":
+            assert post(harness, f"{headers['location']}/help", {"topic": "where", "message": ""})[0] == 200
+    harness.stack.drain()
+    harness.stack.jump(120)  # the stats stream adds the counters
+    argv = ["report", "--store", "demo", "--from", "2026-11-24", "--to", "2026-11-24", "--json"]
+    assert cli([*argv, *WHERE]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    (day,) = figures["days"]
+    assert (day["page_visits"], day["page_orders_viewed"], day["page_help_requests"]) == (2, 2, 1)
+    assert day["page_answers_shown"] == 4 and figures["total"]["answers"] == {"placed_change": 2, "placed_payment": 2}
+    assert day["wismo_deflection_rate"] == 0.5  # of two orders viewed, one asked for help

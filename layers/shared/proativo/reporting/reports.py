@@ -5,7 +5,8 @@ Counters (`STORE#<id>#STATS`, `DAY#<date>#<scope>`): `EVENTS` (received, by type
 failed, bounced, complained), `FLOW#<flow>` (enrolled, messages, recovered orders and revenue, recovered payments),
 `SURVEY` (responses, promoters, passives, detractors, score sum), `CARRIER#<carrier>#<UF>` (parcels, on time, each
 kind of trouble, claims opened / won, refunds), `SHIPMENTS` (shipped, by how the carrier was known: by name, by
-code, unmatched).
+code, unmatched), `PAGE` (the customer's own order page: visits, orders viewed, answers shown, help requests,
+orders helped after being viewed) and `ANSWERS` (each answer id: times shown).
 """
 
 from collections import defaultdict
@@ -34,6 +35,7 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     total: dict[str, Decimal] = defaultdict(Decimal)
     messages: dict[str, dict[str, int | Decimal]] = {}
     flows: dict[str, dict[str, int | Decimal]] = {}
+    answers_shown: dict[str, Decimal] = {}
     for scope, counters in scopes.items():
         family, _, rest = scope.partition("#")
         if family == "EVENTS":
@@ -59,6 +61,12 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
             total["shipments"] += counters.get("shipped", Decimal(0))
             total["shipments_unmatched"] += counters.get("by_unmatched", Decimal(0))
             total["shipments_matched_by_code"] += counters.get("by_code", Decimal(0))
+        elif family == "PAGE":
+            for name in ("visits", "orders_viewed", "answers_shown", "help_requests", "orders_helped"):
+                total[f"page_{name}"] += counters.get(name, Decimal(0))
+        elif family == "ANSWERS":
+            for name, value in counters.items():
+                answers_shown[name] = answers_shown.get(name, Decimal(0)) + value
         elif family == "CARRIER":
             for name in ("parcels", "on_time", "claims_opened", "claims_won", "claims_refunded", *TROUBLE):
                 total[f"parcels_{name}" if name in TROUBLE else name] += counters.get(name, Decimal(0))
@@ -72,6 +80,10 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
         if responses
         else None
     )
+    # WISMO deflection: of the orders whose page was viewed, the share for which nobody asked the team for help.
+    viewed = total["page_orders_viewed"]
+    figures["wismo_deflection_rate"] = _rate(max(viewed - total["page_orders_helped"], Decimal(0)), viewed)
+    figures["answers"] = {k: _number(v) for k, v in sorted(answers_shown.items())}
     figures["messages"] = messages
     figures["flows"] = flows
     figures["carrier_advice"] = carrier_advice(scopes)
@@ -172,6 +184,11 @@ _ROWS = (
     ("claims_won", "claims won"),
     ("survey_responses", "survey answers"),
     ("nps", "NPS"),
+    ("page_visits", "order page visits"),
+    ("page_orders_viewed", "orders whose page was viewed"),
+    ("page_answers_shown", "answers read on the page"),
+    ("page_help_requests", "help asked from the page"),
+    ("wismo_deflection_rate", "WISMO deflection rate"),
 )
 
 
@@ -193,6 +210,14 @@ def as_table(figures: dict[str, Any]) -> str:
         lines.append("")
         for channel, counts in sorted(total["messages"].items()):
             lines.append(f"  {channel:<{width}}  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    viewed_days = [d for d in figures["days"] if d.get("page_visits")]
+    if viewed_days:
+        lines += ["", "  order page by day: visits, orders viewed, answers read, help asked, WISMO deflection"]
+        lines += [
+            f"    {d['day']}  {d['page_visits']}, {d.get('page_orders_viewed', 0)}, {d.get('page_answers_shown', 0)},"
+            f" {d.get('page_help_requests', 0)}, {_shown(d.get('wismo_deflection_rate'), 'wismo_deflection_rate')}"
+            for d in viewed_days
+        ]
     lines += ["", f"  carriers (compared where each finished at least {ADVICE_MIN_PARCELS} parcels in a state):"]
     lines += [f"    {line}" for line in total["carrier_advice"]] or ["    not enough finished parcels to compare yet"]
     return "\n".join(lines) + "\n"
@@ -213,6 +238,8 @@ def as_html(figures: dict[str, Any]) -> str:
             ("Messages sent per day", "messages_sent", "sent"),
             ("Revenue recovered per day", "recovered_revenue", "revenue"),
             ("Parcel problems caught first per day", "parcel_problems_caught", "parcels"),
+            ("Orders whose page was viewed per day", "page_orders_viewed", "pages"),
+            ("WISMO deflection rate per day (viewed, no help asked)", "wismo_deflection_rate", "pages"),
         )
     )
     said = "".join(f"<li>{escape(line)}</li>" for line in total["carrier_advice"])
@@ -229,6 +256,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #18181b;
 .card {{ border: 1px solid #e4e4e7; border-radius: 8px; padding: 12px 16px; min-width: 150px; }}
 .v {{ font-size: 22px; font-weight: bold; }} .l {{ font-size: 12px; color: #52525b; }}
 rect.sent {{ fill: #2563eb; }} rect.revenue {{ fill: #16a34a; }} rect.parcels {{ fill: #ea580c; }}
+rect.pages {{ fill: #7c3aed; }}
 svg text {{ font-size: 10px; fill: #52525b; }}
 </style></head>
 <body><h1>{escape(figures["store_id"])}: {escape(figures["from"])} to {escape(figures["to"])}</h1>

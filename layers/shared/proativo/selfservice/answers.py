@@ -5,18 +5,24 @@ answers set STORE FILE`), checked when saved: known states, at most three answer
 every answer a template that renders in the sandbox with an order's facts. Answers are filled with this order's
 facts in a sandbox (store-edited text must not reach our code) as plain text: the page escapes all of it."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, Field, ValidationError
 
+from proativo.clock import as_utc
 from proativo.errors import InvalidPayload
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 STATES = frozenset(
     {
@@ -121,3 +127,32 @@ def built_in() -> AnswerBook:
     """The answers Proativo ships."""
     text = resources.files("proativo.selfservice").joinpath("answers.yaml").read_text(encoding="utf-8")
     return AnswerBook(parse(yaml.safe_load(text)))
+
+
+def answers_key(store_id: str) -> dict[str, str]:
+    """Where a store's own answers live (beside its profile: the page reads both at once)."""
+    return {"pk": f"STORE#{store_id}", "sk": "ANSWERS"}
+
+
+def save(table: "Table", store_id: str, document: Any, now: datetime) -> dict[str, dict[str, list[Answer]]]:
+    """Check a store's answers (InvalidPayload says where it is wrong) and keep them; the page uses them within a
+    minute."""
+    checked = parse(document)
+    plain = {
+        loc: {s: [a.model_dump() for a in answers] for s, answers in states.items()} for loc, states in checked.items()
+    }
+    table.put_item(
+        Item={**answers_key(store_id), "kind": "answers", "document": json.dumps(plain), "updated_at": as_utc(now)}
+    )
+    return checked
+
+
+def load(table: "Table", store_id: str) -> dict[str, Any] | None:
+    """A store's own answers document (None: the built-ins only)."""
+    item = table.get_item(Key=answers_key(store_id)).get("Item")
+    return json.loads(str(item["document"])) if item else None
+
+
+def reset(table: "Table", store_id: str) -> None:
+    """Back to the built-in answers."""
+    table.delete_item(Key=answers_key(store_id))
