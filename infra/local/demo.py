@@ -1,6 +1,7 @@
 """`make demo`: replay a scripted store day from events/ through the local stack and show what happened."""
 
 import json
+import re
 import shutil
 import socket
 import time
@@ -17,6 +18,7 @@ from infra.local.stack import DEMO_STORE, LocalStack
 from infra.local.timeline import Timeline
 
 SCENARIO = EVENTS / "demo" / "day.json"
+_PAGE_LINK = re.compile(r"https?://[^\s/]+(/t/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 
 
 def _sample(scenario_path: Path, name: str) -> dict[str, Any]:
@@ -44,6 +46,20 @@ def _click(http: httpx.Client, outbox: Outbox, step: dict[str, Any]) -> None:
         raise RuntimeError(f"the {step['click']} link answered {answer.status_code}: {answer.text}")
 
 
+def _open_page(http: httpx.Client, outbox: Outbox, step: dict[str, Any], out: Path) -> None:
+    """A customer opens their order's own page from the last message of a kind they got; the page is kept."""
+    received = [e for e in outbox.entries if e.template == step["open"] and step["recipient"] in e.recipient]
+    links = [m.group(1) for e in received for m in [_PAGE_LINK.search(e.text)] if m]
+    if not links:
+        raise RuntimeError(f"nobody matching {step['recipient']!r} got a {step['open']} message with a page link")
+    answer = http.get(links[-1], headers={"accept-language": "pt-BR"})
+    if answer.status_code != 200:
+        raise RuntimeError(f"the order page answered {answer.status_code}: {answer.text[:200]}")
+    pages = out / "pages"
+    pages.mkdir(exist_ok=True)
+    (pages / f"{step['save']}.html").write_text(answer.text, encoding="utf-8")
+
+
 def _follow_up(
     stack: LocalStack,
     timeline: Timeline,
@@ -51,6 +67,7 @@ def _follow_up(
     http: httpx.Client,
     scenario_path: Path,
     follow: dict[str, Any],
+    out: Path,
 ) -> None:
     """The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out, the store's later
     moves are posted at their minute (their samples are signed for it) and customers click what they got."""
@@ -58,7 +75,7 @@ def _follow_up(
     later = sorted(
         (
             (
-                datetime.fromisoformat(s["at"]) if "click" in s else request_time(_sample(scenario_path, s["post"])),
+                datetime.fromisoformat(s["at"]) if "post" not in s else request_time(_sample(scenario_path, s["post"])),
                 n,
                 s,
             )
@@ -73,6 +90,8 @@ def _follow_up(
             timeline.add(at, f"> {step['note']}")
             if "click" in step:
                 _click(http, outbox, step)
+            elif "open" in step:
+                _open_page(http, outbox, step, out)
             else:
                 _post(http, step["post"], _sample(scenario_path, step["post"]))
             stack.advance(600)  # what the post sets off goes out at once, not at the next hour
@@ -109,7 +128,7 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
                     _post(http, step["post"], event)
                 stack.run_until(datetime.fromisoformat(scenario["end"]))
                 if "follow_up" in scenario:
-                    _follow_up(stack, timeline, outbox, http, scenario_path, scenario["follow_up"])
+                    _follow_up(stack, timeline, outbox, http, scenario_path, scenario["follow_up"], out)
         finally:
             server.shutdown()
         # The store's report of the replayed period, from the counters the functions wrote as they worked.
@@ -141,6 +160,8 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
         print(report_text)
         print(f"{len(outbox.entries)} messages in {out / 'index.html'} (timeline: {out / 'timeline.txt'})")
         print(f"the report, with charts: {out / 'report.html'}")
+        if (out / "pages").exists():
+            print(f"the order pages customers opened: {out / 'pages'}")
         until = scenario.get("follow_up", {}).get("until", scenario["end"])
         print(f"replayed {scenario['start']} .. {until} in {time.monotonic() - started:.1f} s")
     return timeline, outbox

@@ -353,9 +353,9 @@ class Sender:
         return extra
 
     def _page_linked(self, request: SendRequest, context: dict[str, Any], locale: str, now: datetime) -> dict[str, Any]:
-        """A message about a parcel links to its order's own page, not the carrier's (whose link the page keeps)."""
+        """A message about an order links to the order's own page, not the carrier's (whose link the page keeps)."""
         order_id = context.get("order_id")
-        if self.links is None or not order_id or not context.get("tracking_code"):
+        if self.links is None or not order_id:
             return context
         page = self.links.order_page(request.store_id, request.customer_id, str(order_id), locale, now)
         return {**context, "tracking_url": page, "carrier_tracking_url": context.get("tracking_url")}

@@ -140,8 +140,11 @@ def _on_time(parcel: dict[str, Any], now: datetime) -> bool | None:
     promised = parcel.get("promised_at")
     if not promised:
         return None
-    if "late" in (parcel.get("open_episodes") or ()):
+    troubles = set(parcel.get("open_episodes") or ())
+    if "late" in troubles:
         return False
+    if troubles - {"awaiting_pickup", "failed_attempt"}:
+        return None  # lost, stalled, damaged, returned…: "on time" would not be the truth
     # On time until the end of the promised day (a date, to the customer).
     limit = parse_utc(str(promised)) + timedelta(days=1)
     when = parse_utc(str(parcel["delivered_at"])) if parcel.get("delivered_at") else now
