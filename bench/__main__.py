@@ -68,6 +68,14 @@ def main() -> int:
         f"  {polled['tracking_read']} items read for {polled['tracking_due']} parcels due among"
         f" {polled['tracking_stored']} stored"
     )
+    viewed = _isolated("page")
+    print(f"tracking_page_requests: {viewed['tracking_page_requests']:.2f}")
+    print(f"tracking_page_ms: {viewed['tracking_page_ms']:.1f}")
+    print(f"tracking_page_ratio: {viewed['tracking_page_ratio']:.2f}")
+    print(
+        f"  {viewed['tracking_page_views']} views of one order's page (a lost parcel, its claim, its journal);"
+        f" one bare Query of the partition: {viewed['tracking_page_query_ms']:.1f} ms"
+    )
     results = _isolated("cold_start")
     print(f"cold_start_ratio_max: {results['cold_start_ratio_max']:.2f}")
     print(f"  baseline (boto3 + Powertools, bare): {results['cold_start_baseline_ms']:.0f} ms")

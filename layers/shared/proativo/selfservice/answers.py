@@ -9,12 +9,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, Field, ValidationError
 
@@ -66,9 +66,14 @@ class Shown(BaseModel):
 _env = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    return _env.from_string(source)
+
+
 def _render(source: str, facts: Mapping[str, Any]) -> str:
     """Plain text (the page escapes it, tags and all)."""
-    return " ".join(_env.from_string(source).render(**facts).split())
+    return " ".join(_compiled(source).render(**facts).split())
 
 
 @dataclass(frozen=True)
