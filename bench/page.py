@@ -60,7 +60,7 @@ def _partition(store_id: str, customer_id: str) -> list[dict[str, Any]]:
                 }
                 for i in range(12)
             ],
-        },  # fmt: skip
+        },
     ]
     for i, (what, fields) in enumerate(
         [
