@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from babel.dates import format_date
@@ -114,8 +115,6 @@ def _date(value: Any, locale: str, zone: str) -> str | None:
     if not value:
         return None
     moment = parse_utc(str(value)) if not isinstance(value, datetime) else value
-    from zoneinfo import ZoneInfo
-
     return format_date(moment.astimezone(ZoneInfo(zone)).date(), format="long", locale=locale.replace("-", "_"))
 
 

@@ -30,6 +30,8 @@ import jinja2
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
+from babel.dates import format_datetime
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import keys, query_items, transient
@@ -89,8 +91,6 @@ def on_brand(color: str) -> str:
 
 def html_page(page: OrderPage, token: str) -> str:
     """The order's page as HTML."""
-    from babel.dates import format_datetime
-
     locale = page.locale
 
     def when(at: datetime) -> str:
@@ -163,8 +163,6 @@ class OrderPages:
         )
         if got.get("UnprocessedKeys"):
             raise _Busy("store profile not read")
-        from boto3.dynamodb.types import TypeDeserializer
-
         plain = TypeDeserializer()
         found = {
             str(item["sk"]["S"]): {k: plain.deserialize(v) for k, v in item.items()}
@@ -199,8 +197,9 @@ class OrderPages:
 
     # --- the page ------------------------------------------------------------------------------------------------
 
-    def view(self, token: str, wants_json: bool, request_id: str, now: datetime) -> Response[str]:
+    def view(self, token: str, asked: "Asked", now: datetime) -> Response[str]:
         """The order's page; a visit announced (once per `VISIT_GAP`) for the report."""
+        wants_json, request_id = asked.wants_json, asked.request_id
         try:
             payload = self._verified(token, now)
             page, order = self._order(payload, now)
@@ -316,12 +315,11 @@ class OrderPages:
         )
         return small_page(status, locale, f"{say('lookup_title', locale)} · {store.name}", text, form)
 
-    def lookup(
-        self, store_id: str, body: str, content_type: str, client: str, wanted_locale: str | None, now: datetime
-    ) -> Response[str]:
+    def lookup(self, store_id: str, asked: "Asked", now: datetime) -> Response[str]:
         """Find the order and send the customer to its page (303); the same answer for any miss; 429 past the
         tries allowed."""
-        wants_json = content_type.split(";")[0].strip().lower() == "application/json"
+        body, client, wanted_locale = asked.body, asked.client, asked.locale
+        wants_json = asked.content_type.split(";")[0].strip().lower() == "application/json"
         try:
             fields = _lookup_fields(body, wants_json)
         except InvalidPayload as exc:
@@ -407,9 +405,28 @@ def _lookup_fields(body: str, as_json: bool) -> dict[str, str]:
     return {"order": order, "email": email}
 
 
-def accepted_locale(header: str | None) -> str | None:
-    """The first language of an Accept-Language header."""
-    if not header:
-        return None
-    first = header.split(",")[0].split(";")[0].strip()
-    return first or None
+@dataclass(frozen=True)
+class Asked:
+    """What a request to the pages says beyond its path: the body, its type, the language wanted, who asks."""
+
+    body: str
+    content_type: str
+    wants_json: bool
+    locale: str | None
+    client: str
+    request_id: str
+
+    @classmethod
+    def of(cls, event: Any) -> "Asked":
+        """From API Gateway's (HTTP API) event as Powertools reads it."""
+        headers = event.headers or {}
+        query = event.query_string_parameters or {}
+        language = (headers.get("accept-language") or "").split(",")[0].split(";")[0].strip()
+        return cls(
+            body=event.decoded_body or "",
+            content_type=headers.get("content-type") or "",
+            wants_json="application/json" in (headers.get("accept") or ""),
+            locale=query.get("lang") or language or None,
+            client=event.request_context.http.source_ip,
+            request_id=event.request_context.request_id,
+        )
