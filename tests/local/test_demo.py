@@ -174,3 +174,30 @@ def test_every_metric_the_dashboard_and_alarms_read_is_one_the_functions_write(
         if {"channel", "flow", "carrier", "type"} & names:
             assert all(r["store_id"] == "demo" and "store" not in names for r in written), name
         assert not any("@" in json.dumps(r) for r in written), name
+
+
+def test_carla_and_davi_read_their_order_pages_instead_of_asking(demo: tuple[Path, Timeline, Outbox]) -> None:
+    """The two pages the story opens, kept in demo-output/pages and drawn by a real Chromium (nothing fetched)."""
+    from tests.integration.test_order_page_browser import chromium
+    from tests.integration.test_report_page import CHROMIUM
+
+    out, timeline, _ = demo
+    text = timeline.render()
+    assert "Carla opens her order's page" in text and "Davi opens his order's page" in text
+    carla = (out / "pages" / "carla-awaiting-pickup.html").read_text(encoding="utf-8")
+    assert "Onde retiro a encomenda?" in carla and "Até 3 de dezembro de 2026" in carla
+    assert "percebemos que a encomenda espera ser retirada" in carla
+    davi = (out / "pages" / "davi-claim-opened.html").read_text(encoding="utf-8")
+    assert "abrimos uma reclamação com a transportadora Correios (protocolo" in davi
+    assert "a resposta é esperada até 8 de dezembro de 2026" in davi and "No prazo" not in davi
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed here (make browser installs it)")
+    requested: list[str] = []
+    with chromium() as browser:
+        for name, first_question in (("carla-awaiting-pickup", "Onde retiro"), ("davi-claim-opened", "se perdeu")):
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto((out / "pages" / f"{name}.html").as_uri())
+            assert page.locator("ol.timeline li").first.is_visible(), name
+            assert page.locator("details[open] summary").first.inner_text().find(first_question) >= 0, name
+    assert [url for url in requested if not url.startswith("file:")] == []  # nothing fetched from anyone

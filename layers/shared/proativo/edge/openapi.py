@@ -38,6 +38,14 @@ _TOKEN = {
     "schema": {"type": "string"},
 }
 
+_PAGE_TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "description": "the signed token of one order's page (the link in every message about it)",
+    "schema": {"type": "string"},
+}
+
 
 def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
@@ -120,6 +128,94 @@ ROUTES: dict[str, dict[str, Any]] = {
                 },
             },
             "responses": {"200": _html("done: recorded"), **_LINK_REFUSED},
+        },
+    },
+    "/t/{token}": {
+        "get": {
+            "summary": "The customer's own order page (HTML; JSON with Accept: application/json)",
+            "tags": ["order page"],
+            "parameters": [_PAGE_TOKEN],
+            "responses": {
+                "200": {
+                    "description": "where the order is, what was done about it, the answers for its state",
+                    "content": {
+                        "text/html": {"schema": {"type": "string"}},
+                        "application/json": {"schema": {"type": "object"}},
+                    },
+                },
+                "404": _html("a forged, edited or expired link, an unknown order or a page closed after delivery"),
+                "503": _html("the page cannot be read now: try again"),
+            },
+        },
+    },
+    "/t/{token}/help": {
+        "post": {
+            "summary": "Still need help? A case for the store's team (one an hour per order)",
+            "tags": ["order page"],
+            "parameters": [_PAGE_TOKEN],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["topic"],
+                            "properties": {
+                                "topic": {
+                                    "type": "string",
+                                    "enum": ["where", "late", "damaged", "not_received", "return", "other"],
+                                },
+                                "message": {"type": "string", "maxLength": 1000},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _html("received: the protocol and the date the answer comes by"),
+                "400": _html("not a topic, or a message too long"),
+                "404": _html("a forged, edited or expired link"),
+                "429": _html("help was asked for this order within the hour"),
+                "503": _html("nothing could be recorded now: try again"),
+            },
+        },
+    },
+    "/track/{store_id}": {
+        "get": {
+            "summary": "Find an order without a link: the form",
+            "tags": ["order page"],
+            "parameters": [_STORE],
+            "responses": {
+                "200": _html("the form: order number and e-mail"),
+                "404": _html("unknown store"),
+                "503": _html("the store cannot be read now"),
+            },
+        },
+        "post": {
+            "summary": "Find an order by its number and the purchase's e-mail: 303 to its page",
+            "tags": ["order page"],
+            "parameters": [_STORE],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    media: {
+                        "schema": {
+                            "type": "object",
+                            "required": ["order", "email"],
+                            "properties": {"order": {"type": "string"}, "email": {"type": "string"}},
+                        }
+                    }
+                    for media in ("application/x-www-form-urlencoded", "application/json")
+                },
+            },
+            "responses": {
+                "303": {"description": "the order's page", "headers": {"Location": {"schema": {"type": "string"}}}},
+                "200": _json("JSON asked: {url} of the order's page"),
+                "400": _html("no order number or e-mail"),
+                "404": _html("no order with that number and e-mail (one answer for either miss)"),
+                "429": _html("too many failed tries for this order or from this client: try in an hour"),
+                "503": _html("the look-up cannot be read now"),
+            },
         },
     },
 }

@@ -44,7 +44,7 @@ from proativo.messaging import links
 from proativo.messaging.copy import locale_of
 from proativo.selfservice import answers as answer_book
 from proativo.selfservice.page import OrderPage, build, say
-from proativo.stores import StoreProfile
+from proativo.stores import STORE_ID, StoreProfile
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -300,6 +300,8 @@ class OrderPages:
 
     def lookup_form(self, store_id: str, wanted_locale: str | None, status: int = 200, text: str = "") -> Response[str]:
         """The small form that finds an order by its number and e-mail."""
+        if not STORE_ID.fullmatch(store_id):
+            return self._not_found(False)
         try:
             store, _ = self._store(store_id)
         except NotFound:
@@ -320,6 +322,8 @@ class OrderPages:
         tries allowed."""
         body, client, wanted_locale = asked.body, asked.client, asked.locale
         wants_json = asked.content_type.split(";")[0].strip().lower() == "application/json"
+        if not STORE_ID.fullmatch(store_id):
+            return self._not_found(wants_json)
         try:
             fields = _lookup_fields(body, wants_json)
         except InvalidPayload as exc:
