@@ -26,6 +26,9 @@
   here: SigV4-signing it (moto checks no signature; it reads the region from the URL, the account from its default),
   and moto listing its response class's methods through `inspect` to find the action's handler (the same list for
   a class every time: computed once). Presigned URLs are still signed.
+- Every stack makes its clients anew (a new botocore session each), and each session's loader read the services'
+  JSON models from disk again: a suite that starts a stack per test read them hundreds of times. One loader (its
+  caches) serves every session in the process; the models are read-only.
 - moto's SES v2 keeps only one part of a `Simple` e-mail (the HTML, else the text) and drops its headers. SES
   builds the MIME message from all of them; `raw_mime` builds it the same way when the outbox or a test reads it
   (the message keeps its parts and headers; nothing is built at send time, as nothing is in our Lambda).
@@ -122,7 +125,22 @@ def install() -> None:
     _install_cheap_send()
     _install_simple_email()
     _install_cheap_requests()
+    _install_shared_loader()
     _installed = True
+
+
+def _install_shared_loader() -> None:
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    loaders: dict[Any, Any] = {}
+
+    def shared(search_path_string: Any = None) -> Any:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared
 
 
 def _install_cheap_requests() -> None:

@@ -1,6 +1,7 @@
 """The local stack: an in-process moto server as AWS, resources created from template.yaml, the real handlers
 invoked with real event shapes, SQS queues polled in batches, schedules fired on a virtual clock."""
 
+from functools import cache
 import base64
 import contextlib
 import importlib.util
@@ -55,6 +56,24 @@ def _sink() -> "_Sink":
     if _SINK is None:
         _SINK = _Sink()
     return _SINK
+
+
+@cache
+def _quick_moto_server() -> type:
+    """moto's threaded server, looking for a shutdown every 50 ms instead of 500: the suite starts and stops a stack
+    per test, and each stop waited up to half a second on every server it ran."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    class QuickMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = DomainDispatcherApplication(create_backend_app)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever(poll_interval=0.05)
+
+    return QuickMotoServer
 
 
 def _free_port() -> int:
@@ -207,7 +226,6 @@ class LocalStack:
         import logging
 
         from moto import mock_aws
-        from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._set_process_env(
@@ -229,7 +247,7 @@ class LocalStack:
         self._mock.start(reset=True)
         activate_faults(self.faults)
         port = _free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server = _quick_moto_server()(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
         self.endpoint = f"http://127.0.0.1:{port}"
         from aws_lambda_powertools.utilities.parameters import clear_caches
