@@ -1,7 +1,6 @@
 """The local stack: an in-process moto server as AWS, resources created from template.yaml, the real handlers
 invoked with real event shapes, SQS queues polled in batches, schedules fired on a virtual clock."""
 
-from functools import cache
 import base64
 import contextlib
 import importlib.util
@@ -18,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
