@@ -697,6 +697,20 @@ class LocalStack:
             self._next_fire[key] = max(self._next_fire[key], skip_to)
         self.run_until(target)
 
+    def next_due(self) -> datetime | None:
+        """The earliest moment anything on the table's `due` index falls due (a step, a parcel check, a claim, a
+        postponed message); None when nothing waits. Read from the embedded table directly: a test's table is
+        small, and this asks no Lambda anything."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[ACCOUNT][REGION].get_table(self.physical["Table"])
+        earliest: str | None = None
+        for item in table.all_items():
+            due = item.attrs.get("due_at")
+            if due is not None and "due_shard" in item.attrs and (earliest is None or due.value < earliest):
+                earliest = due.value
+        return datetime.fromisoformat(earliest.replace("Z", "+00:00")) if earliest else None
+
     def run_until(self, target: datetime) -> None:
         """Move the virtual clock to `target`, firing schedules at their times and draining queues after each."""
         with self._lock:
