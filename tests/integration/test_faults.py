@@ -104,22 +104,16 @@ def test_a_missed_dispatcher_run_is_caught_up_by_the_next(harness: Harness) -> N
     assert _messages(harness) == ["cart_abandoned_1"]  # a few minutes late, once
 
 
-def test_the_tracking_queue_retries_a_failed_parcel_save(harness: Harness) -> None:
+@pytest.mark.parametrize(
+    ("target", "kind"),
+    [
+        ("dynamodb:TransactWriteItems", "throttle"),  # the parcel's save
+        ("sqs:SendMessage", "server"),  # its news refused by the events queue: the parcel is not saved either
+    ],
+)
+def test_the_tracking_queue_retries_a_failed_check_and_tells_once(harness: Harness, target: str, kind: str) -> None:
     ship(harness, "AA123456785BR", "on_time")
-    _fault(harness, "dynamodb:TransactWriteItems", "throttle", function="TrackerFunction")
-    days(harness, 4)
-    assert _failed(harness, "TrackerFunction") >= 1
-    assert [(c, t) for c, t, _ in notices(harness)] == [
-        ("email", "parcel_out_for_delivery"),
-        ("sms", "parcel_out_for_delivery"),
-        ("email", "order_delivered"),
-    ]
-    assert _all_fired(harness)
-
-
-def test_a_parcel_whose_news_the_events_queue_refused_is_not_saved_and_is_told_once_after(harness: Harness) -> None:
-    ship(harness, "AA123456785BR", "on_time")
-    _fault(harness, "sqs:SendMessage", "server", function="TrackerFunction")
+    _fault(harness, target, kind, function="TrackerFunction")
     days(harness, 4)
     assert _failed(harness, "TrackerFunction") >= 1
     assert [(c, t) for c, t, _ in notices(harness)] == [

@@ -2,16 +2,14 @@
 the parcel's timeline, the answers for its state and a help form whose fields have labels; it reads with enough
 contrast; it asks nothing of any other address; its help form opens a case; a forged link shows the 404 page."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Route, sync_playwright
+from playwright.sync_api import Browser, Route
 
 from tests.conftest import Harness
 from tests.integration.test_order_page import waiting_at_the_agency
-from tests.integration.test_report_page import CHROMIUM, FLAGS
+from tests.integration.test_report_page import CHROMIUM, chromium
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed here (make browser installs it)")
 SHOP = "loja.test"  # the address the page is served at: every request to it goes through the local stack's routes
@@ -29,18 +27,6 @@ CONTRAST = """(element) => {
   const a = lum(rgb(getComputedStyle(element).color)), b = lum(rgb(back || 'rgb(255, 255, 255)'));
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """A browser, opened only around what the browser does (Playwright's sync API holds an event loop on this thread,
-    where the local stack's tracker and events function run their own)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_the_order_page_reads_well_on_a_phone_and_its_help_form_opens_a_case(harness: Harness) -> None:

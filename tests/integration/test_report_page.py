@@ -6,6 +6,7 @@ import shutil
 import struct
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,22 @@ COLOURS = {"sent": (0x25, 0x63, 0xEB), "revenue": (0x16, 0xA3, 0x4A), "parcels":
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed here (make browser installs it)")
 
 
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """A browser, opened only around what the browser does (Playwright's sync API holds an event loop on its thread,
+    where the local stack's tracker and events function would run their own)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as opened:
+        yield opened
 
 
 def _pixel(png: bytes) -> tuple[int, int, int]:

@@ -178,8 +178,7 @@ def test_every_metric_the_dashboard_and_alarms_read_is_one_the_functions_write(
 
 def test_carla_and_davi_read_their_order_pages_instead_of_asking(demo: tuple[Path, Timeline, Outbox]) -> None:
     """The two pages the story opens, kept in demo-output/pages and drawn by a real Chromium (nothing fetched)."""
-    from tests.integration.test_order_page_browser import chromium
-    from tests.integration.test_report_page import CHROMIUM
+    from tests.integration.test_report_page import CHROMIUM, chromium
 
     out, timeline, _ = demo
     text = timeline.render()
