@@ -152,3 +152,24 @@ def test_the_report_counts_visits_answers_help_and_the_wismo_deflection_by_day(
     assert (day["page_visits"], day["page_orders_viewed"], day["page_help_requests"]) == (2, 2, 1)
     assert day["page_answers_shown"] == 4 and figures["total"]["answers"] == {"placed_change": 2, "placed_payment": 2}
     assert day["wismo_deflection_rate"] == 0.5  # of two orders viewed, one asked for help
+
+
+def test_when_dynamodb_cannot_answer_the_page_says_try_again_and_records_nothing(harness: Harness) -> None:
+    from infra.local.faults import FaultSpec
+
+    path = waiting_at_the_agency(harness)
+
+    def throttled(target: str) -> None:
+        harness.stack.faults.add(FaultSpec(target=target, kind="throttle", function="PagesFunction", times=1))
+
+    assert get(harness, path)[0] == 200  # the store's profile read (and cached)
+    throttled("dynamodb:Query")
+    status, headers, _ = get(harness, path, accept="application/json")
+    assert status == 503 and headers["retry-after"]  # the partition's read throttled
+    throttled("dynamodb:BatchGetItem")
+    assert post(harness, "/track/demo", {"order": "o-9", "email": "rita@example.com"})[0] == 503
+    throttled("dynamodb:PutItem")
+    status, _, _ = post(harness, f"{path}/help", {"topic": "where", "message": ""})
+    assert status == 503  # the outbox's put throttled: no case, and the customer may simply send again
+    assert post(harness, f"{path}/help", {"topic": "where", "message": ""})[0] == 200
+    assert all(f["fired"] for f in harness.stack.faults.as_json())

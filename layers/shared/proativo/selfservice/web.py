@@ -15,6 +15,7 @@ Every page: no request to anyone but us (Content-Security-Policy), never cached,
 token is in the URL)."""
 
 import hashlib
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -255,7 +256,16 @@ class OrderPages:
     # --- still need help? ----------------------------------------------------------------------------------------
 
     def help(self, token: str, body: str, now: datetime) -> Response[str]:
-        """Open a case for the store's team from the page's form (one an hour per order)."""
+        """Open a case for the store's team from the page's form (one an hour per order); 503, nothing recorded,
+        when DynamoDB cannot answer now."""
+        try:
+            return self._help(token, body, now)
+        except (_Busy, ClientError, BotoCoreError) as exc:
+            if isinstance(exc, ClientError | BotoCoreError) and not transient(exc):
+                raise
+            return self._unavailable(False)
+
+    def _help(self, token: str, body: str, now: datetime) -> Response[str]:
         try:
             payload = self._verified(token, now)
             page, _ = self._order(payload, now)
@@ -319,7 +329,15 @@ class OrderPages:
 
     def lookup(self, store_id: str, asked: "Asked", now: datetime) -> Response[str]:
         """Find the order and send the customer to its page (303); the same answer for any miss; 429 past the
-        tries allowed."""
+        tries allowed; 503 when DynamoDB cannot answer now."""
+        try:
+            return self._lookup(store_id, asked, now)
+        except (_Busy, ClientError, BotoCoreError) as exc:
+            if isinstance(exc, ClientError | BotoCoreError) and not transient(exc):
+                raise
+            return self._unavailable("application/json" in asked.content_type, locale_of(asked.locale))
+
+    def _lookup(self, store_id: str, asked: "Asked", now: datetime) -> Response[str]:
         body, client, wanted_locale = asked.body, asked.client, asked.locale
         wants_json = asked.content_type.split(";")[0].strip().lower() == "application/json"
         if not STORE_ID.fullmatch(store_id):
@@ -337,7 +355,8 @@ class OrderPages:
         locale = locale_of(wanted_locale or store.locale)
         ref_key = keys.order_ref_key(store_id, fields["order"])
         order_tries = {"pk": f"{keys.store_pk(store_id)}#TRIES", "sk": f"ORDER#{ref_key['pk']}#{_hour(now)}"}
-        client_tries = {"pk": order_tries["pk"], "sk": f"CLIENT#{_digest(client)}#{_hour(now)}"}
+        # The client's address is kept only as a hash, two hours.
+        client_tries = {"pk": order_tries["pk"], "sk": f"CLIENT#{_digest(client)[:32]}#{_hour(now)}"}
         found = self._read(ref_key, order_tries, client_tries)
         if max(int(found.get(_id(k), {}).get("tries", 0)) for k in (order_tries, client_tries)) >= MAX_TRIES:
             metrics.add_metric(name="LookupsRefused", unit=MetricUnit.Count, value=1)
@@ -347,7 +366,8 @@ class OrderPages:
             page.headers["Retry-After"] = "3600"
             return page
         ref = found.get(_id(ref_key))
-        if ref and ref.get("email_sha256") == _digest(fields["email"].strip().lower(), salted=False):
+        given = _digest(fields["email"].strip().lower())
+        if ref and hmac.compare_digest(str(ref.get("email_sha256", "")), given):
             url = self.signer.order_page(store_id, str(ref["customer_id"]), str(ref["order_id"]), locale, now)
             metrics.add_metric(name="LookupsFound", unit=MetricUnit.Count, value=1)
             if wants_json:
@@ -387,8 +407,8 @@ def _id(item: Mapping[str, Any]) -> str:
     return f"{item['pk']}|{item['sk']}"
 
 
-def _digest(value: str, salted: bool = True) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[: 32 if salted else None]
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _lookup_fields(body: str, as_json: bool) -> dict[str, str]:
