@@ -1,5 +1,8 @@
-"""The words shown to people outside the message templates, as data (`copy.yaml`): one lookup, pt-BR the fallback."""
+"""The words shown to people outside the message templates, as data: `copy.yaml` here (the pages behind our links,
+an agent's first WhatsApp words), the customer's order page's own file beside it (`selfservice/page.yaml`). One
+lookup for all of them, pt-BR the fallback."""
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -8,24 +11,43 @@ import yaml
 FALLBACK = "pt-BR"
 
 
+@dataclass(frozen=True)
+class Phrasebook:
+    """A file of words by locale (`package`/`name`): every key in pt-BR, other locales where written."""
+
+    package: str
+    name: str
+
+    def _all(self) -> dict[str, dict[str, str]]:
+        return _load(self.package, self.name)
+
+    def words(self, key: str, locale: object, **fields: object) -> str:
+        """The text `key` in `locale` (or the fallback), its placeholders filled."""
+        found = self._all().get(locale_of(locale)) or self._all()[FALLBACK]
+        return (found.get(key) or self._all()[FALLBACK][key]).format(**fields)
+
+
 @cache
-def _all() -> dict[str, dict[str, str]]:
-    text = resources.files("proativo.messaging").joinpath("copy.yaml").read_text(encoding="utf-8")
+def _load(package: str, name: str) -> dict[str, dict[str, str]]:
+    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
     loaded: dict[str, dict[str, str]] = yaml.safe_load(text)
     return loaded
+
+
+COPY = Phrasebook("proativo.messaging", "copy.yaml")
 
 
 def locale_of(wanted: object) -> str:
     """`wanted` if we have words in it, else one of its language ("en-US" → en), else the fallback."""
     if not isinstance(wanted, str):
         return FALLBACK
-    if wanted in _all():
+    known = COPY._all()
+    if wanted in known:
         return wanted
     language = wanted.split("-")[0].lower()
-    return next((known for known in _all() if known.split("-")[0].lower() == language), FALLBACK)
+    return next((have for have in known if have.split("-")[0].lower() == language), FALLBACK)
 
 
 def words(key: str, locale: object, **fields: object) -> str:
-    """The text `key` in `locale` (or the fallback), its placeholders filled."""
-    found = _all()[locale_of(locale)]
-    return (found.get(key) or _all()[FALLBACK][key]).format(**fields)
+    """The text `key` of `copy.yaml` in `locale` (or the fallback), its placeholders filled."""
+    return COPY.words(key, locale, **fields)

@@ -8,12 +8,9 @@ in exactly this state (`answers.py`). Nothing personal beyond the first name, th
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from babel.dates import format_date
 from babel.numbers import format_currency
 from pydantic import BaseModel
@@ -21,7 +18,7 @@ from pydantic import BaseModel
 from proativo.clock import as_utc, parse_utc
 from proativo.errors import NotFound
 from proativo.events import web_url
-from proativo.messaging.copy import locale_of
+from proativo.messaging.copy import Phrasebook, locale_of
 from proativo.selfservice.answers import AnswerBook, Shown
 from proativo.stores import StoreProfile
 from proativo.tracking.carriers import PLUGINS, carrier_id
@@ -40,17 +37,12 @@ _TOPICS = {
 ALL_TOPICS = ("where", "late", "damaged", "not_received", "return", "other")
 
 
-@cache
-def _words() -> dict[str, dict[str, str]]:
-    text = resources.files("proativo.selfservice").joinpath("page.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, dict[str, str]] = yaml.safe_load(text)
-    return loaded
+PAGE_WORDS = Phrasebook("proativo.selfservice", "page.yaml")
 
 
 def say(key: str, locale: str, **fields: object) -> str:
     """The page's text `key` in `locale` (pt-BR when it has none), placeholders filled."""
-    found = _words().get(locale) or _words()["pt-BR"]
-    return (found.get(key) or _words()["pt-BR"][key]).format(**fields)
+    return PAGE_WORDS.words(key, locale, **fields)
 
 
 class Step(BaseModel):
