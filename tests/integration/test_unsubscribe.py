@@ -38,6 +38,9 @@ def test_one_click_unsubscribe_stops_marketing_email_and_nothing_else(harness: H
     status, page = _call(harness, "GET", link)
     assert status == 200 and '<form method="post"' in page
     assert harness.items("c-1", "CONSENT#") == []  # a GET (a mail scanner's) changes nothing
+    _, headers, _ = harness.stack.http("GET", urlsplit(link).path, {}, b"", urlsplit(link).query)
+    # The link's token is in its URL: the page is never cached and never sends it on as a referrer.
+    assert {headers["Referrer-Policy"], headers["Cache-Control"]} == {"no-referrer", "no-store"}
     status, page = _call(harness, "POST", link, b"List-Unsubscribe=One-Click")
     assert status == 200 and "não vai mais receber" in page
     (consent,) = harness.items("c-1", "CONSENT#")

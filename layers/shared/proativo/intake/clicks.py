@@ -20,13 +20,14 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import metrics as business
 from proativo.aws import transient
+from proativo.edge.pages import small_page as page
 from proativo.errors import Unauthorized
 from proativo.events import ConsentChanged, Customer, Event, SurveyAnswered, dump_event
 from proativo.intake import deliveries
@@ -39,18 +40,6 @@ if TYPE_CHECKING:
 # Powertools' module-level instances share the function's configuration and metric set.
 logger, metrics = Logger(child=True), Metrics()
 _SCORE = re.compile(r"[0-9]{1,2}", re.ASCII)
-
-
-def page(status: int, locale: str, title: str, text: str, form: str = "") -> Response[str]:
-    """A small page: a title, a line of text, and maybe a form (everything given is escaped here but the form)."""
-    html = (
-        f'<!DOCTYPE html><html lang="{escape(locale)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title></head>"
-        '<body style="font-family:Helvetica,Arial,sans-serif;max-width:480px;margin:64px auto;padding:0 16px;">'
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</body></html>"
-    )
-    return Response(status_code=status, content_type=content_types.TEXT_HTML, body=html)
 
 
 def _refused(reason: str, status: int = 401) -> Response[str]:

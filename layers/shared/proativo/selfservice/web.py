@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from proativo.aws import keys, query_items, transient
 from proativo.clock import parse_utc
 from proativo.customers.journal import VISIT_GAP
+from proativo.edge.pages import HEADERS, small_page
 from proativo.errors import InvalidPayload, NotFound, Unauthorized
 from proativo.events import HELP_TOPICS, Customer, HelpRequested, PageViewed, dump_event
 from proativo.intake import deliveries
@@ -56,16 +57,6 @@ logger, metrics = Logger(child=True), Metrics()
 STORE_CACHE_SECONDS = 60
 MAX_TRIES = 5
 MAX_MESSAGE = 1000
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-    "X-Content-Type-Options": "nosniff",
-}
 ANSWERS_SK = "ANSWERS"
 
 
@@ -105,21 +96,6 @@ def html_page(page: OrderPage, token: str) -> str:
         when=when,
         help_action=f"/t/{token}/help",
     )
-
-
-def small_page(status: int, locale: str, title: str, text: str, form: str = "") -> Response[str]:
-    """A short page (not found, sent, look-up): a title, a line, maybe a form (all escaped here but the form)."""
-    html = (
-        f'<!DOCTYPE html><html lang="{escape(locale)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">'
-        f"<title>{escape(title)}</title><style>body{{font:16px/1.5 system-ui,Helvetica,Arial,sans-serif;"
-        "max-width:480px;margin:48px auto;padding:0 16px;color:#1a1a1a}label{display:block;font-weight:600;"
-        "margin:12px 0 4px}input{width:100%;font:inherit;padding:8px;border:1px solid #8a8a90;border-radius:6px}"
-        "button{margin-top:16px;font:inherit;padding:10px 16px;border:0;border-radius:6px;background:#1f4e79;"
-        "color:#fff}</style></head>"
-        f"<body><h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</body></html>"
-    )
-    return Response(status_code=status, content_type=content_types.TEXT_HTML, body=html, headers=dict(HEADERS))
 
 
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[str]:
