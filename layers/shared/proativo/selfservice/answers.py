@@ -18,6 +18,7 @@ from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, Field, ValidationError
 
+from proativo.aws import keys
 from proativo.clock import as_utc
 from proativo.errors import InvalidPayload
 
@@ -136,7 +137,7 @@ def built_in() -> AnswerBook:
 
 def answers_key(store_id: str) -> dict[str, str]:
     """Where a store's own answers live (beside its profile: the page reads both at once)."""
-    return {"pk": f"STORE#{store_id}", "sk": "ANSWERS"}
+    return {"pk": keys.store_pk(store_id), "sk": "ANSWERS"}
 
 
 def save(table: "Table", store_id: str, document: Any, now: datetime) -> dict[str, dict[str, list[Answer]]]:

@@ -32,7 +32,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 from babel.dates import format_datetime
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import keys, query_items, transient
@@ -57,7 +56,6 @@ logger, metrics = Logger(child=True), Metrics()
 STORE_CACHE_SECONDS = 60
 MAX_TRIES = 5
 MAX_MESSAGE = 1000
-ANSWERS_SK = "ANSWERS"
 
 
 @cache
@@ -130,28 +128,15 @@ class OrderPages:
         cached = self._stores.get(store_id)
         if cached and cached[0] > time.monotonic():
             return cached[1], cached[2]
-        pk = keys.store_pk(store_id)
-        got = self.dynamodb.batch_get_item(
-            RequestItems={
-                self.table.name: {
-                    "Keys": [{"pk": {"S": pk}, "sk": {"S": "PROFILE"}}, {"pk": {"S": pk}, "sk": {"S": ANSWERS_SK}}]
-                }
-            }
-        )
-        if got.get("UnprocessedKeys"):
-            raise _Busy("store profile not read")
-        plain = TypeDeserializer()
-        found = {
-            str(item["sk"]["S"]): {k: plain.deserialize(v) for k, v in item.items()}
-            for item in got.get("Responses", {}).get(self.table.name, [])
-        }
-        profile = found.get("PROFILE")
+        profile_key, answers_key = {"pk": keys.store_pk(store_id), "sk": "PROFILE"}, answer_book.answers_key(store_id)
+        found = self._read(profile_key, answers_key, consistent=False)
+        profile = found.get(_id(profile_key))
         if not profile:
             raise NotFound(f"store '{store_id}' is not registered")
         store = StoreProfile.model_validate({k: v for k, v in profile.items() if k in StoreProfile.model_fields})
         book = answer_book.built_in()
-        if ANSWERS_SK in found:
-            book = book.with_store(answer_book.parse(json.loads(str(found[ANSWERS_SK]["document"]))))
+        if _id(answers_key) in found:
+            book = book.with_store(answer_book.parse(json.loads(str(found[_id(answers_key)]["document"]))))
         self._stores[store_id] = (time.monotonic() + STORE_CACHE_SECONDS, store, book)
         return store, book
 
@@ -355,12 +340,13 @@ class OrderPages:
             return _json(404, {"error": "not_found"})
         return self.lookup_form(store_id, locale, 404, say("lookup_failed", locale))
 
-    def _read(self, *wanted: dict[str, str]) -> dict[str, dict[str, Any]]:
+    def _read(self, *wanted: dict[str, str], consistent: bool = True) -> dict[str, dict[str, Any]]:
+        """The items at `wanted` that exist, by `pk|sk`, in one BatchGetItem (plain Python values)."""
         got = self.table.meta.client.batch_get_item(
-            RequestItems={self.table.name: {"Keys": list(wanted), "ConsistentRead": True}}
+            RequestItems={self.table.name: {"Keys": list(wanted), "ConsistentRead": consistent}}
         )
         if got.get("UnprocessedKeys"):
-            raise _Busy("look-up not read")
+            raise _Busy("DynamoDB left keys unread")
         return {_id(i): dict(i) for i in got.get("Responses", {}).get(self.table.name, [])}
 
     def _failed(self, now: datetime, *counters: dict[str, str]) -> None:
