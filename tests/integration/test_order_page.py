@@ -4,6 +4,7 @@ order is found by its number and e-mail without enumeration; a forged link finds
 
 import json
 import re
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -173,3 +174,34 @@ def test_when_dynamodb_cannot_answer_the_page_says_try_again_and_records_nothing
     assert status == 503  # the outbox's put throttled: no case, and the customer may simply send again
     assert post(harness, f"{path}/help", {"topic": "where", "message": ""})[0] == 200
     assert all(f["fired"] for f in harness.stack.faults.as_json())
+
+
+def test_a_store_sets_its_own_answers_and_colour_and_the_page_uses_them(
+    harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = waiting_at_the_agency(harness)
+    own = tmp_path / "answers.yaml"
+    own.write_text(
+        "pt-BR:\n  awaiting_pickup:\n    - id: our_lockers\n      q: Posso retirar num armário?\n"
+        "      a: 'Sim: peça à {{ store }} o código do armário para o pedido {{ order_id }}.'\n",
+        encoding="utf-8",
+    )
+    assert cli(["answers", "set", "demo", str(own), *WHERE]) == 0
+    assert cli(["pages", "brand", "demo", "--color", "#0a7d3b", *WHERE]) == 0
+    capsys.readouterr()
+    page = json.loads(get(harness, path, accept="application/json")[2])
+    assert page["answers"] == [
+        {
+            "id": "our_lockers",
+            "question": "Posso retirar num armário?",
+            "answer": ("Sim: peça à Loja Demo o código do armário para o pedido o-9."),
+        }
+    ]
+    assert page["store"]["color"] == "#0a7d3b"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("pt-BR:\n  nowhere:\n    - {id: x, q: 'Q?', a: A}\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"answers refused at pt-BR\.nowhere: unknown state"):
+        cli(["answers", "set", "demo", str(broken), *WHERE])
+    broken.write_text("pt-BR: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="is not YAML"):
+        cli(["answers", "set", "demo", str(broken), *WHERE])

@@ -65,7 +65,10 @@ def brand(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def answers_set(args: argparse.Namespace) -> dict[str, Any]:
-    document = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+    try:
+        document = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SystemExit(f"answers refused: {args.file} is not YAML ({exc.__class__.__name__})") from None
     try:
         saved = answers.save(table(args), args.store_id, document, clock.now())
     except InvalidPayload as exc:
