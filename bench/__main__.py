@@ -76,6 +76,35 @@ def main() -> int:
         f"  {viewed['tracking_page_views']} views of one order's page (a lost parcel, its claim, its journal);"
         f" one bare Query of the partition: {viewed['tracking_page_query_ms']:.1f} ms"
     )
+    billed = _isolated("cost")
+    print(f"infra_usd_per_order: {billed['infra_usd_per_order']:.6f}")
+    print(
+        f"  the demo day: {billed['cost_orders']} orders, {billed['cost_events']} platform events,"
+        f" {billed['cost_messages']} messages, {billed['cost_invocations']} invocations doing work"
+        f" ({billed['cost_idle_invocations']} idle schedule runs apart); prices: {billed['cost_prices']}"
+    )
+    parts = billed["cost_parts"]
+    print("  per order: " + ", ".join(f"{k} {v / billed['cost_orders']:.6f}" for k, v in parts.items()))
+    print(f"  (messaging apart: SES e-mail {billed['cost_emails_usd'] / billed['cost_orders']:.6f} per order)")
+    print(f"ddb_requests_per_event: {billed['ddb_requests_per_event']:.2f}")
+    print(f"wru_per_event: {billed['wru_per_event']:.2f}")
+    counters = billed["cost_stats_per_event"]
+    print(
+        f"  read units per event {billed['rru_per_event']:.2f}; the counters it adds (stats function, its share):"
+        f" {counters['requests']:.2f} requests, {counters['wru']:.2f} write units"
+    )
+    print(f"ddb_requests_per_message: {billed['ddb_requests_per_message']:.2f}")
+    print(f"wru_per_message: {billed['wru_per_message']:.2f}")
+    print(f"  read units per message {billed['rru_per_message']:.2f}")
+    print(f"idle_usd_per_month: {billed['idle_usd_per_month']:.2f}")
+    for part, usd in billed["cost_idle_parts"].items():
+        print(f"  {part}: {usd:.3f}")
+    print("  by function and operation (the demo day's work): requests, write units, read units, failed")
+    for name, row in billed["cost_by_operation"].items():
+        print(
+            f"    {name:<58} {row['requests']:>5.0f} {row['wru']:>7.1f} {row['rru']:>7.1f}"
+            f"{'  ' + format(row['failed'], '.0f') + ' failed' if row['failed'] else ''}"
+        )
     results = _isolated("cold_start")
     print(f"cold_start_ratio_max: {results['cold_start_ratio_max']:.2f}")
     print(f"  baseline (boto3 + Powertools, bare): {results['cold_start_baseline_ms']:.0f} ms")

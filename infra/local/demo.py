@@ -5,6 +5,8 @@ import re
 import shutil
 import socket
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,8 +101,14 @@ def _follow_up(
             stack.jump(3600, settle=120)
 
 
-def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> tuple[Timeline, Outbox]:
-    """Replay the scenario; write the outbox and the timeline under `out`."""
+def run_demo(
+    out: Path,
+    scenario_path: Path = SCENARIO,
+    quiet: bool = False,
+    watch: Callable[[LocalStack], AbstractContextManager[Any]] | None = None,
+) -> tuple[Timeline, Outbox]:
+    """Replay the scenario; write the outbox and the timeline under `out`. `watch`: something held open over the
+    stack while the day plays (the cost benchmark's meter)."""
     scenario = json.loads(scenario_path.read_text(encoding="utf-8"))
     if out.exists():
         shutil.rmtree(out)
@@ -112,7 +120,10 @@ def run_demo(out: Path, scenario_path: Path = SCENARIO, quiet: bool = False) -> 
     holder.bind(("127.0.0.1", 0))
     port = int(holder.getsockname()[1])
     # Links in the messages (the survey) point at this run's HTTP server, so the story can click them.
-    with LocalStack(start=datetime.fromisoformat(scenario["start"]), public_url=f"http://127.0.0.1:{port}") as stack:
+    with (
+        LocalStack(start=datetime.fromisoformat(scenario["start"]), public_url=f"http://127.0.0.1:{port}") as stack,
+        (watch or (lambda _: nullcontext()))(stack),
+    ):
         outbox = Outbox(stack, out)
         timeline = Timeline(stack, outbox)
         holder.close()

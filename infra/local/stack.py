@@ -144,6 +144,7 @@ class Invocation:
     result: Any
     error: str | None
     logs: list[dict[str, Any]]
+    ms: float = 0.0  # the handler's wall time
 
 
 class LocalStack:
@@ -504,18 +505,20 @@ class LocalStack:
             result: Any = None
             error: str | None = None
             with self.running_as(name):
+                started = time.perf_counter()
                 try:
                     self.faults.check(f"function:{name}")
                     result = handler(event, context)
                 except Exception as exc:  # a crashing handler is what Lambda reports as a function error
                     error = f"{type(exc).__name__}: {exc}"
+                ms = (time.perf_counter() - started) * 1000
             logs = []
             for line in self._sink.take():
                 try:
                     logs.append(json.loads(line))
                 except ValueError:
                     logs.append({"message": line})
-            invocation = Invocation(self.clock.now(), name, event, result, error, logs)
+            invocation = Invocation(self.clock.now(), name, event, result, error, logs, ms)
             self.invocations.append(invocation)
             for listener in self.listeners:
                 try:
