@@ -17,6 +17,8 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = wiring.dispatcher(settings).run(clock.now(), settings.max_items_per_run)
-    metrics.add_metric(name="StepsDispatched", unit=MetricUnit.Count, value=report.enqueued)
-    logger.info("dispatch run", extra=vars(report))
+    # An idle run says nothing: a metric emitted as 0 every run stays alive (and billed) all month, for no news.
+    if report.enqueued:
+        metrics.add_metric(name="StepsDispatched", unit=MetricUnit.Count, value=report.enqueued)
+    (logger.info if report.due else logger.debug)("dispatch run", extra=vars(report))
     return vars(report)

@@ -1,5 +1,7 @@
 """Events queue → apply each canonical event to state and sequences (`proativo.intake.processing`), once per store
-and event id. Partial batch failures: one bad record never makes the good ones run twice."""
+and event id: the event's log entry, written in the same transaction as everything it changes, is the mark (a repeat
+fails its condition and changes nothing). Partial batch failures: one bad record never makes the good ones run
+twice."""
 
 from typing import Any
 
@@ -9,7 +11,6 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo.aws.idempotency import EVENTS, once
 from proativo.events import parse_message
 from proativo.settings import EventsSettings
 
@@ -18,22 +19,16 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@once(lambda: settings.idempotency_table_name, EVENTS, data_keyword="event")
-def apply_once(event: dict[str, Any]) -> dict[str, Any]:
-    return wiring.event_processor(settings).apply_message(event["json"], clock.now())
-
-
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     message = parse_message(record.body)
     tracer.put_annotation("store_id", message.store_id)
-    applied = apply_once(event={"store_id": message.store_id, "event_id": message.event_id, "json": record.body})
-    wiring.event_processor(settings).observe(applied, message.store_id, metrics, logger)
+    engine = wiring.event_processor(settings)
+    engine.observe(engine.apply_message(record.body, clock.now()), message.store_id, metrics, logger)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    EVENTS.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

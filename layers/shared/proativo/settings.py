@@ -48,7 +48,6 @@ class WebhookSettings(CoreSettings):
 class EventsSettings(CoreSettings):
     """The event processor (which also reads resources back from notify-only platforms)."""
 
-    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
     secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
     platform_api_timeout_seconds: float = Field(default=10.0, alias="PLATFORM_API_TIMEOUT_SECONDS", gt=0)
 

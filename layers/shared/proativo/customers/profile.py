@@ -299,6 +299,8 @@ def _contact(pk: str, event: Event, at: str, state: CustomerState, writes: Write
         if flag in values and str(state.profile.get(f"{flag}_at") or "") <= at
         for field, value in ((flag, values[flag]), (f"{flag}_at", at))
     }
+    if not values and state.get("PROFILE") is not None:
+        return  # the event names the customer only (a click, a parcel's news): nothing of the profile changes
     seen = state.profile.get("contact_at")
     if seen is not None and str(seen) > at:
         if consent:  # older contact details than what we know, but the newest word on consent

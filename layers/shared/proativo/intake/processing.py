@@ -1,5 +1,5 @@
 """Applying one canonical event: fold it into the customer's state and let the sequences react, in one read and one
-transaction; then start tracking what was shipped."""
+transaction (a shipped parcel's registration with it)."""
 
 import random
 import time
@@ -132,6 +132,11 @@ class EventProcessor:
                     record_attribution(event, credited, state, writes)
                 else:
                     credited = None
+            if isinstance(event, OrderShipped):
+                self.parcels.register(event, now, state.items, writes)
+            if isinstance(event, ParcelResolved) and event.new_tracking_code:
+                # The replacement is tracked like any shipment (its own parcel, its own notices).
+                self.parcels.register(replacement_shipment(event), now, state.items, writes)
             if isinstance(event, OrderPaid):
                 order = state.get(f"ORDER#{event.order_id}") or {}
                 total = event.total if event.total is not None else order.get("total")
@@ -150,11 +155,6 @@ class EventProcessor:
                 break
         else:
             raise ConcurrentChange(f"{event.type} {event.event_id}: the customer kept changing; the queue retries it")
-        if isinstance(event, OrderShipped):
-            self.parcels.register(event, now)
-        if isinstance(event, ParcelResolved) and event.new_tracking_code:
-            # The replacement is tracked like any shipment (its own parcel, its own notices).
-            self.parcels.register(replacement_shipment(event), now)
         notes: tuple[str, ...] = ()
         if isinstance(event, SurveyAnswered) and event.rating == "detractor" and not repeat_answer:
             notes = (f"case opened for the store's team: order {event.order_id} rated {event.score}",)

@@ -183,7 +183,8 @@ class FanOutReport:
 @dataclass(frozen=True)
 class TrackingFanOut:
     """Sends every parcel due for a check to the tracking queue, a message per store and carrier with up to
-    `per_message` parcels (one carrier request can answer for all of them), then takes them off the due index."""
+    `per_message` parcels (one carrier request can answer for all of them), and every claim with a step due (taken
+    off the due index once queued)."""
 
     table: "Table"
     sqs: "SQSClient"
@@ -206,12 +207,19 @@ class TrackingFanOut:
             store_id = str(chunk[0]["store_id"])
             body = {"claims": {"store_id": store_id, "keys": [str(c["sk"]) for c in chunk]}}
             messages.append((json.dumps(body), store_id))
-        for chunk, accepted in zip([*parcels, *claimed], send_each(self.sqs, self.queue_url, messages), strict=True):
+        kinds = ["parcels"] * len(parcels) + ["claims"] * len(claimed)
+        sent = send_each(self.sqs, self.queue_url, messages)
+        for chunk, kind, accepted in zip([*parcels, *claimed], kinds, sent, strict=True):
             if not accepted:
                 continue  # still on the index: the next run tries again
-            for item in chunk:
-                _off_the_index(self.table, item)
-                report.enqueued += 1
+            report.enqueued += len(chunk)
+            if kind == "claims":
+                # A claim's step files or asks something of a carrier: it leaves the index before it runs, so a
+                # second run can never send it twice. A parcel stays on it: the tracker's versioned save moves it
+                # to its next check seconds from now (a write here would be undone by that one), and a second
+                # message for it (the tracker slower than this schedule) finds it checked already and is dropped.
+                for item in chunk:
+                    _off_the_index(self.table, item)
         return report
 
 

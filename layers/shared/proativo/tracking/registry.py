@@ -1,12 +1,13 @@
 """Parcels under watch: registered once when shipped (with the key a carrier's push finds them by), read back for
 each check, put back on the due index, and saved over the version they were loaded at."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws import batch_get, keys, query_items, written
+from proativo.aws.writes import Writes
 from proativo.clock import as_utc, parse_utc
 from proativo.events import OrderShipped
 from proativo.tracking.carriers import carrier_id, code_is_valid, known
@@ -53,15 +54,16 @@ class ParcelRegistry:
     table: "Table"
     due_shards: int
 
-    def register(self, event: OrderShipped, now: datetime) -> bool:
-        """Start watching a shipped parcel (once; a repeated shipment event changes nothing). False when it was
-        known already."""
-
+    def register(self, event: OrderShipped, now: datetime, known_items: Mapping[str, Any], writes: Writes) -> None:
+        """Start watching a shipped parcel, in the transaction of the event that shipped it (`writes`): its item,
+        unless the customer's partition as read (`known_items`, by sort key) has it already (a repeated shipment
+        changes nothing), and the key a carrier's push finds it by. Conditional on the parcel still being new: a
+        concurrent registration fails the transaction, which is read and decided again."""
         pk = keys.customer_pk(event.store_id, event.customer.id)
         sk = parcel_sk(event.carrier, event.tracking_code)
+        if sk in known_items:
+            return
         first = max(now, event.occurred_at) + FIRST_CHECK_AFTER
-        # How a carrier's push (which knows only the tracking code) finds the parcel. Written first and idempotent:
-        # a crash before the parcel's own put leaves nothing a retry would not write again.
         ref = ParcelRef(
             store_id=event.store_id,
             customer_id=event.customer.id,
@@ -69,12 +71,12 @@ class ParcelRegistry:
             carrier=event.carrier,
             tracking_code=event.tracking_code,
         )
-        self.add_lookup(ref, event.carrier)
+        writes.put(self.lookup_item(ref, event.carrier))
         if not known(event.carrier):
             # No carrier we know, by name or by code: kept and listed for the store (still followed through its
             # aggregator, if it has one), never dropped.
-            self.table.put_item(
-                Item={
+            writes.put(
+                {
                     "pk": unmatched_pk(event.store_id),
                     "sk": f"{event.carrier}#{event.tracking_code}",
                     "kind": "unmatched_parcel",
@@ -90,27 +92,25 @@ class ParcelRegistry:
         # store's team to correct.
         mistyped = not code_is_valid(event.carrier, event.tracking_code)
         due = {} if mistyped else keys.due_keys("track", f"{pk}|{sk}", first, self.due_shards)
-        return written(
-            lambda: self.table.put_item(
-                Item={
-                    "pk": pk,
-                    "sk": sk,
-                    "kind": "parcel",
-                    "store_id": event.store_id,
-                    "customer_id": event.customer.id,
-                    "order_id": event.order_id,
-                    "carrier": event.carrier,
-                    "tracking_code": event.tracking_code,
-                    "shipped_at": as_utc(event.occurred_at),
-                    **({"promised_at": as_utc(event.promised_at)} if event.promised_at else {}),
-                    **({"tracking_url": event.tracking_url} if event.tracking_url else {}),
-                    "status": "exception" if mistyped else "info_received",
-                    **({"substatus": "invalid_code"} if mistyped else {"next_check_at": as_utc(first)}),
-                    "version": 0,
-                    **due,
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+        writes.put(
+            {
+                "pk": pk,
+                "sk": sk,
+                "kind": "parcel",
+                "store_id": event.store_id,
+                "customer_id": event.customer.id,
+                "order_id": event.order_id,
+                "carrier": event.carrier,
+                "tracking_code": event.tracking_code,
+                "shipped_at": as_utc(event.occurred_at),
+                **({"promised_at": as_utc(event.promised_at)} if event.promised_at else {}),
+                **({"tracking_url": event.tracking_url} if event.tracking_url else {}),
+                "status": "exception" if mistyped else "info_received",
+                **({"substatus": "invalid_code"} if mistyped else {"next_check_at": as_utc(first)}),
+                "version": 0,
+                **due,
+            },
+            condition="attribute_not_exists(pk)",
         )
 
     def unmatched(self, store_id: str) -> list[dict[str, Any]]:
@@ -160,14 +160,17 @@ class ParcelRegistry:
     def add_lookup(self, ref: ParcelRef, via: str) -> None:
         """Let pushes from `via` (the parcel's carrier, or an aggregator following it) find the parcel by its code
         alone (idempotent)."""
-        self.table.put_item(
-            Item={
-                "pk": lookup_pk(ref.store_id, via, ref.tracking_code),
-                "sk": "REF",
-                "kind": "parcel_ref",
-                **ref.model_dump(),
-            }
-        )
+        self.table.put_item(Item=self.lookup_item(ref, via))
+
+    @staticmethod
+    def lookup_item(ref: ParcelRef, via: str) -> dict[str, Any]:
+        """The item that finds a parcel from `via`'s pushes by its code alone."""
+        return {
+            "pk": lookup_pk(ref.store_id, via, ref.tracking_code),
+            "sk": "REF",
+            "kind": "parcel_ref",
+            **ref.model_dump(),
+        }
 
     def save(
         self,

@@ -156,6 +156,12 @@ class CheckOutcome:
         return tuple(said)
 
 
+def _checked_since(item: dict[str, Any] | None, now: datetime) -> bool:
+    """True when the parcel's next check is later than now: a check ran since the message was sent."""
+    due = item.get("next_check_at") if item else None
+    return bool(due) and str(due) > as_utc(now)
+
+
 @dataclass
 class Tracker:
     """Checks parcels with their carriers and announces what changed."""
@@ -181,6 +187,12 @@ class Tracker:
         for ref in refs:
             groups.setdefault((ref.store_id, ref.carrier), []).append(ref)
         items = self.registry.load_many(refs)
+        # A parcel stays on the due index until its check is saved: a second message for it (the schedule ran
+        # again before this queue was worked) finds it rescheduled already, and asks the carrier nothing.
+        checked = [r for r in refs if _checked_since(items.get(item_key(r)), now)]
+        outcomes += [CheckOutcome(r, 0, (), None, "checked already (a repeated message)") for r in checked]
+        refs = [r for r in refs if r not in checked]
+        groups = {k: [r for r in g if r not in checked] for k, g in groups.items()}
         announcer = GroupAnnouncer(self.publish)
         work = []
         async with httpx.AsyncClient(timeout=self.http_timeout) as http:
@@ -415,15 +427,20 @@ class Tracker:
             where = scorecard.scope(ref.carrier, scorecard.destination_state(state.last_location))
             amounts = scorecard.journey_counts(state, delivered=state.status == Status.DELIVERED)
             counts = scorecard.counters(self.registry.table.name, ref.store_id, where, now, amounts)
+        # A claim is put in the register once per parcel, and the parcel remembers it (`claimed`, in the save that
+        # follows): later checks neither try again nor pay for a conditional put bound to fail. Put first, marked
+        # second: a crash between the two leaves an unmarked parcel whose next check finds the claim there.
+        started = None
+        if self.claims is not None and not item.get("claimed"):
+            rules = rules_for(ref.carrier)
+            kind = claimable(state, rules, now)
+            if kind:
+                started = kind if self.claims.start(ref, state, kind, rules, now) else None
+                item = {**item, "claimed": kind}
         saved = self.registry.save(item, state, assessment.next_check_at, counts, assessment.new_scans)
         alert = (
             scorecard.check_alert(self.registry.table, ref.store_id, where, policy, now) if saved and scoring else None
         )
-        started = None
-        if saved and self.claims is not None:
-            rules = rules_for(ref.carrier)
-            kind = claimable(state, rules, now)
-            started = kind if kind and self.claims.start(ref, state, kind, rules, now) else None
         return CheckOutcome(
             ref,
             len(assessment.new_scans),
