@@ -37,8 +37,8 @@ def _changed(run: Run) -> bool:
     )
 
 
-def _usd(run: Run, memory_mb: dict[str, int]) -> dict[str, float]:
-    """What one invocation costs, by part."""
+def _usd(run: Run, memory_mb: dict[str, int], traced: bool) -> dict[str, float]:
+    """What one invocation costs, by part (`traced`: the template's default `Tracing` is Active)."""
     gb_seconds = math.ceil(run.ms) / 1000 * memory_mb[run.function] / 1024
     ddb = [c for c in run.calls if c.service == "dynamodb"]
     return {
@@ -50,7 +50,7 @@ def _usd(run: Run, memory_mb: dict[str, int]) -> dict[str, float]:
         "http_api": prices.HTTP_API_REQUEST if run.trigger == "http" else 0.0,
         "schedule": prices.SCHEDULED_INVOCATION if run.trigger == "schedule" else 0.0,
         "logs": (run.log_bytes + _PLATFORM_LOG_BYTES) / 1e9 * prices.LOGS_INGESTED_GB,
-        "xray": prices.XRAY_TRACE,
+        "xray": prices.XRAY_TRACE if traced else 0.0,
     }
 
 
@@ -112,6 +112,7 @@ def measure() -> dict[str, Any]:
     meter, messages = replay()
     stack = meter.stack
     memory = {name: fn.memory for name, fn in stack.stack.functions.items()}
+    traced = stack.parameters.get("Tracing") == "Active"
     runs = meter.runs
     work = [r for r in runs if r.trigger != "schedule" or _changed(r)]
     idle = [r for r in runs if r not in work]
@@ -125,7 +126,7 @@ def measure() -> dict[str, Any]:
     )
     work_parts: Counter[str] = Counter()
     for run in work:
-        work_parts.update(_usd(run, memory))
+        work_parts.update(_usd(run, memory, traced))
     infra_usd = sum(work_parts.values())
 
     # External events: webhook → relay → events function.
@@ -155,7 +156,7 @@ def measure() -> dict[str, Any]:
         mine = [r for r in idle if r.function == function]
         if not mine:
             continue
-        per_run = sum(sum(_usd(r, memory).values()) for r in mine) / len(mine)
+        per_run = sum(sum(_usd(r, memory, traced).values()) for r in mine) / len(mine)
         idle_parts[f"schedule {function} every {every // 60} min"] = per_run * 30 * 24 * 3600 / every
     mappings = len(stack.stack.queue_triggers)
     idle_parts[f"Lambda's pollers on {mappings} queues"] = (
