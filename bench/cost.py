@@ -3,7 +3,9 @@ request the functions make priced at list (`bench.prices`).
 
 Work and idle are apart. An invocation a schedule made that changed nothing (no write, no message, nothing queued)
 is idle: it costs the same with one order or a million, so it is priced per month (`idle_usd_per_month`), never
-per order. Everything else is the orders' work: `infra_usd_per_order` is its cost over the orders the day placed.
+per order. A schedule's run that found work is counted for what it added to the run the schedule makes anyway (its
+writes and sends, and its time beyond an idle run's; its polls of the due index and its invocation are the idle
+run's). Everything else is the orders' work: `infra_usd_per_order` is its cost over the orders the day placed.
 
 The two paths the issue names are followed record by record: an external event (a platform's, through a webhook) is
 the webhook request, its share of the relay's batch and its share of the events function's batch; a message is
@@ -13,9 +15,11 @@ shared among its records evenly.
 
 import json
 import math
+import statistics
 import tempfile
 from collections import Counter, defaultdict
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +46,23 @@ def _usd(run: Run, memory_mb: dict[str, int], traced: bool) -> dict[str, float]:
     gb_seconds = math.ceil(run.ms) / 1000 * memory_mb[run.function] / 1024
     ddb = [c for c in run.calls if c.service == "dynamodb"]
     return {
-        "lambda": prices.LAMBDA_REQUEST + gb_seconds * prices.LAMBDA_GB_SECOND,
+        "lambda": (prices.LAMBDA_REQUEST if run.trigger != "work" else 0.0) + gb_seconds * prices.LAMBDA_GB_SECOND,
         "dynamodb": sum(
             (c.wru + c.index_wru) * prices.DYNAMODB_WRITE_UNIT + c.rru * prices.DYNAMODB_READ_UNIT for c in ddb
         ),
         "sqs": sum(c.billed_requests for c in run.calls if c.service == "sqs") * prices.SQS_REQUEST,
         "http_api": prices.HTTP_API_REQUEST if run.trigger == "http" else 0.0,
         "schedule": prices.SCHEDULED_INVOCATION if run.trigger == "schedule" else 0.0,
-        "logs": (run.log_bytes + _PLATFORM_LOG_BYTES) / 1e9 * prices.LOGS_INGESTED_GB,
-        "xray": prices.XRAY_TRACE if traced else 0.0,
+        "logs": (run.log_bytes + (_PLATFORM_LOG_BYTES if run.trigger != "work" else 0)) / 1e9 * prices.LOGS_INGESTED_GB,
+        "xray": prices.XRAY_TRACE if traced and run.trigger != "work" else 0.0,
     }
+
+
+def _marginal(run: Run, idle_ms: float) -> Run:
+    """What a schedule's run that found work added to the run the schedule makes anyway: its polls of the due
+    index, its invocation and the time an idle run takes are the schedule's (priced per month as idle)."""
+    calls = [c for c in run.calls if not (c.operation == "Query" and c.index == "due")]
+    return replace(run, trigger="work", ms=max(0.0, run.ms - idle_ms), calls=calls)
 
 
 def _external(body: str) -> bool:
@@ -114,8 +125,13 @@ def measure() -> dict[str, Any]:
     memory = {name: fn.memory for name, fn in stack.stack.functions.items()}
     traced = stack.parameters.get("Tracing") == "Active"
     runs = meter.runs
-    work = [r for r in runs if r.trigger != "schedule" or _changed(r)]
-    idle = [r for r in runs if r not in work]
+    idle = [r for r in runs if r.trigger == "schedule" and not _changed(r)]
+    idle_ms = {f: statistics.median(r.ms for r in idle if r.function == f) for f in {r.function for r in idle}}
+    work = [
+        r if r.trigger != "schedule" else _marginal(r, idle_ms.get(r.function, 0.0))
+        for r in runs
+        if r.trigger != "schedule" or _changed(r)
+    ]
 
     orders = sum(
         1

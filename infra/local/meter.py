@@ -52,6 +52,7 @@ class Call:
     wru: float = 0.0
     index_wru: float = 0.0
     billed_requests: int = 1  # SQS bills each 64 KB chunk of a request as one request
+    index: str = ""  # the index a Query or Scan read
     items: list[str] = field(default_factory=list)  # each item a write named: action, key prefix, units
 
 
@@ -233,7 +234,7 @@ class Meter:
         answer = self._original(client, operation_model, request_dict, request_context)
         http, parsed = answer
         error = "" if http.status_code < 300 else str(parsed.get("Error", {}).get("Code", http.status_code))
-        call = Call(function, service, operation, error)
+        call = Call(function, service, operation, error, index=str(body.get("IndexName", "")))
         if service == "dynamodb":
             with self._unmetered():
                 self._dynamodb_units(call, body, parsed, before)

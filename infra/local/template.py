@@ -91,6 +91,7 @@ class StreamTrigger:
     filters: tuple[Any, ...]
     max_retries: int
     on_failure: str | None
+    batching_window: int = 0  # MaximumBatchingWindowInSeconds
 
     def accepts(self, record: dict[str, Any]) -> bool:
         """Whether Lambda's event filtering lets `record` through (no filters: every record)."""
@@ -195,6 +196,7 @@ def _stream_trigger(function: str, props: dict[str, Any]) -> StreamTrigger:
         filters=filters,
         max_retries=int(props.get("MaximumRetryAttempts", -1)),
         on_failure=_ref_name(on_failure) if on_failure else None,
+        batching_window=int(props.get("MaximumBatchingWindowInSeconds", 0)),
     )
 
 
