@@ -1,125 +1,190 @@
-"""Settings read once from the environment at cold start. A missing or bad variable fails loudly, naming itself."""
+"""Settings read once from the environment at cold start. A missing or bad variable fails loudly, naming itself.
+
+Plain frozen dataclasses with a rule per field, not pydantic models: pydantic's import costs a bare handler's cold
+start a fifth again (`make bench`, `cold_start_ratio_max`), and the dispatcher, the tracking schedule, the relay and
+the stats function need nothing else from it. The rules are the few an environment variable needs: present (or a
+default), a type (str, int, float), a length, a pattern, bounds."""
 
 import os
-from typing import Self
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import re
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Self, get_type_hints
 
 
 class SettingsError(RuntimeError):
     """Raised at cold start when the environment does not configure the function."""
 
 
-class _FromEnv(BaseModel):
-    # Schemas are built on first use: each function builds only its own settings class at cold start.
-    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
+@dataclass(frozen=True)
+class _Rule:
+    alias: str
+    min_length: int | None = None
+    pattern: str | None = None
+    gt: float | None = None
+    ge: float | None = None
+    le: float | None = None
 
+    def check(self, value: Any) -> str | None:
+        """What is wrong with `value` (None: nothing)."""
+        if isinstance(value, str):
+            if self.min_length is not None and len(value) < self.min_length:
+                return f"should have at least {self.min_length} characters"
+            if self.pattern is not None and not re.match(self.pattern, value):
+                return f"should match pattern '{self.pattern}'"
+            return None
+        if self.gt is not None and not value > self.gt:
+            return f"should be greater than {self.gt:g}"
+        if self.ge is not None and not value >= self.ge:
+            return f"should be greater than or equal to {self.ge:g}"
+        if self.le is not None and not value <= self.le:
+            return f"should be less than or equal to {self.le:g}"
+        return None
+
+
+def env(alias: str, default: Any = MISSING, secret: bool = False, **rules: Any) -> Any:
+    """A field read from the environment variable `alias` (a `secret` one is left out of the settings' repr)."""
+    return field(default=default, repr=not secret, metadata={"env": _Rule(alias, **rules)})
+
+
+_PARSE: dict[type, Any] = {str: str, int: int, float: float}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _FromEnv:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Self:
         """Build the settings from environment variables named by each field's alias."""
-        env = dict(os.environ if environ is None else environ)
-        try:
-            return cls.model_validate(env)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
-            )
-            raise SettingsError(f"{cls.__name__} cannot start: {problems}") from None
+        source = os.environ if environ is None else environ
+        types = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for spec in fields(cls):
+            rule: _Rule = spec.metadata["env"]
+            raw = source.get(rule.alias)
+            if raw is None:
+                if spec.default is MISSING:
+                    problems.append(f"{rule.alias}: Field required")
+                continue
+            kind = types[spec.name]
+            try:
+                value = _PARSE[kind](raw)
+            except ValueError:
+                problems.append(f"{rule.alias}: should be a valid {kind.__name__}, not {raw!r}")
+                continue
+            wrong = rule.check(value)
+            if wrong:
+                problems.append(f"{rule.alias}: {wrong}")
+            values[spec.name] = value
+        if problems:
+            raise SettingsError(f"{cls.__name__} cannot start: {'; '.join(problems)}")
+        return cls(**values)
 
 
+@dataclass(frozen=True, kw_only=True)
 class CoreSettings(_FromEnv):
     """What every function needs."""
 
-    stage: str = Field(alias="STAGE", min_length=1)
-    table_name: str = Field(alias="TABLE_NAME", min_length=1)
-    due_shards: int = Field(default=4, alias="DUE_SHARDS", ge=1, le=256)
+    stage: str = env("STAGE", min_length=1)
+    table_name: str = env("TABLE_NAME", min_length=1)
+    due_shards: int = env("DUE_SHARDS", 4, ge=1, le=256)
 
 
+@dataclass(frozen=True, kw_only=True)
 class WebhookSettings(CoreSettings):
     """The webhook receiver: where deliveries are recorded, where secrets live, what it accepts."""
 
-    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
-    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
-    max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
-    signature_tolerance_seconds: int = Field(default=300, alias="SIGNATURE_TOLERANCE_SECONDS", gt=0)
-    secret_cache_seconds: int = Field(default=300, alias="SECRET_CACHE_SECONDS", ge=0)
+    deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    max_body_bytes: int = env("MAX_BODY_BYTES", 256 * 1024, gt=0)
+    signature_tolerance_seconds: int = env("SIGNATURE_TOLERANCE_SECONDS", 300, gt=0)
+    secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)
 
 
+@dataclass(frozen=True, kw_only=True)
 class EventsSettings(CoreSettings):
     """The event processor (which also reads resources back from notify-only platforms)."""
 
-    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
-    platform_api_timeout_seconds: float = Field(default=10.0, alias="PLATFORM_API_TIMEOUT_SECONDS", gt=0)
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    platform_api_timeout_seconds: float = env("PLATFORM_API_TIMEOUT_SECONDS", 10.0, gt=0)
 
 
+@dataclass(frozen=True, kw_only=True)
 class DispatcherSettings(CoreSettings):
     """The dispatcher: reads due work and routes it to the queues."""
 
-    send_queue_url: str = Field(alias="SEND_QUEUE_URL", min_length=1)
-    tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
-    max_items_per_run: int = Field(default=5000, alias="MAX_ITEMS_PER_RUN", gt=0)
+    send_queue_url: str = env("SEND_QUEUE_URL", min_length=1)
+    tracking_queue_url: str = env("TRACKING_QUEUE_URL", min_length=1)
+    max_items_per_run: int = env("MAX_ITEMS_PER_RUN", 5000, gt=0)
 
 
+@dataclass(frozen=True, kw_only=True)
 class SenderSettings(CoreSettings):
     """The sender: channels and their configuration."""
 
-    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
-    default_sender: str = Field(alias="DEFAULT_SENDER", min_length=3)
-    public_url: str = Field(alias="PUBLIC_URL", pattern=r"^https?://")
-    link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
-    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
-    whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", alias="WHATSAPP_API_URL")
-    provider_timeout_seconds: float = Field(default=10.0, alias="PROVIDER_TIMEOUT_SECONDS", gt=0)
+    ses_configuration_set: str = env("SES_CONFIGURATION_SET", min_length=1)
+    default_sender: str = env("DEFAULT_SENDER", min_length=3)
+    public_url: str = env("PUBLIC_URL", pattern=r"^https?://")
+    link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    whatsapp_api_url: str = env("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+    provider_timeout_seconds: float = env("PROVIDER_TIMEOUT_SECONDS", 10.0, gt=0)
 
 
+@dataclass(frozen=True, kw_only=True)
 class LinksSettings(CoreSettings):
     """The links customers click in messages (survey answers)."""
 
-    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
-    link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
+    deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
+    link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
+@dataclass(frozen=True, kw_only=True)
 class PagesSettings(CoreSettings):
     """The customer's own order page, its help form and the order look-up."""
 
-    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
-    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
-    link_signing_secret: str = Field(alias="LINK_SIGNING_SECRET", min_length=1)
+    deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
+    events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
+    link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
+@dataclass(frozen=True, kw_only=True)
 class TrackingSettings(CoreSettings):
     """The parcel tracking schedule and worker."""
 
-    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
-    tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
-    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
-    max_items_per_run: int = Field(default=5000, alias="MAX_ITEMS_PER_RUN", gt=0)
-    carrier_timeout_seconds: float = Field(default=10.0, alias="CARRIER_TIMEOUT_SECONDS", gt=0)
+    events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
+    tracking_queue_url: str = env("TRACKING_QUEUE_URL", min_length=1)
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    max_items_per_run: int = env("MAX_ITEMS_PER_RUN", 5000, gt=0)
+    carrier_timeout_seconds: float = env("CARRIER_TIMEOUT_SECONDS", 10.0, gt=0)
 
 
+@dataclass(frozen=True, kw_only=True)
 class RelaySettings(CoreSettings):
     """The relay: new deliveries (the deliveries table's stream) to the events or the tracking queue."""
 
-    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
-    tracking_queue_url: str = Field(alias="TRACKING_QUEUE_URL", min_length=1)
-    deliveries_table_name: str = Field(alias="DELIVERIES_TABLE_NAME", min_length=1)
+    events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
+    tracking_queue_url: str = env("TRACKING_QUEUE_URL", min_length=1)
+    deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
 
 
+@dataclass(frozen=True, kw_only=True)
 class StatsSettings(CoreSettings):
     """The stats function: the table's stream to the daily counters, a batch's marker in the idempotency table."""
 
-    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+    idempotency_table_name: str = env("IDEMPOTENCY_TABLE_NAME", min_length=1)
 
 
+@dataclass(frozen=True, kw_only=True)
 class FeedbackSettings(CoreSettings):
     """The SES feedback receiver."""
 
-    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL", min_length=1)
+    events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ApiSettings(CoreSettings):
     """The store's API: customer export and erasure (and the reports)."""
 
-    secrets_prefix: str = Field(alias="SECRETS_PREFIX", pattern=r"^/")
-    signature_tolerance_seconds: int = Field(default=300, alias="SIGNATURE_TOLERANCE_SECONDS", gt=0)
-    secret_cache_seconds: int = Field(default=300, alias="SECRET_CACHE_SECONDS", ge=0)
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    signature_tolerance_seconds: int = env("SIGNATURE_TOLERANCE_SECONDS", 300, gt=0)
+    secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)
