@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 SQS_BATCH = 10
+# SQS takes at most 256 KiB in one request, bodies and attributes together: a batch stops short of it.
+SQS_BATCH_BYTES = 240 * 1024
 
 
 def _attributes(store_id: str) -> dict[str, Any]:
@@ -28,8 +30,7 @@ def send_each(sqs: "SQSClient", queue_url: str, messages: Sequence[tuple[str, st
             return
         yield True
         return
-    for start in range(0, len(messages), SQS_BATCH):
-        chunk = messages[start : start + SQS_BATCH]
+    for chunk in _batches(messages):
         answer = sqs.send_message_batch(
             QueueUrl=queue_url,
             Entries=[
@@ -43,6 +44,21 @@ def send_each(sqs: "SQSClient", queue_url: str, messages: Sequence[tuple[str, st
         )
         accepted = {int(ok["Id"]) for ok in answer.get("Successful", [])}
         yield from (n in accepted for n in range(len(chunk)))
+
+
+def _batches(messages: Sequence[tuple[str, str]]) -> Iterator[Sequence[tuple[str, str]]]:
+    """The messages in order, in batches of at most ten and `SQS_BATCH_BYTES`."""
+    chunk: list[tuple[str, str]] = []
+    size = 0
+    for message in messages:
+        weight = len(message[0].encode()) + len(message[1]) + 64
+        if chunk and (len(chunk) == SQS_BATCH or size + weight > SQS_BATCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(message)
+        size += weight
+    if chunk:
+        yield chunk
 
 
 def enqueue_events(sqs: "SQSClient", queue_url: str, events: tuple[str, ...], store_id: str) -> int:
