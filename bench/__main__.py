@@ -88,10 +88,11 @@ def main() -> int:
     print(f"  (messaging apart: SES e-mail {billed['cost_emails_usd'] / billed['cost_orders']:.6f} per order)")
     print(f"ddb_requests_per_event: {billed['ddb_requests_per_event']:.2f}")
     print(f"wru_per_event: {billed['wru_per_event']:.2f}")
-    counters = billed["cost_stats_per_event"]
+    counters = billed["cost_counters"]
     print(
-        f"  read units per event {billed['rru_per_event']:.2f}; the counters it adds (stats function, its share):"
-        f" {counters['requests']:.2f} requests, {counters['wru']:.2f} write units"
+        f"  read units per event {billed['rru_per_event']:.2f}; the day's counters (stats function, for events,"
+        f" messages, parcels and visits alike): {counters['batches']} transactions for {counters['facts']} facts,"
+        f" {counters['wru']:.0f} write units ({counters['wru'] / max(counters['facts'], 1):.1f} a fact)"
     )
     print(f"ddb_requests_per_message: {billed['ddb_requests_per_message']:.2f}")
     print(f"wru_per_message: {billed['wru_per_message']:.2f}")

@@ -160,10 +160,13 @@ def measure() -> dict[str, Any]:
     message_path = [(r, 1.0) for r in work if r.function in ("DispatcherFunction", "SenderFunction")]
     message_path += [(r, _share(r, message_record)) for r in runs if r.function == "StatsFunction"]
     per_message = _path(message_path, messages)
-    stats_for_events = _path(
-        [(r, _share(r, lambda rec: not message_record(rec))) for r in runs if r.function == "StatsFunction"],
-        external,
-    )
+    counted = [r for r in runs if r.function == "StatsFunction"]
+    counters = {
+        "batches": len(counted),
+        "facts": sum(len(r.records) for r in counted),
+        "requests": sum(_ddb(r.calls)[0] for r in counted),
+        "wru": sum(_ddb(r.calls)[1] for r in counted),
+    }
 
     # Idle: each schedule's idle run as measured, at its rate; Lambda's pollers; alarms, dashboard, live metrics.
     schedules = {(t.function, t.every_seconds) for t in stack.stack.schedules}
@@ -212,7 +215,7 @@ def measure() -> dict[str, Any]:
         "cost_idle_invocations": len(idle),
         "cost_parts": dict(work_parts),
         "cost_idle_parts": dict(idle_parts),
-        "cost_stats_per_event": stats_for_events,
+        "cost_counters": counters,
         "cost_emails_usd": emails * prices.SES_EMAIL,
         "cost_by_operation": {k: dict(v) for k, v in sorted(by_operation.items())},
         "cost_prices": prices.AS_OF,
