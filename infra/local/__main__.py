@@ -23,6 +23,7 @@ FUNCTION_ALIASES = {
     "stats": "StatsFunction",
     "links": "LinksFunction",
     "pages": "PagesFunction",
+    "signals": "SignalsFunction",
     "api": "ApiFunction",
 }
 

@@ -119,7 +119,7 @@ def make_server(stack: LocalStack, outbox: Outbox, port: int) -> ThreadingHTTPSe
                 200, {"now": stack.clock.now().isoformat(), "messages_sent": len(outbox.entries) - before}
             )
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     stack.seed_platform_credentials(fake_platform_credentials(f"http://127.0.0.1:{port}"))

@@ -13,6 +13,10 @@ class Unauthorized(ProativoError):
     """A signature or credential did not verify."""
 
 
+class Forbidden(ProativoError):
+    """The caller is known not to be allowed here (a browser on a site that is not the store's)."""
+
+
 class InvalidPayload(ProativoError):
     """The input was readable but not acceptable; `field` names where."""
 

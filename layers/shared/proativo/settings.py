@@ -188,3 +188,11 @@ class ApiSettings(CoreSettings):
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     signature_tolerance_seconds: int = env("SIGNATURE_TOLERANCE_SECONDS", 300, gt=0)
     secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalsSettings(CoreSettings):
+    """Browsing signals from the stores' pages, and the snippet that sends them."""
+
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)

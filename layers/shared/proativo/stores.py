@@ -6,11 +6,12 @@ path, so one store's credentials can never verify another store's traffic.
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proativo.aws import error_code, keys, query_items
 from proativo.clock import as_utc
@@ -56,6 +57,31 @@ class StoreProfile(BaseModel):
     )
     page_days_after_delivery: int = Field(default=30, ge=1, le=365)
     help_answer_days: int = Field(default=2, ge=1, le=30)
+    # Browsing signals (`/signals/{store_id}`): the sites whose pages may send them (default: `site_url`'s), the
+    # share of visits held out to measure what invitations change, the cap across visits, the WhatsApp number a
+    # click-to-chat invitation opens (digits, with the country code).
+    site_origins: tuple[str, ...] = Field(default=(), max_length=10)
+    signals_holdout_share: Decimal = Field(default=Decimal("0.1"), ge=0, le=Decimal("0.5"))
+    invitations_cap: int = Field(default=2, ge=0, le=20, description="at most so many invitations")
+    invitations_cap_days: int = Field(default=7, ge=1, le=90, description="in so many days, per visitor")
+    whatsapp_number: str | None = Field(default=None, pattern=r"^[1-9][0-9]{7,14}$")
+
+    @field_validator("site_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
+        return value
+
+    def origins(self) -> tuple[str, ...]:
+        """The origins whose pages may send browsing signals."""
+        if self.site_origins:
+            return self.site_origins
+        if self.site_url:
+            scheme, _, rest = self.site_url.partition("://")
+            return (f"{scheme}://{rest.split('/', 1)[0]}",)
+        return ()
 
 
 def secret_name(prefix: str, store_id: str, platform: str) -> str:

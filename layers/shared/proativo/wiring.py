@@ -28,9 +28,11 @@ if TYPE_CHECKING:
         PagesSettings,
         RelaySettings,
         SenderSettings,
+        SignalsSettings,
         TrackingSettings,
         WebhookSettings,
     )
+    from proativo.signals.web import SignalsDesk
     from proativo.tracking.tracker import Tracker
 
 
@@ -215,6 +217,18 @@ def webhooks(settings: "WebhookSettings") -> "Webhooks":
     )
 
 
+@cache
+def signals(settings: "SignalsSettings") -> "SignalsDesk":
+    """The browsing-signals routes, each store's customers vouched for with its own secret."""
+    from proativo import stores
+    from proativo.signals.web import SignalsDesk
+
+    def secret_of(store_id: str, platform: str) -> str:
+        return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
+
+    return SignalsDesk(aws.table(settings.table_name), secret_of)
+
+
 def reset() -> None:
     """Forget every built object (the local stack calls this when it points AWS elsewhere)."""
     for fn in (
@@ -228,5 +242,7 @@ def reset() -> None:
         relay,
         clicks,
         webhooks,
+        pages,
+        signals,
     ):
         fn.cache_clear()

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from proativo.edge.refusals import REFUSAL_SCHEMA
+from proativo.signals.visit import SignalBatch
 from proativo.tracking.push import CarrierPush
 
 _SIGNED = [
@@ -218,12 +219,64 @@ ROUTES: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "/signals/{store_id}": {
+        "post": {
+            "summary": "A batch of browsing signals from the store's pages (the snippet): what to offer now",
+            "tags": ["signals"],
+            "parameters": [_STORE],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignalBatch"}}},
+            },
+            "responses": {
+                "200": _json("the invitations to offer now: {actions: [...]} (none without consent)"),
+                "400": _json("invalid batch, or a value that looks like personal data: the field and the reason"),
+                "401": _json("customer.sig does not match the customer id"),
+                "403": _json("not from one of the store's own origins"),
+                "404": _json("unknown store"),
+                "503": _json("the visit cannot be read or written now: send the batch again"),
+            },
+        },
+        "options": {
+            "summary": "CORS preflight: allowed for the store's own origins",
+            "tags": ["signals"],
+            "parameters": [_STORE],
+            "responses": {
+                "204": {"description": "allowed"},
+                "403": _json("not one of the store's origins"),
+                "404": _json("unknown store"),
+                "503": _json("the store cannot be read now"),
+            },
+        },
+    },
+    "/s/{script}": {
+        "get": {
+            "summary": "The snippet a store's pages load (`/s/<store id>.js`)",
+            "tags": ["signals"],
+            "parameters": [
+                {"name": "script", "in": "path", "required": True, "schema": {"type": "string", "pattern": r"\.js$"}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "the snippet",
+                    "content": {"application/javascript": {"schema": {"type": "string"}}},
+                },
+                "404": _json("not a store's snippet"),
+                "503": _json("not available now"),
+            },
+        },
+    },
 }
 
 
 def with_other_routes(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` (the webhook function's own description) with the store's API and the links added."""
+    """`document` (the webhook function's own description) with the store's API, the links, the order page and the
+    browsing signals added."""
     document.setdefault("paths", {}).update(ROUTES)
+    batch = SignalBatch.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(batch.pop("$defs", {}))
+    schemas["SignalBatch"] = batch
     return document
 
 

@@ -10,11 +10,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import error_code, transient
-from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge, ProativoError, Unauthorized, Unavailable
+from proativo.errors import (
+    Forbidden,
+    InvalidPayload,
+    NotFound,
+    PayloadTooLarge,
+    ProativoError,
+    Unauthorized,
+    Unavailable,
+)
 
 REFUSALS: dict[type[ProativoError], tuple[int, str]] = {
     NotFound: (404, "not_found"),
     Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
     InvalidPayload: (400, "invalid_payload"),
     PayloadTooLarge: (413, "payload_too_large"),
     Unavailable: (503, "unavailable"),

@@ -1,0 +1,288 @@
+"""A visitor's browsing, folded from the snippet's batches into one small state, and the invitation it is worth.
+
+What the snippet may send is bounded and carries nothing personal: page types, product ids, cart value and item
+count, checkout steps, idle seconds, exit intent. A value that looks like an e-mail, a phone number or a CPF is
+refused (the whole batch, 400): a store's page that leaks one into a product id must be fixed, not recorded.
+
+Pure: `now` is an argument; `signals.web` reads the state, calls `fold` and `invitation`, and writes it back."""
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from proativo.clock import as_utc, parse_utc
+from proativo.events import MAX_AMOUNT
+from proativo.signals.rules import Rule, RuleBook
+
+_STRICT = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+_OPAQUE_ID = r"^[A-Za-z0-9_-]{8,64}$"
+_SLUG = r"^[a-z][a-z0-9_]{0,29}$"
+MAX_EVENTS = 50
+# How far back a signal may be dated (a batch sent late, a tab woken up) and how much of the past a visit keeps.
+LATE = timedelta(hours=1)
+KEPT_VIEWS = 10
+KEPT_STEPS = 20
+VISIT_TTL = timedelta(days=30)
+QUIET_AFTER_PURCHASE = timedelta(hours=24)
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"^\+\d{8,15}$|^\+?[\d\s().-]*\d[\s().-]+\d[\d\s().-]*$")
+_CPF = re.compile(r"^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$")
+
+
+def _cpf_valid(digits: str) -> bool:
+    if len(digits) != 11 or len(set(digits)) == 1:
+        return False
+    for n in (9, 10):
+        total = sum(int(d) * (n + 1 - i) for i, d in enumerate(digits[:n]))
+        if (total * 10 % 11) % 10 != int(digits[n]):
+            return False
+    return True
+
+
+def looks_personal(value: str) -> str | None:
+    """What personal datum `value` looks like ("e-mail", "phone", "CPF"), or None."""
+    if _EMAIL.search(value):
+        return "e-mail"
+    digits = re.sub(r"\D", "", value)
+    if _CPF.match(value) and _cpf_valid(digits):
+        return "CPF"
+    if _PHONE.match(value) and 10 <= len(digits) <= 15:
+        return "phone"
+    return None
+
+
+def _impersonal(value: object) -> object:
+    """Checked before the field's own pattern: the reason given is the one that matters."""
+    if isinstance(value, str) and (what := looks_personal(value)):
+        raise ValueError(f"looks like a {what}: signals carry no personal data")
+    return value
+
+
+class Signal(BaseModel):
+    """One thing the visitor did."""
+
+    model_config = _STRICT
+    type: Literal["page_view", "product_view", "cart", "checkout_step", "idle", "exit_intent", "invite_accepted"]
+    at: AwareDatetime
+    page: str | None = Field(default=None, pattern=_SLUG, description="page type: product, cart, returns, purchase…")
+    product_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")
+    cart_value: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    cart_items: int | None = Field(default=None, ge=0, le=10_000)
+    step: str | None = Field(default=None, pattern=_SLUG, description="checkout step: cart, shipping, payment…")
+    seconds: int | None = Field(default=None, ge=0, le=86_400, description="idle for so long")
+    rule: str | None = Field(default=None, pattern=_SLUG, description="the invitation accepted")
+
+    _no_personal = field_validator("product_id", mode="before")(_impersonal)
+
+
+class CustomerClaim(BaseModel):
+    """A known customer, vouched for by the store's backend: `sig` is the hex HMAC-SHA256 of `id` with the store's
+    generic secret."""
+
+    model_config = _STRICT
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    sig: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    _no_personal = field_validator("id", mode="before")(_impersonal)
+
+
+class SignalBatch(BaseModel):
+    """What the snippet sends (`POST /signals/{store_id}`)."""
+
+    model_config = _STRICT
+    visitor: str = Field(pattern=_OPAQUE_ID, description="anonymous, kept in the store's first-party storage")
+    session: str = Field(pattern=_OPAQUE_ID)
+    consent: bool
+    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    customer: CustomerClaim | None = None
+    events: tuple[Signal, ...] = Field(default=(), max_length=MAX_EVENTS)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A visitor's state: this visit's checkout path, cart and invitation; across visits, page views, invitations
+    (for the cap) and the last purchase (for quiet)."""
+
+    session: str = ""
+    session_at: datetime | None = None
+    last_at: datetime | None = None
+    step: str | None = None
+    step_since: datetime | None = None
+    steps: tuple[tuple[str, datetime], ...] = ()
+    cart_value: Decimal = Decimal(0)
+    cart_items: int = 0
+    views: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
+    products: tuple[tuple[str, datetime], ...] = ()
+    invited: bool = False
+    invitations: tuple[datetime, ...] = ()
+    purchased_at: datetime | None = None
+    customer_id: str | None = None
+    version: int = 0
+
+    def returns_between(self, earlier: str, later: str) -> int:
+        """How many times this visit went back from step `later` to step `earlier`."""
+        path = [s for s, _ in self.steps]
+        return sum(1 for a, b in itertools.pairwise(path) if a == later and b == earlier)
+
+    def idle_for(self, now: datetime) -> timedelta:
+        """Time since the visitor last did something."""
+        return now - self.last_at if self.last_at else timedelta(0)
+
+    def views_of(self, page: str, since: datetime) -> int:
+        """Views of page type `page` since `since`."""
+        return sum(1 for at in self.views.get(page, ()) if at >= since)
+
+    # --- stored as one item -------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None) -> "Visit":
+        if not item:
+            return cls()
+
+        def when(value: Any) -> datetime | None:
+            return parse_utc(str(value)) if value else None
+
+        return cls(
+            session=str(item.get("session", "")),
+            session_at=when(item.get("session_at")),
+            last_at=when(item.get("last_at")),
+            step=item.get("step"),
+            step_since=when(item.get("step_since")),
+            steps=tuple((str(s), parse_utc(str(a))) for s, a in item.get("steps", [])),
+            cart_value=Decimal(str(item.get("cart_value", 0))),
+            cart_items=int(item.get("cart_items", 0)),
+            views={str(p): tuple(parse_utc(str(a)) for a in ats) for p, ats in item.get("views", {}).items()},
+            products=tuple((str(p), parse_utc(str(a))) for p, a in item.get("products", [])),
+            invited=bool(item.get("invited", False)),
+            invitations=tuple(parse_utc(str(a)) for a in item.get("invitations", [])),
+            purchased_at=when(item.get("purchased_at")),
+            customer_id=item.get("customer_id"),
+            version=int(item.get("version", 0)),
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "session": self.session,
+            "steps": [[s, as_utc(a)] for s, a in self.steps],
+            "cart_value": self.cart_value,
+            "cart_items": self.cart_items,
+            "views": {p: [as_utc(a) for a in ats] for p, ats in self.views.items()},
+            "products": [[p, as_utc(a)] for p, a in self.products],
+            "invited": self.invited,
+            "invitations": [as_utc(a) for a in self.invitations],
+            "version": self.version,
+        }
+        for name in ("session_at", "last_at", "step_since", "purchased_at"):
+            value = getattr(self, name)
+            if value is not None:
+                item[name] = as_utc(value)
+        if self.step:
+            item["step"] = self.step
+        if self.customer_id:
+            item["customer_id"] = self.customer_id
+        return item
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A batch folded into a visit: the new state, and what the batch said beyond it."""
+
+    visit: Visit
+    exiting: bool = False
+    accepted: tuple[str, ...] = ()
+
+
+def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetime) -> Folded:
+    """`visit` with `batch` applied (its signals in time order, each dated no later than now and no earlier than an
+    hour ago). A new session id starts a new visit: its path, cart and invitation start afresh."""
+    if batch.session != visit.session:
+        visit = replace(
+            visit, session=batch.session, session_at=now, steps=(), step=None, step_since=None, invited=False
+        )
+    if customer_id:
+        visit = replace(visit, customer_id=customer_id)
+    exiting, accepted = False, []
+    views = dict(visit.views)
+    for signal in sorted(batch.events, key=lambda s: s.at):
+        at = min(max(signal.at, now - LATE), now)
+        if signal.type not in ("idle", "exit_intent", "invite_accepted"):
+            visit = replace(visit, last_at=max(visit.last_at or at, at))
+        match signal.type:
+            case "page_view" if signal.page:
+                views[signal.page] = (*views.get(signal.page, ()), at)[-KEPT_VIEWS:]
+                if signal.page == "purchase":
+                    visit = replace(visit, purchased_at=at, cart_value=Decimal(0), cart_items=0)
+            case "product_view" if signal.product_id:
+                visit = replace(visit, products=(*visit.products, (signal.product_id, at))[-KEPT_VIEWS * 2 :])
+            case "cart":
+                visit = replace(
+                    visit,
+                    cart_value=signal.cart_value if signal.cart_value is not None else visit.cart_value,
+                    cart_items=signal.cart_items if signal.cart_items is not None else visit.cart_items,
+                )
+            case "checkout_step" if signal.step and signal.step != visit.step:
+                visit = replace(
+                    visit, step=signal.step, step_since=at, steps=(*visit.steps, (signal.step, at))[-KEPT_STEPS:]
+                )
+            case "idle" if signal.seconds is not None and visit.last_at is not None:
+                # The page saw no move for so long: the last move was at least that long ago.
+                visit = replace(visit, last_at=min(visit.last_at, at - timedelta(seconds=signal.seconds)))
+            case "exit_intent":
+                exiting = True
+            case "invite_accepted" if signal.rule:
+                accepted.append(signal.rule)
+    horizon = now - VISIT_TTL
+    views = {p: kept for p, ats in views.items() if (kept := tuple(a for a in ats if a >= horizon))}
+    return Folded(replace(visit, views=views), exiting, tuple(accepted))
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A rule that fired: shown to the visitor, or held out (recorded, not shown) to measure what showing it does."""
+
+    rule: Rule
+    held_out: bool
+
+
+def held_out(store_id: str, visitor: str, session: str, share: float) -> bool:
+    """Whether this visit is in the held-out share: a stable draw from its ids (the same visit, the same answer)."""
+    digest = hashlib.sha256(f"{store_id}:{visitor}:{session}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < share
+
+
+def invitation(
+    folded: Folded,
+    rules: RuleBook,
+    now: datetime,
+    *,
+    store_id: str,
+    visitor: str,
+    holdout_share: float,
+    cap: int,
+    cap_days: int,
+) -> Invitation | None:
+    """The invitation this visit earns now, if any: at most one a visit, at most `cap` in `cap_days` days, none in
+    the day after a purchase; the first rule that holds."""
+    visit = folded.visit
+    if visit.invited:
+        return None
+    if visit.purchased_at is not None and now - visit.purchased_at < QUIET_AFTER_PURCHASE:
+        return None
+    if sum(1 for at in visit.invitations if at >= now - timedelta(days=cap_days)) >= cap:
+        return None
+    rule = rules.first(visit, now, folded.exiting)
+    if rule is None:
+        return None
+    return Invitation(rule, held_out(store_id, visitor, visit.session, holdout_share))
+
+
+def invited(visit: Visit, now: datetime) -> Visit:
+    """`visit` once an invitation was made (shown or held out): this visit is done, and it counts for the cap."""
+    return replace(visit, invited=True, invitations=(*visit.invitations, now)[-KEPT_VIEWS:])

@@ -1,0 +1,249 @@
+"""Browsing signals over HTTP (`functions/signals`).
+
+- `POST /signals/{store_id}`: a batch from the snippet on the store's pages. Only from the store's own origins
+  (CORS, the store's `site_origins`); only with the visitor's consent (without it: nothing read, nothing stored);
+  nothing personal (a value that looks like one: 400). A known customer is named by the store's backend
+  (`customer.sig`, HMAC-SHA256 of the id with the store's generic secret: a wrong one is 401). One consistent read
+  of the visitor's state and one conditional write of it (a transaction when an invitation or an acceptance is
+  recorded with it, for the counters); the answer says what to offer now: `{"actions": [...]}`.
+- `OPTIONS /signals/{store_id}`: the browser's preflight.
+- `GET /s/{store_id}.js`: the snippet (static: it learns its endpoint and store from its own address).
+"""
+
+import hmac
+import json
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+
+from proativo.aws import keys, written
+from proativo.aws import metrics as business
+from proativo.clock import as_utc
+from proativo.edge.refusals import json_answer
+from proativo.errors import Forbidden, InvalidPayload, NotFound, Unauthorized, Unavailable
+from proativo.platforms.base import hmac_sha256, invalid_from
+from proativo.reporting import stats
+from proativo.signals import rules as rulebook
+from proativo.signals.visit import Folded, Invitation, SignalBatch, Visit, fold, invitation, invited
+from proativo.stores import STORE_ID, StoreProfile
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+logger, metrics = Logger(child=True), Metrics()
+STORE_CACHE_SECONDS = 60
+MAX_BODY = 32 * 1024
+FACT_TTL = timedelta(days=400)
+_ATTEMPTS = 3
+
+
+def visitor_key(store_id: str, visitor: str) -> dict[str, str]:
+    """Where a visitor's state lives (one item: one read, one write a batch)."""
+    return {"pk": f"{keys.store_pk(store_id)}#VISITOR#{visitor}", "sk": "VISIT"}
+
+
+def signals_pk(store_id: str) -> str:
+    """The store's record of invitations made and accepted (each carries what it adds to the day's counters)."""
+    return f"{keys.store_pk(store_id)}#SIGNALS"
+
+
+@cache
+def snippet() -> str:
+    """The snippet the store's pages load."""
+    return resources.files("proativo.signals").joinpath("snippet.js").read_text(encoding="utf-8")
+
+
+def snippet_answer(name: str) -> Response[str]:
+    """`GET /s/{store_id}.js`: the snippet, the same for every store (it reads its store from its own address), cached
+    an hour by browsers and CDNs."""
+    if not name.endswith(".js") or not STORE_ID.match(name.removesuffix(".js")):
+        raise NotFound(f"no script '{name}'")
+    headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return Response(200, "application/javascript; charset=utf-8", snippet(), headers)
+
+
+@dataclass
+class SignalsDesk:
+    """The signals routes, for every store."""
+
+    table: "Table"
+    # The store's generic-platform secret (SSM, cached): what its backend signs a customer's id with.
+    secret_of: Any
+    _stores: dict[str, tuple[float, StoreProfile, rulebook.RuleBook]] = field(default_factory=dict)
+
+    def _store(self, store_id: str) -> tuple[StoreProfile, rulebook.RuleBook]:
+        """The store's profile and rules: one read, at most once a minute per container."""
+        if not STORE_ID.match(store_id):
+            raise NotFound(f"unknown store '{store_id}'")
+        cached = self._stores.get(store_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        profile_key, rules_key = {"pk": keys.store_pk(store_id), "sk": "PROFILE"}, rulebook.rules_key(store_id)
+        got = self.table.meta.client.batch_get_item(RequestItems={self.table.name: {"Keys": [profile_key, rules_key]}})
+        found = {str(i["sk"]): dict(i) for i in got.get("Responses", {}).get(self.table.name, [])}
+        if "PROFILE" not in found:
+            raise NotFound(f"store '{store_id}' is not registered")
+        profile = found["PROFILE"]
+        store = StoreProfile.model_validate({k: v for k, v in profile.items() if k in StoreProfile.model_fields})
+        book = rulebook.built_in()
+        if rules_key["sk"] in found:
+            book = book.with_store(rulebook.parse(json.loads(str(found[rules_key["sk"]]["document"]))))
+        self._stores[store_id] = (time.monotonic() + STORE_CACHE_SECONDS, store, book)
+        return store, book
+
+    def _cors(self, store: StoreProfile, origin: str | None) -> dict[str, str]:
+        if not origin or origin not in store.origins():
+            raise Forbidden("signals are taken only from the store's own site (its origins)")
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": "content-type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+            "Cache-Control": "no-store",
+        }
+
+    def preflight(self, store_id: str, origin: str | None) -> Response[str]:
+        """`OPTIONS /signals/{store_id}`."""
+        store, _ = self._store(store_id)
+        return Response(status_code=204, body="", headers=self._cors(store, origin))
+
+    def receive(self, store_id: str, origin: str | None, body: str, now: datetime) -> Response[dict[str, Any]]:
+        """`POST /signals/{store_id}`: fold the batch into the visitor's state; the invitation it earns, if any."""
+        store, book = self._store(store_id)
+        headers = self._cors(store, origin)
+        if len(body.encode()) > MAX_BODY:
+            raise InvalidPayload(f"a batch is at most {MAX_BODY} bytes", field="body")
+        try:
+            batch = SignalBatch.model_validate_json(body)
+        except ValidationError as exc:
+            raise invalid_from(exc) from None
+        if not batch.consent:
+            return json_answer(200, {"actions": []}, headers)
+        customer_id = None
+        if batch.customer is not None:
+            expected = hmac_sha256(self.secret_of(store_id, "generic"), batch.customer.id.encode()).hex()
+            if not hmac.compare_digest(expected, batch.customer.sig):
+                raise Unauthorized("customer.sig does not match the customer id")
+            customer_id = batch.customer.id
+        for _ in range(_ATTEMPTS):
+            read = self.table.get_item(Key=visitor_key(store_id, batch.visitor), ConsistentRead=True).get("Item")
+            folded = fold(Visit.from_item(read), batch, customer_id, now)
+            offer = invitation(
+                folded,
+                book,
+                now,
+                store_id=store_id,
+                visitor=batch.visitor,
+                holdout_share=float(store.signals_holdout_share),
+                cap=store.invitations_cap,
+                cap_days=store.invitations_cap_days,
+            )
+            if self._write(store_id, batch.visitor, read, folded, offer, now):
+                break
+        else:
+            raise Unavailable("the visit kept changing under this batch; send it again")
+        actions = (
+            [] if offer is None or offer.held_out else [action(offer, store, batch.locale or store.locale, folded)]
+        )
+        if offer is not None:
+            business.record("Invitations", store_id, rule=offer.rule.id, shown=str(not offer.held_out).lower())
+            metrics.add_metric(name="InvitationsMade", unit=MetricUnit.Count, value=1)
+        return json_answer(200, {"actions": actions}, headers)
+
+    def _write(
+        self,
+        store_id: str,
+        visitor: str,
+        read: dict[str, Any] | None,
+        folded: Folded,
+        offer: Invitation | None,
+        now: datetime,
+    ) -> bool:
+        """Write the visit over the version read (False: another batch of the same visitor wrote first)."""
+        visit = invited(folded.visit, now) if offer is not None else folded.visit
+        visit = replace(visit, version=folded.visit.version + 1)
+        item = {
+            **visitor_key(store_id, visitor),
+            **visit.to_item(),
+            "ttl": int((now + timedelta(days=30)).timestamp()),
+        }
+        put: dict[str, Any] = {"TableName": self.table.name, "Item": item}
+        if read is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :v"
+            put["ExpressionAttributeValues"] = {":v": folded.visit.version}
+        facts = _facts(store_id, visitor, folded, offer, now)
+        client: Any = self.table.meta.client
+        if facts:
+            others = [{"Put": {"TableName": self.table.name, "Item": fact}} for fact in facts]
+            return written(lambda: client.transact_write_items(TransactItems=[{"Put": put}, *others]))
+        return written(lambda: client.put_item(**put))
+
+
+def _facts(
+    store_id: str, visitor: str, folded: Folded, offer: Invitation | None, now: datetime
+) -> list[dict[str, Any]]:
+    """The invitation made and the ones accepted, each an item carrying what it adds to the day's counters."""
+    facts = []
+    ttl = int((now + FACT_TTL).timestamp())
+    session = folded.visit.session
+    if offer is not None:
+        what = f"{'held_out' if offer.held_out else 'invited'}_{offer.rule.id}"
+        item = {
+            "pk": signals_pk(store_id),
+            "sk": f"INVITE#{as_utc(now)}#{visitor}#{session}",
+            "kind": "invitation",
+            "rule": offer.rule.id,
+            "channel": offer.rule.action.channel,
+            "held_out": offer.held_out,
+            "visitor": visitor,
+            "session": session,
+            **({"customer_id": folded.visit.customer_id} if folded.visit.customer_id else {}),
+            "ttl": ttl,
+        }
+        facts.append(stats.carrying(item, {stats.slot(store_id, now, "SIGNALS"): {what: 1}}))
+    for rule in folded.accepted:
+        item = {
+            "pk": signals_pk(store_id),
+            "sk": f"ACCEPT#{session}#{rule}",
+            "kind": "invitation_accepted",
+            "rule": rule,
+            "visitor": visitor,
+            "at": as_utc(now),
+            "ttl": ttl,
+        }
+        facts.append(stats.carrying(item, {stats.slot(store_id, now, "SIGNALS"): {f"accepted_{rule}": 1}}))
+    return facts
+
+
+def action(offer: Invitation, store: StoreProfile, locale: str, folded: Folded) -> dict[str, Any]:
+    """What the snippet is told to offer."""
+    rule = offer.rule
+    text = rule.action.text(locale)
+    channel = rule.action.channel
+    found: dict[str, Any] = {"type": "invite", "channel": channel, "message": text, "rule": rule.id}
+    if channel == "whatsapp":
+        if not store.whatsapp_number:
+            found["channel"] = "chat"  # no number to open a conversation with: the store's chat instead
+            return found
+        visit = folded.visit
+        items = "itens" if locale.startswith("pt") else "items"
+        cart = f" ({visit.cart_items} {items}, {_money(visit.cart_value, store)})" if visit.cart_items else ""
+        found["url"] = f"https://wa.me/{store.whatsapp_number}?text={quote(text + cart)}"
+    return found
+
+
+def _money(value: Decimal, store: StoreProfile) -> str:
+    return f"{store.currency} {value.quantize(Decimal('0.01'))}"

@@ -1,0 +1,163 @@
+"""Browsing signals: the route a store's pages call while the visitor is still there, through the local stack."""
+
+import gzip
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from infra.local.meter import Meter
+from tests.conftest import Harness
+
+ORIGIN = "https://lojademo.com.br"  # the demo store's site
+
+
+def _batch(events: list[dict[str, Any]], visitor: str = "v-0000000000000001", **extra: Any) -> dict[str, Any]:
+    return {"visitor": visitor, "session": "s-0000000000000001", "consent": True, "events": events, **extra}
+
+
+def _at(harness: Harness, seconds: float = 0) -> str:
+    return (harness.stack.clock.now() + timedelta(seconds=seconds)).isoformat()
+
+
+def post(harness: Harness, body: dict[str, Any] | str, origin: str | None = ORIGIN) -> tuple[int, dict[str, str], Any]:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    headers = {"content-type": "application/json", **({"origin": origin} if origin else {})}
+    status, answer_headers, out = harness.stack.http("POST", "/signals/demo", headers, raw.encode())
+    return status, {k.lower(): v for k, v in answer_headers.items()}, json.loads(out or b"{}")
+
+
+def hesitation(harness: Harness) -> list[dict[str, Any]]:
+    """Into the cart, then back and forth between shipping and payment twice."""
+    steps = ["shipping", "payment", "shipping", "payment", "shipping"]
+    return [
+        {"type": "cart", "at": _at(harness, -60), "cart_value": "349.90", "cart_items": 1},
+        *({"type": "checkout_step", "at": _at(harness, -50 + 10 * n), "step": s} for n, s in enumerate(steps)),
+    ]
+
+
+def visit_item(harness: Harness, visitor: str = "v-0000000000000001") -> dict[str, Any] | None:
+    from proativo.signals.web import visitor_key
+
+    found: dict[str, Any] | None = (
+        harness.table().get_item(Key=visitor_key("demo", visitor), ConsistentRead=True).get("Item")
+    )
+    return found
+
+
+@pytest.fixture
+def shown(harness: Harness) -> Iterator[Harness]:
+    """No visit held out: every invitation is shown."""
+    _profile(harness, signals_holdout_share=Decimal(0))
+    yield harness
+
+
+def _profile(harness: Harness, **fields: Any) -> None:
+    from proativo import stores
+
+    table = harness.table()
+    profile = stores.get_profile(table, "demo").model_copy(update=fields)
+    stores.put_profile(table, profile, harness.stack.clock.now())
+
+
+def test_back_and_forth_between_shipping_and_payment_earns_an_invitation_to_chat(shown: Harness) -> None:
+    status, headers, answer = post(shown, _batch(hesitation(shown)))
+    assert status == 200
+    assert headers["access-control-allow-origin"] == ORIGIN
+    (action,) = answer["actions"]
+    assert (action["type"], action["channel"], action["rule"]) == ("invite", "chat", "shipping_payment_back_and_forth")
+    assert "frete" in action["message"]
+    # At most one invitation a visit: the same hesitation again offers nothing.
+    again = [{"type": "checkout_step", "at": _at(shown), "step": s} for s in ("payment", "shipping")]
+    assert post(shown, _batch(again))[2] == {"actions": []}
+
+
+def test_nothing_without_the_visitors_consent(shown: Harness) -> None:
+    status, _, answer = post(shown, _batch(hesitation(shown), consent=False))
+    assert (status, answer) == (200, {"actions": []})
+    assert visit_item(shown) is None
+
+
+def test_a_signal_that_carries_personal_data_is_refused_and_nothing_is_stored(shown: Harness) -> None:
+    for product in ("maria@example.com", "+5511987654321", "529.982.247-25", "52998224725"):
+        body = _batch([{"type": "product_view", "at": _at(shown), "product_id": product}])
+        status, _, answer = post(shown, body)
+        assert status == 400, product
+        assert "personal" in answer["reason"]
+    # A product id of digits that is no CPF and has no phone's shape is a product id (Shopify's are 13 digits).
+    status, _, _ = post(shown, _batch([{"type": "product_view", "at": _at(shown), "product_id": "7982374982374"}]))
+    assert status == 200
+    assert visit_item(shown) is not None
+
+
+def test_only_the_stores_own_site_may_send(shown: Harness) -> None:
+    assert post(shown, _batch(hesitation(shown)), origin="https://evil.example")[0] == 403
+    assert post(shown, _batch(hesitation(shown)), origin=None)[0] == 403
+    assert visit_item(shown) is None
+    status, headers, _ = shown.stack.http("OPTIONS", "/signals/demo", {"origin": ORIGIN}, b"")
+    assert status == 204
+    assert {k.lower(): v for k, v in headers.items()}["access-control-allow-origin"] == ORIGIN
+    assert shown.stack.http("OPTIONS", "/signals/demo", {"origin": "https://evil.example"}, b"")[0] == 403
+
+
+def test_a_customer_is_joined_only_when_the_store_vouches_for_them(shown: Harness) -> None:
+    from infra.local.stack import DEMO_SECRET
+
+    forged = {"id": "c-ana", "sig": "0" * 64}
+    assert post(shown, _batch(hesitation(shown), customer=forged))[0] == 401
+    assert visit_item(shown) is None
+    sig = hmac.new(DEMO_SECRET.encode(), b"c-ana", hashlib.sha256).hexdigest()
+    assert post(shown, _batch(hesitation(shown), customer={"id": "c-ana", "sig": sig}))[0] == 200
+    item = visit_item(shown)
+    assert item is not None and item["customer_id"] == "c-ana"
+
+
+def test_a_held_out_visit_is_recorded_and_not_shown(harness: Harness) -> None:
+    _profile(harness, signals_holdout_share=Decimal("0.5"))
+    answers = [post(harness, _batch(hesitation(harness), visitor=f"v-{n:016d}"))[2] for n in range(40)]
+    shown = sum(1 for a in answers if a["actions"])
+    assert 5 < shown < 35  # about half held out
+    facts = harness.table().query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#SIGNALS"}
+    )["Items"]
+    assert len(facts) == 40
+    assert sum(1 for f in facts if f["held_out"]) == 40 - shown
+
+
+def test_a_big_cart_left_idle_opens_whatsapp_with_the_cart(shown: Harness) -> None:
+    _profile(shown, whatsapp_number="5511999990000")
+    cart = {"type": "cart", "at": _at(shown, -120), "cart_value": "899.00", "cart_items": 3}
+    answer = post(shown, _batch([cart, {"type": "idle", "at": _at(shown), "seconds": 60}]))[2]
+    (action,) = answer["actions"]
+    assert (action["channel"], action["rule"]) == ("whatsapp", "big_cart_idle")
+    assert action["url"].startswith("https://wa.me/5511999990000?text=")
+    assert "899.00" in action["url"]
+
+
+def test_quiet_after_a_purchase(shown: Harness) -> None:
+    bought = [{"type": "page_view", "at": _at(shown, -5), "page": "purchase"}]
+    assert post(shown, _batch(bought))[2] == {"actions": []}
+    later = {"visitor": "v-0000000000000001", "session": "s-0000000000000002", "consent": True}
+    assert post(shown, {**later, "events": hesitation(shown)})[2] == {"actions": []}
+
+
+def test_a_visit_costs_one_read_and_one_write(shown: Harness) -> None:
+    with Meter(shown.stack) as meter:
+        post(shown, _batch(hesitation(shown)[:2]))  # warm: the store's profile and rules, cached a minute
+        for n in range(3):
+            post(shown, _batch([{"type": "page_view", "at": _at(shown, n), "page": "product"}]))
+    calls = [c.operation for r in meter.runs[1:] for c in r.calls if c.service == "dynamodb"]
+    assert calls == ["GetItem", "PutItem"] * 3
+
+
+def test_the_snippet_is_small_and_cached(harness: Harness) -> None:
+    status, headers, body = harness.stack.http("GET", "/s/demo.js", {}, b"")
+    assert status == 200
+    assert {k.lower(): v for k, v in headers.items()}["cache-control"].startswith("public")
+    assert len(gzip.compress(body)) <= 5 * 1024
+    assert harness.stack.http("GET", "/s/not%20a%20store.js", {}, b"")[0] == 404
