@@ -76,6 +76,13 @@ def main() -> int:
         f"  {viewed['tracking_page_views']} views of one order's page (a lost parcel, its claim, its journal);"
         f" one bare Query of the partition: {viewed['tracking_page_query_ms']:.1f} ms"
     )
+    signals = _isolated("signals")
+    print(f"signal_handler_ratio: {signals['signal_handler_ratio']:.2f}")
+    print(
+        f"  per batch: signals route {signals['signal_handler_ms']:.1f} ms, one read and one conditional write"
+        f" {signals['signal_minimal_ms']:.1f} ms"
+    )
+    print(f"snippet_gzip_bytes: {signals['snippet_gzip_bytes']}")
     billed = _isolated("cost")
     print(f"infra_usd_per_order: {billed['infra_usd_per_order']:.6f}")
     print(
