@@ -20,7 +20,7 @@ table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 def receive(store_id: str) -> dict[str, Any]:
     visitor = json.loads(app.current_event.body or "{}")["visitor"]
     key = {"pk": f"STORE#{store_id}#VISITOR#{visitor}", "sk": "VISIT"}
-    version = int(table.get_item(Key=key, ConsistentRead=True).get("Item", {}).get("version", 0))
+    version = int(str(table.get_item(Key=key, ConsistentRead=True).get("Item", {}).get("version", 0)))
     table.put_item(
         Item={**key, "version": version + 1},
         ConditionExpression="attribute_not_exists(pk) OR version = :v",
