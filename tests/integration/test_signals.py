@@ -7,12 +7,14 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from proativo.cli.main import main as cli
 
 from infra.local.meter import Meter
-from tests.conftest import Harness
+from tests.conftest import WHERE, Harness
 
 ORIGIN = "https://lojademo.com.br"  # the demo store's site
 
@@ -161,3 +163,27 @@ def test_the_snippet_is_small_and_cached(harness: Harness) -> None:
     assert {k.lower(): v for k, v in headers.items()}["cache-control"].startswith("public")
     assert len(gzip.compress(body)) <= 5 * 1024
     assert harness.stack.http("GET", "/s/not%20a%20store.js", {}, b"")[0] == 404
+
+
+def test_a_store_adds_its_own_rule_and_a_broken_one_is_refused_with_its_place(
+    shown: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "rules.yaml"
+    own.write_text(
+        "rules:\n"
+        "  - id: size_guide_twice\n"
+        "    when: {page_views: {page: size_guide, times: 2, days: 1}}\n"
+        "    action: {channel: answer, message: {pt-BR: 'Na dúvida entre dois tamanhos, escolha o maior.'}}\n",
+        encoding="utf-8",
+    )
+    assert cli(["signals", "rules", "set", "demo", str(own), *WHERE]) == 0
+    assert "size_guide_twice" in capsys.readouterr().out
+    views = [{"type": "page_view", "at": _at(shown, n - 5), "page": "size_guide"} for n in range(2)]
+    (action,) = post(shown, _batch(views))[2]["actions"]
+    assert (action["channel"], action["rule"]) == ("answer", "size_guide_twice")
+    assert action["message"].startswith("Na dúvida")
+    own.write_text(
+        "rules:\n  - id: x\n    when: {}\n    action: {channel: fax, message: {pt-BR: oi}}\n", encoding="utf-8"
+    )
+    with pytest.raises(SystemExit, match=r"rules refused at rules\.0\.when"):
+        cli(["signals", "rules", "set", "demo", str(own), *WHERE])

@@ -44,8 +44,8 @@ def _open(
         request = route.request
         parts = urlsplit(request.url)
         if parts.netloc == SHOP:
-            body = PAGE % {"consent": "true" if consent else "false", "api": API}
-            route.fulfill(status=200, headers={"content-type": "text/html; charset=utf-8"}, body=body)
+            html = PAGE % {"consent": "true" if consent else "false", "api": API}
+            route.fulfill(status=200, headers={"content-type": "text/html; charset=utf-8"}, body=html)
             return
         if parts.netloc != API or (not reachable and parts.path.startswith("/signals/")):
             route.abort()

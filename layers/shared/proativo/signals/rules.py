@@ -3,6 +3,7 @@
 A rule's conditions are read against a `Visit` (`signals.visit`); every condition given must hold. Pure: `now` is
 an argument, nothing here reads or writes anything."""
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,9 +15,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from proativo.aws.keys import store_pk
+from proativo.clock import as_utc
 from proativo.errors import InvalidPayload
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
     from proativo.signals.visit import Visit
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -156,6 +160,27 @@ def built_in() -> RuleBook:
     """The rules Proativo ships (`rules.yaml`)."""
     text = resources.files("proativo.signals").joinpath("rules.yaml").read_text(encoding="utf-8")
     return parse(yaml.safe_load(text))
+
+
+def save(table: "Table", store_id: str, document: Any, now: datetime) -> RuleBook:
+    """Check a store's own rules (InvalidPayload says where they are wrong) and keep them; the signals route uses them
+    within a minute. Each rule replaces the built-in of its id, or comes after the built-ins."""
+    checked = parse(document)
+    plain = json.dumps(checked.model_dump(mode="json"))
+    table.put_item(Item={**rules_key(store_id), "kind": "signal_rules", "document": plain, "updated_at": as_utc(now)})
+    return checked
+
+
+def load(table: "Table", store_id: str) -> dict[str, Any] | None:
+    """A store's own rules document (None: the built-ins only)."""
+    item = table.get_item(Key=rules_key(store_id)).get("Item")
+    found: dict[str, Any] | None = json.loads(str(item["document"])) if item else None
+    return found
+
+
+def reset(table: "Table", store_id: str) -> None:
+    """Back to the built-in rules."""
+    table.delete_item(Key=rules_key(store_id))
 
 
 def rules_key(store_id: str) -> dict[str, str]:
