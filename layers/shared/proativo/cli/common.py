@@ -5,12 +5,16 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from pydantic import ValidationError
 
 from proativo import aws
+from proativo.errors import InvalidPayload
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -81,3 +85,16 @@ def stdin_json(what: str) -> dict[str, Any]:
 def group(commands: Any, name: str, help_text: str) -> Any:
     """A command group (`proativo <name> <command>`)."""
     return commands.add_parser(name, help=help_text).add_subparsers(dest="command", required=True)
+
+
+def saved_from_yaml[T](path: str, what: str, save: Callable[[Any], T]) -> T:
+    """Read a store's YAML document from `path` and `save` it; a file that is not YAML, or a document `save` refuses
+    (InvalidPayload), ends the command with the reason and the place."""
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SystemExit(f"{what} refused: {path} is not YAML ({exc.__class__.__name__})") from None
+    try:
+        return save(document)
+    except InvalidPayload as exc:
+        raise SystemExit(f"{what} refused at {exc.field}: {exc.reason}") from None

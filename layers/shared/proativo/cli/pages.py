@@ -7,13 +7,11 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from proativo import clock, stores
 from proativo.aws import keys
-from proativo.cli.common import group, problems, table
-from proativo.errors import InvalidPayload
+from proativo.cli.common import group, problems, saved_from_yaml, table
 from proativo.selfservice import answers
 
 MAX_LOGO_BYTES = 32_000
@@ -65,14 +63,10 @@ def brand(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def answers_set(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SystemExit(f"answers refused: {args.file} is not YAML ({exc.__class__.__name__})") from None
-    try:
-        saved = answers.save(table(args), args.store_id, document, clock.now())
-    except InvalidPayload as exc:
-        raise SystemExit(f"answers refused at {exc.field}: {exc.reason}") from None
+    where = table(args)
+    saved = saved_from_yaml(
+        args.file, "answers", lambda document: answers.save(where, args.store_id, document, clock.now())
+    )
     return {"store_id": args.store_id, "answers": {loc: sorted(states) for loc, states in saved.items()}}
 
 

@@ -1,26 +1,18 @@
 """`proativo signals rules set|show|reset`: when a store's visitors are invited to talk, and with what words."""
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from proativo import clock
-from proativo.cli.common import group, table
-from proativo.errors import InvalidPayload
+from proativo.cli.common import group, saved_from_yaml, table
 from proativo.signals import rules
 
 
 def rules_set(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SystemExit(f"rules refused: {args.file} is not YAML ({exc.__class__.__name__})") from None
-    try:
-        saved = rules.save(table(args), args.store_id, document, clock.now())
-    except InvalidPayload as exc:
-        raise SystemExit(f"rules refused at {exc.field}: {exc.reason}") from None
+    where = table(args)
+    saved = saved_from_yaml(
+        args.file, "rules", lambda document: rules.save(where, args.store_id, document, clock.now())
+    )
     in_force = rules.built_in().with_store(saved)
     return {"store_id": args.store_id, "own": [r.id for r in saved.rules], "in_force": [r.id for r in in_force.rules]}
 
