@@ -187,3 +187,25 @@ def test_a_store_adds_its_own_rule_and_a_broken_one_is_refused_with_its_place(
     )
     with pytest.raises(SystemExit, match=r"rules refused at rules\.0\.when"):
         cli(["signals", "rules", "set", "demo", str(own), *WHERE])
+
+
+def test_the_report_compares_purchases_after_shown_and_held_out_invitations(harness: Harness) -> None:
+    from proativo.reporting import reports
+
+    _profile(harness, signals_holdout_share=Decimal("0.5"))
+    visitors = [f"v-{n:016d}" for n in range(20)]
+    shown = {v for v in visitors if post(harness, _batch(hesitation(harness), visitor=v))[2]["actions"]}
+    # Every shown visit buys within the day; of the held-out ones, only the first two.
+    held = [v for v in visitors if v not in shown]
+    for visitor in [*shown, *held[:2]]:
+        page = {"type": "page_view", "at": _at(harness, 5), "page": "purchase"}
+        assert post(harness, _batch([page], visitor=visitor))[0] == 200
+    harness.stack.drain()  # the counters, from the stream
+    day = harness.stack.clock.now().date()
+    figures = reports.report(harness.table(), "demo", day, day)["total"]
+    rule = figures["invitations"]["shipping_payment_back_and_forth"]
+    assert (rule["shown"], rule["held_out"]) == (len(shown), len(held))
+    assert (rule["bought_after_shown"], rule["bought_after_held_out"]) == (len(shown), 2)
+    assert rule["lift"] == round(1.0 / (2 / len(held)), 2)
+    assert figures["invitations_invited"] == len(shown)
+    assert "shipping_payment_back_and_forth" in reports.as_table(reports.report(harness.table(), "demo", day, day))

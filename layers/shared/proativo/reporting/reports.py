@@ -6,7 +6,8 @@ failed, bounced, complained), `FLOW#<flow>` (enrolled, messages, recovered order
 `SURVEY` (responses, promoters, passives, detractors, score sum), `CARRIER#<carrier>#<UF>` (parcels, on time, each
 kind of trouble, claims opened / won, refunds), `SHIPMENTS` (shipped, by how the carrier was known: by name, by
 code, unmatched), `PAGE` (the customer's own order page: visits, orders viewed, answers shown, help requests,
-orders helped after being viewed) and `ANSWERS` (each answer id: times shown).
+orders helped after being viewed), `ANSWERS` (each answer id: times shown) and `SIGNALS` (per browsing-signal rule:
+invitations shown, held out, accepted, and purchases within a day after each arm).
 """
 
 from collections import defaultdict
@@ -36,6 +37,7 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     messages: dict[str, dict[str, int | Decimal]] = {}
     flows: dict[str, dict[str, int | Decimal]] = {}
     answers_shown: dict[str, Decimal] = {}
+    invitations: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for scope, counters in scopes.items():
         family, _, rest = scope.partition("#")
         if family == "EVENTS":
@@ -67,6 +69,13 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
         elif family == "ANSWERS":
             for name, value in counters.items():
                 answers_shown[name] = answers_shown.get(name, Decimal(0)) + value
+        elif family == "SIGNALS":
+            for name, value in counters.items():
+                for what in _INVITATION_COUNTS:
+                    if name.startswith(f"{what}_"):
+                        invitations[name.removeprefix(f"{what}_")][what] += value
+                        total[f"invitations_{what}"] += value
+                        break
         elif family == "CARRIER":
             for name in ("parcels", "on_time", "claims_opened", "claims_won", "claims_refunded", *TROUBLE):
                 total[f"parcels_{name}" if name in TROUBLE else name] += counters.get(name, Decimal(0))
@@ -84,10 +93,32 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     viewed = total["page_orders_viewed"]
     figures["wismo_deflection_rate"] = _rate(max(viewed - total["page_orders_helped"], Decimal(0)), viewed)
     figures["answers"] = {k: _number(v) for k, v in sorted(answers_shown.items())}
+    figures["invitations"] = {rule: _invitation_figures(counts) for rule, counts in sorted(invitations.items())}
     figures["messages"] = messages
     figures["flows"] = flows
     figures["carrier_advice"] = carrier_advice(scopes)
     return figures
+
+
+# What a browsing-signal rule's invitations did (`SIGNALS` counters: `<what>_<rule>`), longest prefix first.
+_INVITATION_COUNTS = ("bought_held_out", "bought_invited", "held_out", "invited", "accepted")
+
+
+def _invitation_figures(counts: dict[str, Decimal]) -> dict[str, Any]:
+    """A rule's invitations: shown, held out, accepted, purchases within a day in each arm, their rates and the lift
+    (the shown arm's purchase rate over the held-out arm's; None until both have visits and purchases to compare)."""
+    shown, held = counts["invited"], counts["held_out"]
+    rate_shown, rate_held = _rate(counts["bought_invited"], shown), _rate(counts["bought_held_out"], held)
+    return {
+        "shown": _number(shown),
+        "held_out": _number(held),
+        "accepted": _number(counts["accepted"]),
+        "bought_after_shown": _number(counts["bought_invited"]),
+        "bought_after_held_out": _number(counts["bought_held_out"]),
+        "purchase_rate_shown": rate_shown,
+        "purchase_rate_held_out": rate_held,
+        "lift": round(rate_shown / rate_held, 2) if rate_shown is not None and rate_held else None,
+    }
 
 
 ADVICE_MIN_PARCELS = 20  # finished parcels per carrier and destination state before carriers are compared there
@@ -189,6 +220,9 @@ _ROWS = (
     ("page_answers_shown", "answers read on the page"),
     ("page_help_requests", "help asked from the page"),
     ("wismo_deflection_rate", "WISMO deflection rate"),
+    ("invitations_invited", "invitations shown while browsing"),
+    ("invitations_held_out", "invitations held out (measured, not shown)"),
+    ("invitations_accepted", "invitations accepted"),
 )
 
 
@@ -218,6 +252,14 @@ def as_table(figures: dict[str, Any]) -> str:
             f" {d.get('page_help_requests', 0)}, {_shown(d.get('wismo_deflection_rate'), 'wismo_deflection_rate')}"
             for d in viewed_days
         ]
+    if total["invitations"]:
+        lines += ["", "  invitations by rule: shown (bought within a day), held out (bought within a day), lift"]
+        for rule, d in total["invitations"].items():
+            lines.append(
+                f"    {rule}: {d['shown']} ({d['bought_after_shown']}, {_shown(d['purchase_rate_shown'], '_rate')}),"
+                f" {d['held_out']} ({d['bought_after_held_out']}, {_shown(d['purchase_rate_held_out'], '_rate')}),"
+                f" {d['lift'] if d['lift'] is not None else '-'}"
+            )
     lines += ["", f"  carriers (compared where each finished at least {ADVICE_MIN_PARCELS} parcels in a state):"]
     lines += [f"    {line}" for line in total["carrier_advice"]] or ["    not enough finished parcels to compare yet"]
     return "\n".join(lines) + "\n"

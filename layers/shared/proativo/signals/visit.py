@@ -30,6 +30,8 @@ KEPT_VIEWS = 10
 KEPT_STEPS = 20
 VISIT_TTL = timedelta(days=30)
 QUIET_AFTER_PURCHASE = timedelta(hours=24)
+# A purchase this soon after an invitation (shown or held out) counts for it: what the report compares.
+CONVERSION_WINDOW = timedelta(hours=24)
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"^\+\d{8,15}$|^\+?[\d\s().-]*\d[\s().-]+\d[\d\s().-]*$")
@@ -124,6 +126,8 @@ class Visit:
     invitations: tuple[datetime, ...] = ()
     purchased_at: datetime | None = None
     customer_id: str | None = None
+    # The last invitation made (shown or held out): its rule, its arm, when, and whether a purchase followed it.
+    last_invite: tuple[str, bool, datetime, bool] | None = None
     version: int = 0
 
     def returns_between(self, earlier: str, later: str) -> int:
@@ -164,6 +168,7 @@ class Visit:
             invitations=tuple(parse_utc(str(a)) for a in item.get("invitations", [])),
             purchased_at=when(item.get("purchased_at")),
             customer_id=item.get("customer_id"),
+            last_invite=_invite(item.get("last_invite")),
             version=int(item.get("version", 0)),
         )
 
@@ -187,7 +192,16 @@ class Visit:
             item["step"] = self.step
         if self.customer_id:
             item["customer_id"] = self.customer_id
+        if self.last_invite:
+            rule, held, at, converted = self.last_invite
+            item["last_invite"] = {"rule": rule, "held_out": held, "at": as_utc(at), "converted": converted}
         return item
+
+
+def _invite(value: Any) -> tuple[str, bool, datetime, bool] | None:
+    if not value:
+        return None
+    return str(value["rule"]), bool(value["held_out"]), parse_utc(str(value["at"])), bool(value["converted"])
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,7 @@ class Folded:
     visit: Visit
     exiting: bool = False
     accepted: tuple[str, ...] = ()
+    converted: tuple[str, bool] | None = None  # the last invitation's rule and arm, when a purchase followed it
 
 
 def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetime) -> Folded:
@@ -208,7 +223,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
         )
     if customer_id:
         visit = replace(visit, customer_id=customer_id)
-    exiting, accepted = False, []
+    exiting, accepted, converted = False, [], None
     views = dict(visit.views)
     for signal in sorted(batch.events, key=lambda s: s.at):
         at = min(max(signal.at, now - LATE), now)
@@ -219,6 +234,10 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
                 views[signal.page] = (*views.get(signal.page, ()), at)[-KEPT_VIEWS:]
                 if signal.page == "purchase":
                     visit = replace(visit, purchased_at=at, cart_value=Decimal(0), cart_items=0)
+                    invite = visit.last_invite
+                    if invite and not invite[3] and timedelta(0) <= at - invite[2] <= CONVERSION_WINDOW:
+                        converted = (invite[0], invite[1])
+                        visit = replace(visit, last_invite=(*invite[:3], True))
             case "product_view" if signal.product_id:
                 visit = replace(visit, products=(*visit.products, (signal.product_id, at))[-KEPT_VIEWS * 2 :])
             case "cart":
@@ -240,7 +259,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
                 accepted.append(signal.rule)
     horizon = now - VISIT_TTL
     views = {p: kept for p, ats in views.items() if (kept := tuple(a for a in ats if a >= horizon))}
-    return Folded(replace(visit, views=views), exiting, tuple(accepted))
+    return Folded(replace(visit, views=views), exiting, tuple(accepted), converted)
 
 
 @dataclass(frozen=True)
@@ -283,6 +302,12 @@ def invitation(
     return Invitation(rule, held_out(store_id, visitor, visit.session, holdout_share))
 
 
-def invited(visit: Visit, now: datetime) -> Visit:
-    """`visit` once an invitation was made (shown or held out): this visit is done, and it counts for the cap."""
-    return replace(visit, invited=True, invitations=(*visit.invitations, now)[-KEPT_VIEWS:])
+def invited(visit: Visit, offer: Invitation, now: datetime) -> Visit:
+    """`visit` once an invitation was made (shown or held out): this visit is done, it counts for the cap, and a
+    purchase within `CONVERSION_WINDOW` counts for its arm."""
+    return replace(
+        visit,
+        invited=True,
+        invitations=(*visit.invitations, now)[-KEPT_VIEWS:],
+        last_invite=(offer.rule.id, offer.held_out, now, False),
+    )

@@ -171,7 +171,7 @@ class SignalsDesk:
         now: datetime,
     ) -> bool:
         """Write the visit over the version read (False: another batch of the same visitor wrote first)."""
-        visit = invited(folded.visit, now) if offer is not None else folded.visit
+        visit = invited(folded.visit, offer, now) if offer is not None else folded.visit
         visit = replace(visit, version=folded.visit.version + 1)
         item = {
             **visitor_key(store_id, visitor),
@@ -195,7 +195,8 @@ class SignalsDesk:
 def _facts(
     store_id: str, visitor: str, folded: Folded, offer: Invitation | None, now: datetime
 ) -> list[dict[str, Any]]:
-    """The invitation made and the ones accepted, each an item carrying what it adds to the day's counters."""
+    """The invitation made, the ones accepted and a purchase that followed one, each an item carrying what it adds to
+    the day's counters."""
     facts = []
     ttl = int((now + FACT_TTL).timestamp())
     session = folded.visit.session
@@ -225,6 +226,20 @@ def _facts(
             "ttl": ttl,
         }
         facts.append(stats.carrying(item, {stats.slot(store_id, now, "SIGNALS"): {f"accepted_{rule}": 1}}))
+    if folded.converted is not None:
+        rule, held = folded.converted
+        arm = "held_out" if held else "invited"
+        item = {
+            "pk": signals_pk(store_id),
+            "sk": f"BOUGHT#{as_utc(now)}#{visitor}",
+            "kind": "invitation_followed_by_purchase",
+            "rule": rule,
+            "held_out": held,
+            "visitor": visitor,
+            "at": as_utc(now),
+            "ttl": ttl,
+        }
+        facts.append(stats.carrying(item, {stats.slot(store_id, now, "SIGNALS"): {f"bought_{arm}_{rule}": 1}}))
     return facts
 
 
