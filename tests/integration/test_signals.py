@@ -209,3 +209,46 @@ def test_the_report_compares_purchases_after_shown_and_held_out_invitations(harn
     assert rule["lift"] == round(1.0 / (2 / len(held)), 2)
     assert figures["invitations_invited"] == len(shown)
     assert "shipping_payment_back_and_forth" in reports.as_table(reports.report(harness.table(), "demo", day, day))
+
+
+def test_a_known_customer_who_looked_twice_gets_one_email_the_next_day_unless_a_cart_came(shown: Harness) -> None:
+    from infra.local.stack import DEMO_SECRET
+    from tests.conftest import generic
+
+    def customer(cid: str) -> dict[str, str]:
+        return {"id": cid, "sig": hmac.new(DEMO_SECRET.encode(), cid.encode(), hashlib.sha256).hexdigest()}
+
+    def looked_twice(visitor: str, cid: str) -> None:
+        views = [
+            {
+                "type": "product_view",
+                "at": _at(shown, n * 60 - 300),
+                "product_id": "TN-42",
+                "product_name": "Tênis Corrida Leve",
+                "product_url": "https://lojademo.com.br/p/tenis-corrida-leve",
+            }
+            for n in range(2)
+        ]
+        assert post(shown, _batch(views, visitor=visitor, customer=customer(cid)))[0] == 200
+
+    for cid, email in (("c-rita", "rita@example.com"), ("c-joao", "joao@example.com")):
+        known = {"id": cid, "email": email, "name": cid.title(), "locale": "pt-BR", "accepts_marketing": True}
+        consent = generic("consent.changed", f"consent-{cid}", _at(shown, -600), {"channel": "email", "granted": True})
+        assert shown.post({**consent, "customer": known}).status in (200, 202)
+    looked_twice("v-rita00000000000", "c-rita")
+    looked_twice("v-joao00000000000", "c-joao")
+    # Again the same day: nothing more is announced.
+    looked_twice("v-rita00000000000", "c-rita")
+    # João puts something in a cart on the platform: his journey ends there.
+    cart = generic(
+        "cart.updated",
+        "cart-joao",
+        _at(shown, 60),
+        {"cart_id": "k-1", "currency": "BRL", "total": "349.90", "items": []},
+        {"id": "c-joao", "email": "joao@example.com"},
+    )
+    assert shown.post(cart).status == 202
+    shown.stack.jump(26 * 3600)
+    browse = [e for e in shown.outbox.entries if e.template == "browse_abandoned_1"]
+    assert [e.recipient for e in browse] == ["rita@example.com"]
+    assert "Tênis Corrida Leve" in browse[0].text and "https://lojademo.com.br/p/tenis-corrida-leve" in browse[0].text

@@ -370,6 +370,16 @@ class PageViewed(_Event):
     answers: tuple[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,60}$")], ...] = Field(default=(), max_length=12)
 
 
+class BrowseAbandoned(_Event):
+    """A known, consenting customer looked at a product twice within a day on the store's site (browsing signals):
+    the browse-abandonment flow's trigger, which a cart or an order ends."""
+
+    type: Literal["BrowseAbandoned"] = "BrowseAbandoned"
+    product_id: _ID = Field(max_length=100)
+    product_name: Text | None = Field(default=None, max_length=300)
+    product_url: Link = None
+
+
 HELP_TOPICS = ("where", "late", "damaged", "not_received", "return", "other")
 
 
@@ -406,7 +416,8 @@ type Event = Annotated[
     | MessageComplained
     | MessageEngaged
     | PageViewed
-    | HelpRequested,
+    | HelpRequested
+    | BrowseAbandoned,
     Field(discriminator="type"),
 ]
 
@@ -434,6 +445,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         MessageEngaged,
         PageViewed,
         HelpRequested,
+        BrowseAbandoned,
     )
 }
 

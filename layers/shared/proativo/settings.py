@@ -194,5 +194,6 @@ class ApiSettings(CoreSettings):
 class SignalsSettings(CoreSettings):
     """Browsing signals from the stores' pages, and the snippet that sends them."""
 
+    events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)

@@ -226,7 +226,7 @@ def signals(settings: "SignalsSettings") -> "SignalsDesk":
     def secret_of(store_id: str, platform: str) -> str:
         return stores.webhook_secret(settings.secrets_prefix, store_id, platform, settings.secret_cache_seconds)
 
-    return SignalsDesk(aws.table(settings.table_name), secret_of)
+    return SignalsDesk(aws.table(settings.table_name), secret_of, aws.sqs(), settings.events_queue_url)
 
 
 def reset() -> None:

@@ -1,5 +1,5 @@
 /* Proativo browsing signals. The store adds, on every page:
- *   <script>window.proativo = {consent: <the visitor agreed?>, pageType: "product", productId: "123",
+ *   <script>window.proativo = {consent: <the visitor agreed?>, pageType: "product", productId: "123", productName: "…",
  *           cart: {value: 199.9, items: 1}, checkoutStep: "shipping", onInvite: function (a) { ... }};</script>
  *   <script async src="https://<proativo api>/s/<store id>.js"></script>
  * Without consent it sends and stores nothing. It never throws, never blocks, and asks nothing of the page. */
@@ -94,7 +94,10 @@
 
     // What this page is.
     push("page_view", {page: cfg.pageType || "other"});
-    if (cfg.productId) push("product_view", {product_id: String(cfg.productId)});
+    if (cfg.productId) {
+      push("product_view", {product_id: String(cfg.productId), product_name: cfg.productName ? String(cfg.productName) : null,
+        product_url: location.origin + location.pathname});
+    }
     if (cfg.cart) push("cart", {cart_value: Number(cfg.cart.value) || 0, cart_items: parseInt(cfg.cart.items, 10) || 0});
     if (cfg.checkoutStep) push("checkout_step", {step: String(cfg.checkoutStep)});
     // A page that changes without loading (a one-page checkout) tells us itself.

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from proativo.clock import as_utc, parse_utc
-from proativo.events import MAX_AMOUNT
+from proativo.events import MAX_AMOUNT, plain_text, web_url
 from proativo.signals.rules import Rule, RuleBook
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -75,13 +75,27 @@ class Signal(BaseModel):
     at: AwareDatetime
     page: str | None = Field(default=None, pattern=_SLUG, description="page type: product, cart, returns, purchase…")
     product_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")
+    product_name: str | None = Field(default=None, min_length=1, max_length=300)
+    product_url: str | None = Field(default=None, max_length=2000)
     cart_value: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     cart_items: int | None = Field(default=None, ge=0, le=10_000)
     step: str | None = Field(default=None, pattern=_SLUG, description="checkout step: cart, shipping, payment…")
     seconds: int | None = Field(default=None, ge=0, le=86_400, description="idle for so long")
     rule: str | None = Field(default=None, pattern=_SLUG, description="the invitation accepted")
 
-    _no_personal = field_validator("product_id", mode="before")(_impersonal)
+    _no_personal = field_validator("product_id", "product_name", "product_url", mode="before")(_impersonal)
+
+    @field_validator("product_name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return plain_text(value).strip() or None if value is not None else None
+
+    @field_validator("product_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and web_url(value) is None:
+            raise ValueError("an http(s) address")
+        return value
 
 
 class CustomerClaim(BaseModel):
@@ -128,6 +142,8 @@ class Visit:
     customer_id: str | None = None
     # The last invitation made (shown or held out): its rule, its arm, when, and whether a purchase followed it.
     last_invite: tuple[str, bool, datetime, bool] | None = None
+    # Products a known customer was already e-mailed about (browse abandonment), and when: once a day at most.
+    announced: dict[str, datetime] = field(default_factory=dict)
     version: int = 0
 
     def returns_between(self, earlier: str, later: str) -> int:
@@ -169,6 +185,7 @@ class Visit:
             purchased_at=when(item.get("purchased_at")),
             customer_id=item.get("customer_id"),
             last_invite=_invite(item.get("last_invite")),
+            announced={str(p): parse_utc(str(a)) for p, a in item.get("announced", {}).items()},
             version=int(item.get("version", 0)),
         )
 
@@ -192,6 +209,8 @@ class Visit:
             item["step"] = self.step
         if self.customer_id:
             item["customer_id"] = self.customer_id
+        if self.announced:
+            item["announced"] = {p: as_utc(a) for p, a in self.announced.items()}
         if self.last_invite:
             rule, held, at, converted = self.last_invite
             item["last_invite"] = {"rule": rule, "held_out": held, "at": as_utc(at), "converted": converted}
@@ -212,6 +231,7 @@ class Folded:
     exiting: bool = False
     accepted: tuple[str, ...] = ()
     converted: tuple[str, bool] | None = None  # the last invitation's rule and arm, when a purchase followed it
+    seen: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # products of the batch: name, url
 
 
 def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetime) -> Folded:
@@ -224,6 +244,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
     if customer_id:
         visit = replace(visit, customer_id=customer_id)
     exiting, accepted, converted = False, [], None
+    seen: dict[str, tuple[str | None, str | None]] = {}
     views = dict(visit.views)
     for signal in sorted(batch.events, key=lambda s: s.at):
         at = min(max(signal.at, now - LATE), now)
@@ -240,6 +261,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
                         visit = replace(visit, last_invite=(*invite[:3], True))
             case "product_view" if signal.product_id:
                 visit = replace(visit, products=(*visit.products, (signal.product_id, at))[-KEPT_VIEWS * 2 :])
+                seen[signal.product_id] = (signal.product_name, signal.product_url)
             case "cart":
                 visit = replace(
                     visit,
@@ -259,7 +281,24 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
                 accepted.append(signal.rule)
     horizon = now - VISIT_TTL
     views = {p: kept for p, ats in views.items() if (kept := tuple(a for a in ats if a >= horizon))}
-    return Folded(replace(visit, views=views), exiting, tuple(accepted), converted)
+    announced = {p: a for p, a in visit.announced.items() if a >= now - BROWSE_WINDOW}
+    return Folded(replace(visit, views=views, announced=announced), exiting, tuple(accepted), converted, seen)
+
+
+BROWSE_WINDOW = timedelta(days=1)
+
+
+def browse_abandoned(folded: Folded, now: datetime) -> str | None:
+    """The product a known customer looked at twice within a day, in this batch, with nothing in the cart, and not
+    yet announced today: what the browse-abandonment flow writes to them about (None: nothing)."""
+    visit = folded.visit
+    if not visit.customer_id or visit.cart_items:
+        return None
+    for product in folded.seen:
+        views = sum(1 for p, at in visit.products if p == product and at >= now - BROWSE_WINDOW)
+        if views >= 2 and product not in visit.announced:
+            return product
+    return None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@
 - `GET /s/{store_id}.js`: the snippet (static: it learns its endpoint and store from its own address).
 """
 
+import hashlib
 import hmac
 import json
 import time
@@ -26,19 +27,30 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from proativo.aws import keys, written
+from proativo.aws import keys, queues, written
 from proativo.aws import metrics as business
 from proativo.clock import as_utc
 from proativo.edge.refusals import json_answer
 from proativo.errors import Forbidden, InvalidPayload, NotFound, Unauthorized, Unavailable
+from proativo.events import BrowseAbandoned, Customer, dump_event
 from proativo.platforms.base import hmac_sha256, invalid_from
 from proativo.reporting import stats
 from proativo.signals import rules as rulebook
-from proativo.signals.visit import Folded, Invitation, SignalBatch, Visit, fold, invitation, invited
+from proativo.signals.visit import (
+    Folded,
+    Invitation,
+    SignalBatch,
+    Visit,
+    browse_abandoned,
+    fold,
+    invitation,
+    invited,
+)
 from proativo.stores import STORE_ID, StoreProfile
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_sqs import SQSClient
 
 logger, metrics = Logger(child=True), Metrics()
 STORE_CACHE_SECONDS = 60
@@ -79,6 +91,8 @@ class SignalsDesk:
     table: "Table"
     # The store's generic-platform secret (SSM, cached): what its backend signs a customer's id with.
     secret_of: Any
+    sqs: "SQSClient"
+    events_queue_url: str
     _stores: dict[str, tuple[float, StoreProfile, rulebook.RuleBook]] = field(default_factory=dict)
 
     def _store(self, store_id: str) -> tuple[StoreProfile, rulebook.RuleBook]:
@@ -149,6 +163,14 @@ class SignalsDesk:
                 cap=store.invitations_cap,
                 cap_days=store.invitations_cap_days,
             )
+            product = browse_abandoned(folded, now)
+            if (
+                product is not None
+                and customer_id is not None
+                and self._announce(store_id, customer_id, product, folded, now)
+            ):
+                announced = {**folded.visit.announced, product: now}
+                folded = replace(folded, visit=replace(folded.visit, announced=announced))
             if self._write(store_id, batch.visitor, read, folded, offer, now):
                 break
         else:
@@ -160,6 +182,25 @@ class SignalsDesk:
             business.record("Invitations", store_id, rule=offer.rule.id, shown=str(not offer.held_out).lower())
             metrics.add_metric(name="InvitationsMade", unit=MetricUnit.Count, value=1)
         return json_answer(200, {"actions": actions}, headers)
+
+    def _announce(self, store_id: str, customer_id: str, product: str, folded: Folded, now: datetime) -> bool:
+        """Tell the engine a known customer looked at `product` twice today (the browse-abandonment flow's trigger);
+        sent before the visit is written, so a write that fails and is tried again sends the same event, which the
+        engine applies once. False when the queue refused it (the next batch tries again)."""
+        name, url = folded.seen[product]
+        digest = hashlib.sha256(f"{customer_id}|{product}".encode()).hexdigest()[:24]
+        event = BrowseAbandoned(
+            event_id=f"signals:browse:{digest}:{now:%Y-%m-%d}",
+            store_id=store_id,
+            source="signals",
+            customer=Customer(id=customer_id),
+            occurred_at=now,
+            product_id=product,
+            product_name=name,
+            product_url=url,
+        )
+        (sent,) = queues.send_each(self.sqs, self.events_queue_url, [(dump_event(event), store_id)])
+        return sent
 
     def _write(
         self,
