@@ -104,6 +104,8 @@ class SignalsDesk:
             return cached[1], cached[2]
         profile_key, rules_key = {"pk": keys.store_pk(store_id), "sk": "PROFILE"}, rulebook.rules_key(store_id)
         got = self.table.meta.client.batch_get_item(RequestItems={self.table.name: {"Keys": [profile_key, rules_key]}})
+        if got.get("UnprocessedKeys"):
+            raise Unavailable("the store's settings could not be read now")
         found = {str(i["sk"]): dict(i) for i in got.get("Responses", {}).get(self.table.name, [])}
         if "PROFILE" not in found:
             raise NotFound(f"store '{store_id}' is not registered")
