@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from proativo.edge.refusals import REFUSAL_SCHEMA
-from proativo.signals.visit import SignalBatch
+from proativo.signals.batch import SignalBatch
 from proativo.tracking.push import CarrierPush
 
 _SIGNED = [

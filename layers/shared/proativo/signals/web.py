@@ -36,10 +36,10 @@ from proativo.events import BrowseAbandoned, Customer, dump_event
 from proativo.platforms.base import hmac_sha256, invalid_from
 from proativo.reporting import stats
 from proativo.signals import rules as rulebook
+from proativo.signals.batch import SignalBatch
 from proativo.signals.visit import (
     Folded,
     Invitation,
-    SignalBatch,
     Visit,
     browse_abandoned,
     fold,
