@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.local.outbox import Outbox, OutboxEntry
@@ -41,7 +42,7 @@ class Timeline:
             except ValueError:
                 status = ""
             method, path = inv.event["routeKey"].split()[0], inv.event["rawPath"]
-            self.add(inv.at, f"     {method} {path} -> {inv.result.get('statusCode')} {status}")
+            self.add(inv.at, f"     {method} {path} -> {inv.result.get('statusCode')} {status or _offered(inv.result)}")
         if inv.error:
             self.add(inv.at, f"   ! {inv.function} failed: {inv.error.splitlines()[0]}")
         for log in inv.logs:
@@ -54,6 +55,11 @@ class Timeline:
                     self.add(inv.at, f"     $$ recovered {value} by {by}")
                 for note in log.get("notes", []):
                     self.add(inv.at, f"     !! {note}")
+            elif message == "invitation":
+                shown = "offered" if log.get("shown") else "held out (recorded, not shown: the lift's control)"
+                self.add(inv.at, f"     signals: {log.get('rule')} -> {log.get('channel')} invitation {shown}")
+            elif message == "browse abandoned":
+                self.add(inv.at, f"     signals: {log.get('customer_id')} looked twice at {log.get('product_id')}")
             elif message == "dispatch run" and log.get("due"):
                 self.add(inv.at, f"     dispatcher: {log['due']} step(s) due -> {log['enqueued']} to the send queue")
             elif message == "claim step" and log.get("announced"):
@@ -87,3 +93,14 @@ class Timeline:
                 out.append(f"\n{local:%A %d %B %Y} ({self.tz.key})")
             out.append(f"{local:%H:%M} {text}")
         return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _offered(result: dict[str, Any]) -> str:
+    """What a signals answer offered ('' for any other route's answer)."""
+    try:
+        actions = json.loads(result.get("body") or "{}").get("actions")
+    except (ValueError, AttributeError):
+        return ""
+    if actions is None:
+        return ""
+    return ", ".join(f"invite {a.get('channel')} ({a.get('rule')})" for a in actions) or "nothing offered"

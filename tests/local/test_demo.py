@@ -40,6 +40,8 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("sms", "+5521912345678", "parcel_out_for_delivery"),
         ("email", "davi.rocha@example.com", "order_thanks"),  # Davi paid at 10:30: no last call
         ("email", "davi.rocha@example.com", "order_shipped"),  # no SMS: Davi did not opt in
+        # Gabi looked at a windbreaker twice yesterday while signed in: the next day, that product.
+        ("email", "gabi.nunes@example.com", "browse_abandoned_1"),
         # The days after. Carla: nobody home, then the Jadlog pickup point.
         ("email", "carla.dias@example.com", "parcel_exception"),  # failed attempt
         ("sms", "+5521912345678", "parcel_exception"),
@@ -75,7 +77,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 38
+    assert index.count("<tr><td>") == 39
     for entry in outbox.entries:
         # A WhatsApp template's words are Meta's approved text; we send (and show) its parameters.
         expected = "[proativo_" if entry.channel == "whatsapp" else "Loja Demo"
@@ -102,6 +104,10 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "ParcelException:late" in text and "ParcelException:awaiting_pickup" in text
     assert "claims: correios#QD314159268BR -> open" in text
     assert "claims: correios#QD314159268BR -> won (189.90 to the store)" in text
+    # While visitors are still on the site: one invited, one held out to measure what invitations change.
+    assert "POST /signals/demo -> 200 invite chat (shipping_payment_back_and_forth)" in text
+    assert "signals: shipping_payment_back_and_forth -> chat invitation held out" in text
+    assert "BrowseAbandoned for c-gabi -> enrolled in browse_abandonment" in text
 
 
 def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox]) -> None:
@@ -111,6 +117,7 @@ def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox
     assert re.search(r"payments recovered, value\s+129\.90", report)
     assert re.search(rf"messages sent\s+{len(outbox.entries)}\n", report)
     assert re.search(r"claims won\s+1\n", report)
+    assert re.search(r"shipping_payment_back_and_forth: 1 \(1, 100\.0%\), 1 \(0, 0\.0%\)", report)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count('class="sent"') == 16  # a bar per day, 24 Nov to 9 Dec
 

@@ -183,6 +183,8 @@ class SignalsDesk:
         if offer is not None:
             business.record("Invitations", store_id, rule=offer.rule.id, shown=str(not offer.held_out).lower())
             metrics.add_metric(name="InvitationsMade", unit=MetricUnit.Count, value=1)
+            facts = {"rule": offer.rule.id, "channel": offer.rule.action.channel, "shown": not offer.held_out}
+            logger.info("invitation", extra={"store_id": store_id, **facts})
         return json_answer(200, {"actions": actions}, headers)
 
     def _announce(self, store_id: str, customer_id: str, product: str, folded: Folded, now: datetime) -> bool:
@@ -202,6 +204,9 @@ class SignalsDesk:
             product_url=url,
         )
         (sent,) = queues.send_each(self.sqs, self.events_queue_url, [(dump_event(event), store_id)])
+        if sent:
+            facts = {"store_id": store_id, "customer_id": customer_id, "product_id": product}
+            logger.info("browse abandoned", extra=facts)
         return sent
 
     def _write(
