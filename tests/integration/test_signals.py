@@ -252,3 +252,22 @@ def test_a_known_customer_who_looked_twice_gets_one_email_the_next_day_unless_a_
     browse = [e for e in shown.outbox.entries if e.template == "browse_abandoned_1"]
     assert [e.recipient for e in browse] == ["rita@example.com"]
     assert "Tênis Corrida Leve" in browse[0].text and "https://lojademo.com.br/p/tenis-corrida-leve" in browse[0].text
+
+
+def test_a_cart_message_speaks_of_the_checkout_step_where_the_customer_stopped(shown: Harness) -> None:
+    from infra.local.stack import DEMO_SECRET
+    from tests.conftest import cart
+
+    def stops_at(cid: str, step: str) -> None:
+        sig = hmac.new(DEMO_SECRET.encode(), cid.encode(), hashlib.sha256).hexdigest()
+        steps = [{"type": "checkout_step", "at": _at(shown, 10), "step": step}]
+        body = _batch(steps, visitor=f"v-{cid}-0000000000", customer={"id": cid, "sig": sig})
+        assert post(shown, body)[0] == 200
+
+    assert shown.post(cart("k-maria", _at(shown), cart_id="k-1")).status == 202
+    assert shown.post(cart("k-joao", _at(shown), cart_id="k-2", id="c-2", email="joao@example.com")).status == 202
+    stops_at("c-1", "shipping")  # Maria stopped at shipping; João's step is unknown
+    shown.stack.jump(3600 + 300)
+    first = {e.recipient: e.text for e in shown.outbox.entries if e.template == "cart_abandoned_1"}
+    assert "Parou no frete?" in first["maria@example.com"]
+    assert "Parou no" not in first["joao@example.com"]

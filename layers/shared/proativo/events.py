@@ -380,6 +380,14 @@ class BrowseAbandoned(_Event):
     product_url: Link = None
 
 
+class CheckoutStepReached(_Event):
+    """A known customer reached a checkout step on the store's site (browsing signals): a cart message that follows
+    can speak of where they stopped (shipping: times and costs; payment: how to pay)."""
+
+    type: Literal["CheckoutStepReached"] = "CheckoutStepReached"
+    step: str = Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")
+
+
 HELP_TOPICS = ("where", "late", "damaged", "not_received", "return", "other")
 
 
@@ -417,7 +425,8 @@ type Event = Annotated[
     | MessageEngaged
     | PageViewed
     | HelpRequested
-    | BrowseAbandoned,
+    | BrowseAbandoned
+    | CheckoutStepReached,
     Field(discriminator="type"),
 ]
 
@@ -446,6 +455,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         PageViewed,
         HelpRequested,
         BrowseAbandoned,
+        CheckoutStepReached,
     )
 }
 

@@ -18,6 +18,7 @@ from proativo.customers.consent import PLATFORM_CONSENT_FLAGS, e164
 from proativo.customers.journal import fold_journal
 from proativo.events import (
     CartUpdated,
+    CheckoutStepReached,
     ConsentChanged,
     Event,
     MessageBounced,
@@ -172,6 +173,11 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             _survey(pk, event, at, state, writes)
         case MessageEngaged():
             _engaged(pk, event, at, state, writes)
+        case CheckoutStepReached():
+            # Where the customer stopped in the checkout, for the cart messages that follow (newest word wins).
+            if str(state.profile.get("checkout_step_at") or "") < at:
+                step = {"checkout_step": event.step, "checkout_step_at": at}
+                writes.revise({"pk": pk, "sk": "PROFILE"}, state.get("PROFILE"), step)
         case MessageBounced() | MessageComplained():
             outcome = "complained" if isinstance(event, MessageComplained) else "bounced"
             writes.count(event.store_id, event.occurred_at, "MESSAGES#email", **{outcome: 1})

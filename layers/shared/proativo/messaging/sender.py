@@ -103,6 +103,19 @@ def safe_links(value: Any, fallback: str) -> Any:
     return value
 
 
+# A checkout step counts for a journey when it was reached at most this long before the journey's anchor (the cart's
+# last change), or after it.
+CHECKOUT_STEP_WINDOW = timedelta(days=1)
+
+
+def _step_for(profile: dict[str, Any], enrolment: dict[str, Any]) -> str | None:
+    """The checkout step the customer last reached, if it belongs to this journey (None: unknown, or older)."""
+    at, anchor = profile.get("checkout_step_at"), enrolment.get("anchor_at")
+    if not at or not anchor or parse_utc(str(at)) < parse_utc(str(anchor)) - CHECKOUT_STEP_WINDOW:
+        return None
+    return str(profile.get("checkout_step") or "") or None
+
+
 def message_sk(message_id: str) -> str:
     """Sort key of a message record in the customer's partition."""
     return f"MSG#{message_id}"
@@ -382,6 +395,8 @@ class Sender:
             "customer": {
                 "first_name": name.split()[0] if name.split() else None,
                 "timezone": profile.get("timezone") or store.timezone,
+                # Where they stopped in the checkout (browsing signals), for this journey: cart messages speak of it.
+                "checkout_step": _step_for(profile, enrolment),
             },
             # Journeys stored before links were checked at the door, too: every link is http(s) or the store's.
             "context": safe_links(enrolment.get("context", {}), site or ""),

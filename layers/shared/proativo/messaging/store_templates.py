@@ -94,7 +94,7 @@ def _samples() -> dict[tuple[str, str], list[dict[str, Any]]]:
 def _base_context() -> dict[str, Any]:
     return {
         "store": {"name": "Loja Exemplo", "url": "https://loja.example", "currency": "BRL"},
-        "customer": {"first_name": "Ana", "timezone": "America/Sao_Paulo"},
+        "customer": {"first_name": "Ana", "timezone": "America/Sao_Paulo", "checkout_step": "shipping"},
     }
 
 

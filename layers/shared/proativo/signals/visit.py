@@ -136,6 +136,7 @@ class Folded:
     accepted: tuple[str, ...] = ()
     converted: tuple[str, bool] | None = None  # the last invitation's rule and arm, when a purchase followed it
     seen: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # products of the batch: name, url
+    stepped: tuple[str, datetime] | None = None  # the last checkout step this batch moved to, and when
 
 
 def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetime) -> Folded:
@@ -148,6 +149,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
     if customer_id:
         visit = replace(visit, customer_id=customer_id)
     exiting, accepted, converted = False, [], None
+    stepped: tuple[str, datetime] | None = None
     seen: dict[str, tuple[str | None, str | None]] = {}
     views = dict(visit.views)
     for signal in sorted(batch.events, key=lambda s: s.at):
@@ -176,6 +178,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
                 visit = replace(
                     visit, step=signal.step, step_since=at, steps=(*visit.steps, (signal.step, at))[-KEPT_STEPS:]
                 )
+                stepped = (signal.step, at)
             case "idle" if signal.seconds is not None and visit.last_at is not None:
                 # The page saw no move for so long: the last move was at least that long ago.
                 visit = replace(visit, last_at=min(visit.last_at, at - timedelta(seconds=signal.seconds)))
@@ -186,7 +189,7 @@ def fold(visit: Visit, batch: SignalBatch, customer_id: str | None, now: datetim
     horizon = now - VISIT_TTL
     views = {p: kept for p, ats in views.items() if (kept := tuple(a for a in ats if a >= horizon))}
     announced = {p: a for p, a in visit.announced.items() if a >= now - BROWSE_WINDOW}
-    return Folded(replace(visit, views=views, announced=announced), exiting, tuple(accepted), converted, seen)
+    return Folded(replace(visit, views=views, announced=announced), exiting, tuple(accepted), converted, seen, stepped)
 
 
 BROWSE_WINDOW = timedelta(days=1)

@@ -32,7 +32,7 @@ from proativo.aws import metrics as business
 from proativo.clock import as_utc
 from proativo.edge.refusals import json_answer
 from proativo.errors import Forbidden, InvalidPayload, NotFound, Unauthorized, Unavailable
-from proativo.events import BrowseAbandoned, Customer, dump_event
+from proativo.events import BrowseAbandoned, CheckoutStepReached, Customer, dump_event
 from proativo.platforms.base import hmac_sha256, invalid_from
 from proativo.reporting import stats
 from proativo.signals import rules as rulebook
@@ -173,6 +173,8 @@ class SignalsDesk:
             ):
                 announced = {**folded.visit.announced, product: now}
                 folded = replace(folded, visit=replace(folded.visit, announced=announced))
+            if customer_id is not None and folded.stepped is not None:
+                self._tell_step(store_id, customer_id, *folded.stepped)
             if self._write(store_id, batch.visitor, read, folded, offer, now):
                 break
         else:
@@ -208,6 +210,20 @@ class SignalsDesk:
             facts = {"store_id": store_id, "customer_id": customer_id, "product_id": product}
             logger.info("browse abandoned", extra=facts)
         return sent
+
+    def _tell_step(self, store_id: str, customer_id: str, step: str, at: datetime) -> None:
+        """Tell the engine where a known customer is in the checkout (their cart messages speak of it). Best effort: a
+        step the queue refused is simply not known (the next one will be)."""
+        digest = hashlib.sha256(f"{customer_id}|{step}".encode()).hexdigest()[:24]
+        event = CheckoutStepReached(
+            event_id=f"signals:step:{digest}:{as_utc(at)}",
+            store_id=store_id,
+            source="signals",
+            customer=Customer(id=customer_id),
+            occurred_at=at,
+            step=step,
+        )
+        list(queues.send_each(self.sqs, self.events_queue_url, [(dump_event(event), store_id)]))
 
     def _write(
         self,
