@@ -271,3 +271,17 @@ def test_a_cart_message_speaks_of_the_checkout_step_where_the_customer_stopped(s
     first = {e.recipient: e.text for e in shown.outbox.entries if e.template == "cart_abandoned_1"}
     assert "Parou no frete?" in first["maria@example.com"]
     assert "Parou no" not in first["joao@example.com"]
+
+
+def test_a_store_names_the_sites_that_may_send_and_its_other_signal_settings(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = "https://m.lojademo.com.br"
+    args = ["signals", "settings", "demo", "--origin", ORIGIN, "--origin", other, "--holdout", "0"]
+    assert cli([*args, "--whatsapp", "5511999990000", *WHERE]) == 0
+    assert other in capsys.readouterr().out
+    assert post(harness, _batch(hesitation(harness)), origin=other)[2]["actions"]  # never held out now
+    with pytest.raises(SystemExit, match="signals settings refused"):
+        cli(["signals", "settings", "demo", "--origin", "https://x.test/path", *WHERE])
+    with pytest.raises(SystemExit, match="signals settings refused"):
+        cli(["signals", "settings", "demo", "--holdout", "0.9", *WHERE])

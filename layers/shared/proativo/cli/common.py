@@ -7,13 +7,15 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
-from proativo import aws
+from proativo import aws, stores
+from proativo.aws import keys
 from proativo.errors import InvalidPayload
 
 if TYPE_CHECKING:
@@ -98,3 +100,30 @@ def saved_from_yaml[T](path: str, what: str, save: Callable[[Any], T]) -> T:
         return save(document)
     except InvalidPayload as exc:
         raise SystemExit(f"{what} refused at {exc.field}: {exc.reason}") from None
+
+
+def change_profile(args: argparse.Namespace, given: dict[str, Any], what: str) -> dict[str, Any]:
+    """Change only the store profile's settings `given`, checked against the whole profile first (a value refused
+    ends the command naming it); what changed, as the command prints it."""
+    where = table(args)
+    current = stores.get_profile(where, args.store_id)
+    try:
+        profile = stores.StoreProfile.model_validate({**current.model_dump(), **given})
+    except ValidationError as exc:
+        raise SystemExit(f"{what} refused: {problems(exc)}") from None
+    where.update_item(
+        Key={"pk": keys.store_pk(args.store_id), "sk": "PROFILE"},
+        UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in given),
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={f"#{k}": k for k in given},
+        ExpressionAttributeValues={f":{k}": _stored(getattr(profile, k)) for k in given},
+    )
+    return {"store_id": args.store_id, **{k: _shown(v) for k, v in given.items()}}
+
+
+def _stored(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _shown(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else _stored(value)

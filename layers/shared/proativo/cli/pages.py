@@ -7,11 +7,8 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from proativo import clock, stores
-from proativo.aws import keys
-from proativo.cli.common import group, problems, saved_from_yaml, table
+from proativo import clock
+from proativo.cli.common import change_profile, group, saved_from_yaml, table
 from proativo.selfservice import answers
 
 MAX_LOGO_BYTES = 32_000
@@ -44,22 +41,8 @@ def brand(args: argparse.Namespace) -> dict[str, Any]:
         given["help_answer_days"] = args.help_days
     if not given:
         raise SystemExit("nothing to change: --color, --logo, --page-days or --help-days")
-    where = table(args)
-    current = stores.get_profile(where, args.store_id)
-    try:
-        profile = stores.StoreProfile.model_validate({**current.model_dump(), **given})
-    except ValidationError as exc:
-        raise SystemExit(f"page settings refused: {problems(exc)}") from None
-    names = {f"#{k}": k for k in given}
-    where.update_item(
-        Key={"pk": keys.store_pk(args.store_id), "sk": "PROFILE"},
-        UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in given),
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues={f":{k}": getattr(profile, k) for k in given},
-    )
-    shown = {k: (v if k != "logo" else f"{len(v)} characters") for k, v in given.items()}
-    return {"store_id": args.store_id, **shown}
+    changed = change_profile(args, given, "page settings")
+    return {k: (v if k != "logo" else f"{len(v)} characters") for k, v in changed.items()}
 
 
 def answers_set(args: argparse.Namespace) -> dict[str, Any]:
