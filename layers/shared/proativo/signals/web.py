@@ -194,36 +194,30 @@ class SignalsDesk:
         sent before the visit is written, so a write that fails and is tried again sends the same event, which the
         engine applies once. False when the queue refused it (the next batch tries again)."""
         name, url = folded.seen[product]
-        digest = hashlib.sha256(f"{customer_id}|{product}".encode()).hexdigest()[:24]
         event = BrowseAbandoned(
-            event_id=f"signals:browse:{digest}:{now:%Y-%m-%d}",
-            store_id=store_id,
-            source="signals",
-            customer=Customer(id=customer_id),
-            occurred_at=now,
+            **_about(store_id, customer_id, f"browse:{product}", f"{now:%Y-%m-%d}", now),
             product_id=product,
             product_name=name,
             product_url=url,
         )
-        (sent,) = queues.send_each(self.sqs, self.events_queue_url, [(dump_event(event), store_id)])
+        sent = self._tell(event, store_id)
         if sent:
-            facts = {"store_id": store_id, "customer_id": customer_id, "product_id": product}
-            logger.info("browse abandoned", extra=facts)
+            logger.info(
+                "browse abandoned", extra={"store_id": store_id, "customer_id": customer_id, "product_id": product}
+            )
         return sent
 
     def _tell_step(self, store_id: str, customer_id: str, step: str, at: datetime) -> None:
         """Tell the engine where a known customer is in the checkout (their cart messages speak of it). Best effort: a
         step the queue refused is simply not known (the next one will be)."""
-        digest = hashlib.sha256(f"{customer_id}|{step}".encode()).hexdigest()[:24]
-        event = CheckoutStepReached(
-            event_id=f"signals:step:{digest}:{as_utc(at)}",
-            store_id=store_id,
-            source="signals",
-            customer=Customer(id=customer_id),
-            occurred_at=at,
-            step=step,
+        self._tell(
+            CheckoutStepReached(**_about(store_id, customer_id, f"step:{step}", as_utc(at), at), step=step), store_id
         )
-        list(queues.send_each(self.sqs, self.events_queue_url, [(dump_event(event), store_id)]))
+
+    def _tell(self, event: BrowseAbandoned | CheckoutStepReached, store_id: str) -> bool:
+        """One canonical event to the events queue; whether the queue took it."""
+        (sent,) = queues.send_each(self.sqs, self.events_queue_url, [(dump_event(event), store_id)])
+        return sent
 
     def _write(
         self,
@@ -305,6 +299,19 @@ def _facts(
         }
         facts.append(stats.carrying(item, {stats.slot(store_id, now, "SIGNALS"): {f"bought_{arm}_{rule}": 1}}))
     return facts
+
+
+def _about(store_id: str, customer_id: str, what: str, when: str, at: datetime) -> dict[str, Any]:
+    """The envelope of an event the signals route tells the engine: its id stable for the same fact (a retried
+    batch tells it again, and the engine applies it once), the customer by id only."""
+    digest = hashlib.sha256(f"{customer_id}|{what}".encode()).hexdigest()[:24]
+    return {
+        "event_id": f"signals:{what.split(':', 1)[0]}:{digest}:{when}",
+        "store_id": store_id,
+        "source": "signals",
+        "customer": Customer(id=customer_id),
+        "occurred_at": at,
+    }
 
 
 def action(offer: Invitation, store: StoreProfile, locale: str, folded: Folded) -> dict[str, Any]:
