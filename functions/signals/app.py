@@ -17,7 +17,7 @@ app = APIGatewayHttpResolver()
 
 @app.post("/signals/<store_id>")
 def receive(store_id: str) -> Response[dict[str, Any]]:
-    origin, body = app.current_event.headers.get("origin"), app.current_event.body or ""
+    origin, body = app.current_event.headers.get("origin"), app.current_event.decoded_body or ""
     return wiring.signals(settings).receive(store_id, origin, body, clock.now())
 
 

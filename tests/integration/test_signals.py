@@ -285,3 +285,18 @@ def test_a_store_names_the_sites_that_may_send_and_its_other_signal_settings(
         cli(["signals", "settings", "demo", "--origin", "https://x.test/path", *WHERE])
     with pytest.raises(SystemExit, match="signals settings refused"):
         cli(["signals", "settings", "demo", "--holdout", "0.9", *WHERE])
+
+
+def test_a_batch_api_gateway_passed_base64_encoded_is_read_all_the_same(shown: Harness) -> None:
+    import base64
+
+    from infra.local.shapes import http_api_event
+
+    raw = json.dumps(_batch(hesitation(shown))).encode()
+    headers = {"content-type": "application/octet-stream", "origin": ORIGIN}
+    event = http_api_event(
+        "POST", "/signals/{store_id}", "/signals/demo", {"store_id": "demo"}, headers, raw, "", shown.stack.clock.now()
+    )
+    event.update(body=base64.b64encode(raw).decode(), isBase64Encoded=True)
+    answer = shown.stack.invoke("SignalsFunction", event).result
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["actions"]
