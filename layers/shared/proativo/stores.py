@@ -4,7 +4,11 @@ Secrets are read through Powertools Parameters with a cache, and are only ever l
 path, so one store's credentials can never verify another store's traffic.
 """
 
+import json
 import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -156,7 +160,47 @@ def get_profile(table: "Table", store_id: str) -> StoreProfile:
     item: dict[str, Any] | None = table.get_item(Key={"pk": keys.store_pk(store_id), "sk": "PROFILE"}).get("Item")
     if not item:
         raise NotFound(f"store '{store_id}' is not registered")
+    return profile_from(item)
+
+
+def profile_from(item: dict[str, Any]) -> StoreProfile:
+    """A store's profile from its item (the item's other attributes, such as `updated_at`, left out)."""
     return StoreProfile.model_validate({k: v for k, v in item.items() if k in StoreProfile.model_fields})
+
+
+@dataclass
+class StoreReads[T]:
+    """A store's profile and one document it keeps beside it (`document_sk`: its answers, its signal rules), read
+    together in one eventually consistent BatchGetItem and kept `max_age` seconds per container: what a request path
+    reads of a store. `build` makes what the caller uses of the document (parsed JSON; None when the store keeps
+    none)."""
+
+    table: "Table"
+    document_sk: str
+    build: Callable[[Any], T]
+    max_age: float = 60
+    _kept: dict[str, tuple[float, StoreProfile, T]] = field(default_factory=dict)
+
+    def get(self, store_id: str) -> tuple[StoreProfile, T]:
+        """The store's profile and what its document makes; NotFound when the store is not registered, Unavailable
+        when DynamoDB left the keys unread (throttled)."""
+        kept = self._kept.get(store_id)
+        if kept and kept[0] > time.monotonic():
+            return kept[1], kept[2]
+        pk = keys.store_pk(store_id)
+        got = self.table.meta.client.batch_get_item(
+            RequestItems={self.table.name: {"Keys": [{"pk": pk, "sk": "PROFILE"}, {"pk": pk, "sk": self.document_sk}]}}
+        )
+        if got.get("UnprocessedKeys"):
+            raise Unavailable(f"store '{store_id}' could not be read now")
+        found = {str(i["sk"]): dict(i) for i in got.get("Responses", {}).get(self.table.name, [])}
+        if "PROFILE" not in found:
+            raise NotFound(f"store '{store_id}' is not registered")
+        document = found.get(self.document_sk)
+        made = self.build(json.loads(str(document["document"])) if document else None)
+        profile = profile_from(found["PROFILE"])
+        self._kept[store_id] = (time.monotonic() + self.max_age, profile, made)
+        return profile, made
 
 
 REGISTRY_PK = "STORES"

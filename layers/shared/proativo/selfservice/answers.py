@@ -135,9 +135,12 @@ def built_in() -> AnswerBook:
     return AnswerBook(parse(yaml.safe_load(text)))
 
 
+ANSWERS_SK = "ANSWERS"
+
+
 def answers_key(store_id: str) -> dict[str, str]:
     """Where a store's own answers live (beside its profile: the page reads both at once)."""
-    return {"pk": keys.store_pk(store_id), "sk": "ANSWERS"}
+    return {"pk": keys.store_pk(store_id), "sk": ANSWERS_SK}
 
 
 def save(table: "Table", store_id: str, document: Any, now: datetime) -> dict[str, dict[str, list[Answer]]]:

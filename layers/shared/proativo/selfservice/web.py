@@ -17,7 +17,6 @@ token is in the URL)."""
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,14 +37,14 @@ from proativo.aws import keys, query_items, transient
 from proativo.clock import parse_utc
 from proativo.customers.journal import VISIT_GAP
 from proativo.edge.pages import HEADERS, small_page
-from proativo.errors import InvalidPayload, NotFound, Unauthorized
+from proativo.errors import InvalidPayload, NotFound, Unauthorized, Unavailable
 from proativo.events import HELP_TOPICS, Customer, HelpRequested, PageViewed, dump_event
 from proativo.intake import deliveries
 from proativo.messaging import links
 from proativo.messaging.copy import locale_of
 from proativo.selfservice import answers as answer_book
 from proativo.selfservice.page import OrderPage, build, say
-from proativo.stores import STORE_ID, StoreProfile
+from proativo.stores import STORE_ID, StoreProfile, StoreReads
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 logger, metrics = Logger(child=True), Metrics()
-STORE_CACHE_SECONDS = 60
 MAX_TRIES = 5
 MAX_MESSAGE = 1000
 
@@ -105,6 +103,12 @@ def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> R
     )
 
 
+def _answers_of(document: Any) -> answer_book.AnswerBook:
+    """The built-in answers, with the store's own (a document saved by `proativo answers set`) on top."""
+    book = answer_book.built_in()
+    return book if document is None else book.with_store(answer_book.parse(document))
+
+
 def _hour(now: datetime) -> str:
     return now.strftime("%Y%m%d%H")
 
@@ -119,26 +123,16 @@ class OrderPages:
     events_queue_url: str
     deliveries_table_name: str
     signer: links.LinkSigner
-    _stores: dict[str, tuple[float, StoreProfile, answer_book.AnswerBook]] = field(default_factory=dict)
+    _stores: StoreReads[answer_book.AnswerBook] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._stores = StoreReads(self.table, answer_book.ANSWERS_SK, _answers_of)
 
     # --- reading -------------------------------------------------------------------------------------------------
 
     def _store(self, store_id: str) -> tuple[StoreProfile, answer_book.AnswerBook]:
-        """The store's profile and answers: one read, at most once a minute per container."""
-        cached = self._stores.get(store_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1], cached[2]
-        profile_key, answers_key = {"pk": keys.store_pk(store_id), "sk": "PROFILE"}, answer_book.answers_key(store_id)
-        found = self._read(profile_key, answers_key, consistent=False)
-        profile = found.get(_id(profile_key))
-        if not profile:
-            raise NotFound(f"store '{store_id}' is not registered")
-        store = StoreProfile.model_validate({k: v for k, v in profile.items() if k in StoreProfile.model_fields})
-        book = answer_book.built_in()
-        if _id(answers_key) in found:
-            book = book.with_store(answer_book.parse(json.loads(str(found[_id(answers_key)]["document"]))))
-        self._stores[store_id] = (time.monotonic() + STORE_CACHE_SECONDS, store, book)
-        return store, book
+        """The store's profile and answers (`stores.StoreReads`: one read, at most once a minute per container)."""
+        return self._stores.get(store_id)
 
     def _order(self, payload: Mapping[str, Any], now: datetime) -> tuple[OrderPage, dict[str, Any]]:
         store_id, customer_id, order_id = str(payload["s"]), str(payload["c"]), str(payload["o"])
@@ -169,7 +163,7 @@ class OrderPages:
             metrics.add_metric(name="PagesNotFound", unit=MetricUnit.Count, value=1)
             logger.info("order page not found", extra={"reason": str(exc)})
             return self._not_found(wants_json)
-        except (_Busy, ClientError, BotoCoreError) as exc:
+        except (Unavailable, ClientError, BotoCoreError) as exc:
             if isinstance(exc, ClientError | BotoCoreError) and not transient(exc):
                 raise
             return self._unavailable(wants_json)
@@ -221,7 +215,7 @@ class OrderPages:
         when DynamoDB cannot answer now."""
         try:
             return self._help(token, body, now)
-        except (_Busy, ClientError, BotoCoreError) as exc:
+        except (Unavailable, ClientError, BotoCoreError) as exc:
             if isinstance(exc, ClientError | BotoCoreError) and not transient(exc):
                 raise
             return self._unavailable(False)
@@ -293,7 +287,7 @@ class OrderPages:
         tries allowed; 503 when DynamoDB cannot answer now."""
         try:
             return self._lookup(store_id, asked, now)
-        except (_Busy, ClientError, BotoCoreError) as exc:
+        except (Unavailable, ClientError, BotoCoreError) as exc:
             if isinstance(exc, ClientError | BotoCoreError) and not transient(exc):
                 raise
             return self._unavailable("application/json" in asked.content_type, locale_of(asked.locale))
@@ -346,7 +340,7 @@ class OrderPages:
             RequestItems={self.table.name: {"Keys": list(wanted), "ConsistentRead": consistent}}
         )
         if got.get("UnprocessedKeys"):
-            raise _Busy("DynamoDB left keys unread")
+            raise Unavailable("DynamoDB left keys unread")
         return {_id(i): dict(i) for i in got.get("Responses", {}).get(self.table.name, [])}
 
     def _failed(self, now: datetime, *counters: dict[str, str]) -> None:
@@ -359,10 +353,6 @@ class OrderPages:
                 ExpressionAttributeNames={"#ttl": "ttl"},
                 ExpressionAttributeValues={":one": 1, ":ttl": expires},
             )
-
-
-class _Busy(RuntimeError):
-    """DynamoDB left keys unprocessed (throttled): the page says so, and the customer tries again."""
 
 
 def _id(item: Mapping[str, Any]) -> str:

@@ -183,6 +183,9 @@ def reset(table: "Table", store_id: str) -> None:
     table.delete_item(Key=rules_key(store_id))
 
 
+RULES_SK = "SIGNALS#RULES"
+
+
 def rules_key(store_id: str) -> dict[str, str]:
-    """Where a store's own rules are kept (a JSON document)."""
-    return {"pk": store_pk(store_id), "sk": "SIGNALS#RULES"}
+    """Where a store's own rules are kept (a JSON document, beside the store's profile)."""
+    return {"pk": store_pk(store_id), "sk": RULES_SK}

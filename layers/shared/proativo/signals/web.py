@@ -12,8 +12,6 @@
 
 import hashlib
 import hmac
-import json
-import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -46,14 +44,13 @@ from proativo.signals.visit import (
     invitation,
     invited,
 )
-from proativo.stores import STORE_ID, StoreProfile
+from proativo.stores import STORE_ID, StoreProfile, StoreReads
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_sqs import SQSClient
 
 logger, metrics = Logger(child=True), Metrics()
-STORE_CACHE_SECONDS = 60
 MAX_BODY = 32 * 1024
 FACT_TTL = timedelta(days=400)
 _ATTEMPTS = 3
@@ -75,6 +72,11 @@ def snippet() -> str:
     return resources.files("proativo.signals").joinpath("snippet.js").read_text(encoding="utf-8")
 
 
+def _rules_of(document: Any) -> rulebook.RuleBook:
+    """The built-in rules, with the store's own (a document saved by `proativo signals rules set`) on top."""
+    return rulebook.built_in() if document is None else rulebook.built_in().with_store(rulebook.parse(document))
+
+
 def snippet_answer(name: str) -> Response[str]:
     """`GET /s/{store_id}.js`: the snippet, the same for every store (it reads its store from its own address), cached
     an hour by browsers and CDNs."""
@@ -93,29 +95,16 @@ class SignalsDesk:
     secret_of: Any
     sqs: "SQSClient"
     events_queue_url: str
-    _stores: dict[str, tuple[float, StoreProfile, rulebook.RuleBook]] = field(default_factory=dict)
+    _stores: StoreReads[rulebook.RuleBook] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._stores = StoreReads(self.table, rulebook.RULES_SK, _rules_of)
 
     def _store(self, store_id: str) -> tuple[StoreProfile, rulebook.RuleBook]:
-        """The store's profile and rules: one read, at most once a minute per container."""
+        """The store's profile and rules (`stores.StoreReads`: one read, at most once a minute per container)."""
         if not STORE_ID.match(store_id):
             raise NotFound(f"unknown store '{store_id}'")
-        cached = self._stores.get(store_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1], cached[2]
-        profile_key, rules_key = {"pk": keys.store_pk(store_id), "sk": "PROFILE"}, rulebook.rules_key(store_id)
-        got = self.table.meta.client.batch_get_item(RequestItems={self.table.name: {"Keys": [profile_key, rules_key]}})
-        if got.get("UnprocessedKeys"):
-            raise Unavailable("the store's settings could not be read now")
-        found = {str(i["sk"]): dict(i) for i in got.get("Responses", {}).get(self.table.name, [])}
-        if "PROFILE" not in found:
-            raise NotFound(f"store '{store_id}' is not registered")
-        profile = found["PROFILE"]
-        store = StoreProfile.model_validate({k: v for k, v in profile.items() if k in StoreProfile.model_fields})
-        book = rulebook.built_in()
-        if rules_key["sk"] in found:
-            book = book.with_store(rulebook.parse(json.loads(str(found[rules_key["sk"]]["document"]))))
-        self._stores[store_id] = (time.monotonic() + STORE_CACHE_SECONDS, store, book)
-        return store, book
+        return self._stores.get(store_id)
 
     def _cors(self, store: StoreProfile, origin: str | None) -> dict[str, str]:
         if not origin or origin not in store.origins():
