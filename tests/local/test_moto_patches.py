@@ -85,3 +85,23 @@ def test_item_answers_come_back_as_dynamodb_sends_them(harness: Harness) -> None
     assert queried == item
     previous = table.put_item(Item={"pk": "J", "sk": "1"}, ReturnValues="ALL_OLD")["Attributes"]
     assert previous == item
+
+
+def test_an_item_over_dynamodb_400_kb_is_still_refused_whole(harness: Harness) -> None:
+    """Items are size-checked once, whole: one over the limit is refused (by put and in a transaction) and nothing of
+    it is stored; one just under it, made of many attributes and nested scans, is stored as sent."""
+    table = harness.table()
+    client = table.meta.client
+    big = {f"a{n:03d}": "x" * 4_100 for n in range(100)}  # ≈ 410 KB
+    with pytest.raises(ClientError) as caught:
+        table.put_item(Item={"pk": "S", "sk": "big", **big})
+    assert "Item size has exceeded the maximum allowed size" in str(caught.value)
+    with pytest.raises(ClientError):
+        client.transact_write_items(TransactItems=[_put("big-t", **big)])
+    for sk in ("big", "big-t"):
+        assert "Item" not in table.get_item(Key={"pk": "S", "sk": sk})
+    timeline = [{"at": f"2026-11-{d:02d}", "description": "y" * 3_000, "n": d} for d in range(1, 31)]
+    near = {**{f"a{n:03d}": "x" * 3_000 for n in range(100)}, "timeline": timeline}  # ≈ 390 KB
+    table.put_item(Item={"pk": "S", "sk": "near", **near})
+    stored = table.get_item(Key={"pk": "S", "sk": "near"})["Item"]
+    assert stored["timeline"][29]["n"] == 30 and len(stored) == 103

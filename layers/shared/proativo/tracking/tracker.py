@@ -6,6 +6,7 @@ A carrier without an adapter (or a store without credentials for it) is checked 
 not dropped, so adding an adapter starts tracking the parcels waiting."""
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -195,17 +196,28 @@ class Tracker:
         groups = {k: [r for r in g if r not in checked] for k, g in groups.items()}
         announcer = GroupAnnouncer(self.publish)
         work = []
-        async with httpx.AsyncClient(timeout=self.http_timeout) as http:
+        async with contextlib.AsyncExitStack() as clients:
+            # A connection pool per carrier: httpx looks over every pooled connection on each request, so one
+            # carrier's connections are not looked over for another's requests.
+            pools: dict[str, httpx.AsyncClient] = {}
+
+            async def pool(name: str) -> httpx.AsyncClient:
+                if name not in pools:
+                    pools[name] = await clients.enter_async_context(httpx.AsyncClient(timeout=self.http_timeout))
+                return pools[name]
+
             for (store_id, carrier), group in groups.items():
                 adapter = self.carriers(store_id, carrier)
                 policy = self.policies(store_id)
                 registrar = self.registrars(store_id) if adapter is None else None
                 if registrar is not None:
+                    http = await pool(registrar.name)
                     work.append(self._via_aggregator(http, registrar, group, items, policy, now))
                     continue
                 if adapter is None:
                     outcomes += [self._without_adapter(ref, items.get(item_key(ref)), policy, now) for ref in group]
                     continue
+                http = await pool(adapter.name)
                 for start in range(0, len(group), adapter.batch_size):
                     chunk = group[start : start + adapter.batch_size]
                     work.append(self._batch(http, adapter, chunk, items, policy, now, announcer))
