@@ -33,6 +33,9 @@
   far every time (and a list or map's size walks all of it): a put costs O(attributes² x nesting). A parcel, with
   its timeline of scans, paid that on every check. An item is built whole, its size summed once, and refused as
   before when it is over the limit (updates to a stored item are checked as moto checks them).
+- moto reads every DynamoDB request through its generic botocore-shape parser, walking each attribute of each item
+  against the service model, to rebuild what the JSON body already is. An item operation's body without binary
+  values (which the parser base64-decodes) is taken as it is (`json.loads`); others are parsed as before.
 - moto's SES v2 keeps only one part of a `Simple` e-mail (the HTML, else the text) and drops its headers. SES
   builds the MIME message from all of them; `raw_mime` builds it the same way when the outbox or a test reads it
   (the message keeps its parts and headers; nothing is built at send time, as nothing is in our Lambda).
@@ -40,6 +43,7 @@
 
 import copy
 import json
+import re
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -125,6 +129,7 @@ def install() -> None:
         setattr(models.DynamoDBBackend, name, _serialised(getattr(models.DynamoDBBackend, name)))
     _install_partition_query()
     _install_plain_item_answers()
+    _install_plain_item_requests()
     _install_plain_stream_records()
     _install_cheap_send()
     _install_item_size_once()
@@ -237,6 +242,26 @@ _ITEM_OPERATIONS = frozenset(
         "TransactWriteItems",
     }
 )
+
+
+# A binary value's type key ("B" or "BS"): a string's own quotes are escaped in JSON, so this matches only a key (an
+# attribute named B too: that request is parsed as before).
+_BINARY = re.compile(rb'"BS?"\s*:')
+
+
+def _install_plain_item_requests() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    parse_parameters = DynamoHandler.parse_parameters
+
+    def plain(self: Any, request: Any) -> None:
+        body = request.data
+        if self._get_action() in _ITEM_OPERATIONS and not _BINARY.search(body):
+            self.params = json.loads(body)
+            return
+        parse_parameters(self, request)
+
+    DynamoHandler.parse_parameters = plain  # type: ignore[method-assign]
 
 
 def _install_plain_item_answers() -> None:

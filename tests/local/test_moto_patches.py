@@ -1,5 +1,6 @@
 """The embedded DynamoDB's cheaper transaction rollback keeps DynamoDB's all-or-nothing promise."""
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -105,3 +106,83 @@ def test_an_item_over_dynamodb_400_kb_is_still_refused_whole(harness: Harness) -
     table.put_item(Item={"pk": "S", "sk": "near", **near})
     stored = table.get_item(Key={"pk": "S", "sk": "near"})["Item"]
     assert stored["timeline"][29]["n"] == 30 and len(stored) == 103
+
+
+def test_item_requests_taken_as_sent_read_as_moto_parser_reads_them(harness: Harness) -> None:
+    """The embedded DynamoDB takes an item operation's JSON body as it is, skipping moto's shape parser: for every
+    kind of value and expression the tracker, the engine and the sender send, both read the same parameters."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+    from moto.core.parse import PROTOCOL_PARSERS
+
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    serializer = create_serializer("json")
+    item = {
+        "pk": {"S": "STORE#s|C#c"},
+        "sk": {"S": "PARCEL#correios#BE000000010BR"},
+        "n": {"N": "12.50"},
+        "l": {"L": [{"N": "1"}, {"S": "x"}, {"M": {"ok": {"BOOL": True}}}]},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "none": {"NULL": True},
+        "quote": {"S": 'say "B": no'},
+    }
+    requests = {
+        "PutItem": {
+            "TableName": "t",
+            "Item": item,
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": "0"}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        },
+        "UpdateItem": {
+            "TableName": "t",
+            "Key": {"pk": item["pk"], "sk": item["sk"]},
+            "UpdateExpression": "SET #d = :d ADD c :one",
+            "ExpressionAttributeNames": {"#d": "due_at"},
+            "ExpressionAttributeValues": {":d": {"S": "2026"}, ":one": {"N": "1"}},
+        },
+        "Query": {
+            "TableName": "t",
+            "IndexName": "due",
+            "KeyConditionExpression": "due_shard = :s AND due_at <= :n",
+            "ExpressionAttributeValues": {":s": {"S": "track#1"}, ":n": {"S": "2026"}},
+            "Limit": 100,
+            "ConsistentRead": False,
+            "ExclusiveStartKey": {"pk": item["pk"], "sk": item["sk"]},
+        },
+        "BatchGetItem": {
+            "RequestItems": {"t": {"Keys": [{"pk": item["pk"], "sk": item["sk"]}], "ConsistentRead": True}}
+        },
+        "TransactWriteItems": {
+            "TransactItems": [
+                {"Put": {"TableName": "t", "Item": item}},
+                {
+                    "Update": {
+                        "TableName": "t",
+                        "Key": {"pk": item["pk"], "sk": item["sk"]},
+                        "UpdateExpression": "ADD c :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+            ]
+        },
+    }
+    for operation, params in requests.items():
+        op = model.operation_model(operation)
+        body = serializer.serialize_to_request(params, op)["body"]
+        parsed = PROTOCOL_PARSERS["json"](op, map_type=dict).parse(
+            {"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/", "url_params": {}}
+        )
+        assert json.loads(body) == parsed, operation
+    # And through the stack: an item with every kind of value, conditions and updates, stored and read back as sent.
+    table = harness.table()
+    table.put_item(Item={"pk": "P", "sk": "1", "v": 0, "s": 'say "B": no', "l": [Decimal("1.5"), {"m": None}]})
+    table.update_item(
+        Key={"pk": "P", "sk": "1"},
+        UpdateExpression="SET v = v + :one",
+        ConditionExpression="v = :zero",
+        ExpressionAttributeValues={":one": 1, ":zero": 0},
+    )
+    stored = table.get_item(Key={"pk": "P", "sk": "1"})["Item"]
+    assert stored == {"pk": "P", "sk": "1", "v": 1, "s": 'say "B": no', "l": [Decimal("1.5"), {"m": None}]}
