@@ -1,5 +1,5 @@
 """The store's own API, each request signed with the store's secret (`proativo.edge.storeapi`): a customer's data
-(GET: LGPD access, DELETE: erasure) and the report (`?from=YYYY-MM-DD&to=YYYY-MM-DD`)."""
+(LGPD access and erasure), the report, and the cases (the inbox, one case, opening one, acting on one)."""
 
 from typing import Any
 
@@ -16,13 +16,12 @@ app = APIGatewayHttpResolver()
 
 
 @app.route("/stores/<store_id>/customers/<customer_id>", method=["GET", "DELETE"])
-def customer(store_id: str, customer_id: str) -> Response[dict[str, Any]]:
-    return json_answer(200, wiring.store_api(settings).customer(store_id, customer_id, app.current_event, clock.now()))
-
-
 @app.get("/stores/<store_id>/reports")
-def store_report(store_id: str) -> Response[dict[str, Any]]:
-    return json_answer(200, wiring.store_api(settings).report(store_id, app.current_event, clock.now()))
+@app.route("/stores/<store_id>/cases", method=["GET", "POST"])
+@app.get("/stores/<store_id>/cases/<protocol>")
+@app.post("/stores/<store_id>/cases/<protocol>/actions")
+def store_api(store_id: str, **named: str) -> Response[dict[str, Any]]:
+    return json_answer(*wiring.store_api(settings).answer(store_id, named, app.current_event, clock.now()))
 
 
 answer_refusals(app, metrics, "Api")

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from proativo.cases import desk
 from proativo.cli.main import main as cli
 
 from tests.conftest import WHERE, Harness, generic
@@ -102,9 +103,11 @@ def test_still_need_help_opens_one_case_an_hour_with_the_orders_context(harness:
     listed = harness.table().query(
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#CASES"}
     )["Items"]
-    (case,) = [i for i in listed if i.get("reason") == "customer_help_request"]
-    assert case["protocol"] == protocol.group(1) and case["state"] == "awaiting_pickup"
-    assert case["parcels"][0]["tracking_code"] == "QC158300275BR" and case["message"] == "Não consigo ir à agência"
+    (case,) = [i for i in listed if i.get("case_kind") == "help_request"]
+    assert case["protocol"] == protocol.group(1) and case["answer_by"][:10] == "2026-11-30"  # the page's promise
+    whole = desk.show(harness.table(), "demo", case["protocol"])
+    assert (whole["state"], whole["topic"], whole["detail"]) == ("awaiting_pickup", "where", "Não consigo ir à agência")
+    assert whole["parcels"][0]["tracking_code"] == "QC158300275BR" and whole["order_status"] == "shipped"
     _, _, html = get(harness, path)
     assert f"protocolo {protocol.group(1)}" in html  # the page says what was asked and by when it is answered
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from proativo.cases import desk
 from proativo.cli.main import main as cli
 
 from tests.conftest import WHERE, Harness, cart, generic, order
@@ -190,12 +191,14 @@ def test_a_low_score_opens_a_case_tells_the_customer_and_stops_the_cross_sell(ha
     status, page = _click(harness, links[3])
     assert status == 200 and "Recebemos sua nota 3" in page
     harness.stack.advance(10 * 60)
-    assert harness.outbox.entries[-1].template == "survey_detractor"
+    told = harness.outbox.entries[-1]
+    assert told.template == "case_news" and "Obrigado por ser sincero sobre o pedido o1" in told.text
     (case,) = harness.table().query(
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#CASES"}
     )["Items"]
-    assert (case["order_id"], case["score"], case["status"]) == ("o1", 3, "open")
-    assert "whatsapp_link" not in case  # Maria left no phone: nothing to click
+    assert (case["order_id"], case["subject"], case["status"]) == ("o1", "survey score 3", "open")
+    assert case["protocol"] in told.text
+    assert "whatsapp_link" not in desk.show(harness.table(), "demo", case["protocol"])  # Maria left no phone
     # A second click, another score: the first answer stands, no second case.
     assert _click(harness, links[9])[0] == 200
     assert (

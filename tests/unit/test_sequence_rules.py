@@ -157,12 +157,14 @@ def test_writes_to_one_item_become_one_operation_and_counters_add_up() -> None:
 
 
 def test_a_low_score_case_carries_a_whatsapp_link_with_the_first_words_written() -> None:
-    from proativo.customers.profile import _agent_whatsapp_link
+    from proativo.customers.profile import agent_whatsapp_link
 
-    base = {"event_id": "x", "store_id": "s", "source": "t", "customer": ANA, "occurred_at": T0, "order_id": "5003"}
-    low = SurveyAnswered(score=4, **base)
     profile = {"phone": "(21) 91234-5678", "name": "Carla Dias", "locale": "pt-BR"}
-    link = _agent_whatsapp_link(profile, low)
+    link = agent_whatsapp_link(profile, "low_score", "20261124-ABC123", "5003")
     assert link is not None and link.startswith("https://wa.me/5521912345678?text=Ol%C3%A1%20Carla%21")
     assert "5003" in link
-    assert _agent_whatsapp_link({"name": "Carla"}, low) is None
+    other = agent_whatsapp_link(
+        {**profile, "phone": "+55 21 91234-5678", "locale": "en-US"}, "store", "20261124-ABC123", None
+    )
+    assert other is not None and "20261124-ABC123" in other and "Hi%20Carla" in other
+    assert agent_whatsapp_link({"name": "Carla"}, "low_score", "20261124-ABC123", "5003") is None

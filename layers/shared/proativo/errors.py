@@ -26,6 +26,10 @@ class InvalidPayload(ProativoError):
         self.field = field
 
 
+class Conflict(ProativoError):
+    """The request is readable but the thing it acts on is not in a state that allows it (a resolved case assigned)."""
+
+
 class PayloadTooLarge(ProativoError):
     """The body exceeds what we accept."""
 

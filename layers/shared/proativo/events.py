@@ -404,6 +404,59 @@ class HelpRequested(_Event):
     answer_by: Instant
 
 
+CaseKind = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
+CaseAction = Literal["assign", "note", "wait_customer", "wait_carrier", "resolve", "escalate", "reopen"]
+CaseNews = Literal["opened", "waiting_customer", "waiting_carrier", "note", "escalated", "resolved", "reopened"]
+
+
+class CaseOpened(_Event):
+    """A case for the store's team, asked for by a source (the store's own systems, a public complaint, the tracker
+    when a parcel's trouble outlived its wait): the engine opens it once per protocol, with its kind's deadline (or
+    the source's own, when sooner), and tells the customer."""
+
+    type: Literal["CaseOpened"] = "CaseOpened"
+    kind: CaseKind
+    protocol: _ID = Field(max_length=40)
+    order_id: _ID | None = None
+    subject: Text | None = Field(default=None, max_length=300, description="what it is about, for the team")
+    detail: Text | None = Field(default=None, max_length=4000, description="the customer's or the source's words")
+    source_ref: _ID | None = Field(default=None, description="the source's own id: a complaint, a parcel's trouble")
+    answer_by: Instant | None = Field(default=None, description="the source's deadline, when sooner than the SLA")
+    tell_customer: bool = True
+
+
+class CaseChanged(_Event):
+    """The store's team (or the clock) acted on a case: assigned it, noted something (for the customer, or not),
+    waits on the customer or the carrier, resolved, escalated or reopened it."""
+
+    type: Literal["CaseChanged"] = "CaseChanged"
+    protocol: _ID = Field(max_length=40)
+    action: CaseAction
+    by: Text | None = Field(
+        default=None, max_length=120, description="who acted: an agent, the SLA clock, the customer"
+    )
+    owner: Text | None = Field(default=None, max_length=120, description="for assign: who works the case now")
+    note: Text | None = Field(default=None, max_length=4000)
+    tell_customer: bool = False
+
+
+class CaseUpdated(_Event):
+    """What the customer is told of their case (derived by the engine when it opens or changes one): the flows'
+    trigger for continuous contact, one per step (`step_key`)."""
+
+    type: Literal["CaseUpdated"] = "CaseUpdated"
+    protocol: _ID = Field(max_length=40)
+    step_key: _ID
+    kind: CaseKind
+    news: CaseNews
+    status: _ID = Field(max_length=40)
+    level: Literal["first", "ouvidoria"] = "first"
+    order_id: _ID | None = None
+    answer_by: Instant | None = None
+    note: Text | None = Field(default=None, max_length=4000)
+    escalated_to: Text | None = Field(default=None, max_length=200)
+
+
 type Event = Annotated[
     CartUpdated
     | CheckoutStarted
@@ -426,7 +479,10 @@ type Event = Annotated[
     | PageViewed
     | HelpRequested
     | BrowseAbandoned
-    | CheckoutStepReached,
+    | CheckoutStepReached
+    | CaseOpened
+    | CaseChanged
+    | CaseUpdated,
     Field(discriminator="type"),
 ]
 
@@ -456,6 +512,9 @@ EVENT_TYPES: dict[str, type[_Event]] = {
         HelpRequested,
         BrowseAbandoned,
         CheckoutStepReached,
+        CaseOpened,
+        CaseChanged,
+        CaseUpdated,
     )
 }
 

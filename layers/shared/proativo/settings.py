@@ -114,6 +114,7 @@ class DispatcherSettings(CoreSettings):
 
     send_queue_url: str = env("SEND_QUEUE_URL", min_length=1)
     tracking_queue_url: str = env("TRACKING_QUEUE_URL", min_length=1)
+    events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
     max_items_per_run: int = env("MAX_ITEMS_PER_RUN", 5000, gt=0)
 
 
@@ -183,8 +184,10 @@ class FeedbackSettings(CoreSettings):
 
 @dataclass(frozen=True, kw_only=True)
 class ApiSettings(CoreSettings):
-    """The store's API: customer export and erasure (and the reports)."""
+    """The store's API: customer export and erasure, the reports, the cases (whose requests it records as
+    deliveries, like a webhook's)."""
 
+    deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     signature_tolerance_seconds: int = env("SIGNATURE_TOLERANCE_SECONDS", 300, gt=0)
     secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)

@@ -69,6 +69,12 @@ class StoreProfile(BaseModel):
     invitations_cap: int = Field(default=2, ge=0, le=20, description="at most so many invitations")
     invitations_cap_days: int = Field(default=7, ge=1, le=90, description="in so many days, per visitor")
     whatsapp_number: str | None = Field(default=None, pattern=r"^[1-9][0-9]{7,14}$")
+    # Cases (`proativo.cases`): where the team hears of them (a daily digest e-mail, and a signed webhook — a
+    # Slack-compatible incoming webhook or any URL — for new and overdue ones), and the second instance.
+    team_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    cases_webhook_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://[^\s/?#]+[^\s]*$")
+    ouvidoria_name: str = Field(default="Ouvidoria", min_length=1, max_length=120)
+    ouvidoria_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
     @field_validator("site_origins")
     @classmethod

@@ -4,13 +4,18 @@ Each factory imports what it needs when called, so a function loads only its own
 (the dispatcher never pays for templates, the sender never for the sequence engine).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
 from proativo import aws
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from mypy_boto3_dynamodb.service_resource import Table
+
+    from proativo.cases.fold import CaseDesk
     from proativo.edge.storeapi import StoreApi
     from proativo.intake.clicks import Clicks
     from proativo.intake.deliveries import Relay
@@ -52,7 +57,27 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
         parcels=ParcelRegistry(table, settings.due_shards),
         flows_for=FlowCache(table),
         read_back=lambda: readback(settings),
+        case_desks=case_desks(table, settings.due_shards),
     )
+
+
+def case_desks(table: "Table", shards: int) -> "Callable[[str], CaseDesk]":
+    """A store's case rules (its own over the built-ins) and ouvidoria, read with its profile and kept a minute."""
+    from proativo import stores
+    from proativo.cases.fold import CaseDesk
+    from proativo.cases.kinds import RULES_SK, built_in, rules_from
+    from proativo.errors import NotFound
+
+    reads = stores.StoreReads(table, RULES_SK, rules_from)
+
+    def desk(store_id: str) -> CaseDesk:
+        try:
+            profile, rules = reads.get(store_id)
+        except NotFound:  # events of a store not registered (yet): the built-in rules
+            return CaseDesk(built_in(), "Ouvidoria", shards)
+        return CaseDesk(rules, profile.ouvidoria_name, shards)
+
+    return desk
 
 
 @cache
@@ -70,7 +95,13 @@ def dispatcher(settings: "DispatcherSettings") -> "Dispatcher":
     """The dispatcher for these settings."""
     from proativo.sequences.dispatch import Dispatcher
 
-    return Dispatcher(aws.table(settings.table_name), aws.sqs(), settings.send_queue_url, settings.due_shards)
+    return Dispatcher(
+        aws.table(settings.table_name),
+        aws.sqs(),
+        settings.send_queue_url,
+        settings.due_shards,
+        settings.events_queue_url,
+    )
 
 
 @cache
@@ -154,7 +185,22 @@ def store_api(settings: "ApiSettings") -> "StoreApi":
     def secret_of(store_id: str) -> str:
         return stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds)
 
-    return StoreApi(aws.table(settings.table_name), secret_of, settings.signature_tolerance_seconds)
+    from proativo.cases.kinds import RULES_SK, rules_from
+    from proativo.intake import deliveries
+
+    table = aws.table(settings.table_name)
+    rules = stores.StoreReads(table, RULES_SK, rules_from)
+
+    def record(key: str, store_id: str, events: list[str], now: "datetime") -> bool:
+        return deliveries.record(aws.dynamodb(), settings.deliveries_table_name, key, store_id, events, now)
+
+    return StoreApi(
+        table,
+        secret_of,
+        settings.signature_tolerance_seconds,
+        record=record,
+        case_rules=lambda store_id: rules.get(store_id)[1],
+    )
 
 
 @cache

@@ -3,12 +3,11 @@
 Each fact is a small `NOTE#<order>#<instant>#<what>` item written in the event's own transaction (the page reads
 the partition once and finds them beside the order and its parcels): a trouble the tracker detected, a claim that
 moved, a resolution, a request for help. The messages we sent are already there (`MSG#…`). A page view marks the
-order and counts the visit; a request for help also opens a case for the store's team, with the order's context."""
+order and counts the visit; a request for help is noted (the case it opens is `proativo.cases`')."""
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import keys
 from proativo.aws.writes import Writes
 from proativo.clock import parse_utc
 from proativo.events import ClaimUpdated, HelpRequested, PageViewed, ParcelException, ParcelResolved
@@ -108,33 +107,4 @@ def _help(pk: str, event: HelpRequested, at: str, state: "CustomerState", writes
         writes.revise(key, order, {"help_requested_at": order.get("help_requested_at") or at})
     fields = {"protocol": event.protocol, "topic": event.topic, "answer_by": event.answer_by.isoformat()}
     writes.put(_note(pk, event, at, f"help#{event.protocol}", fields))
-    parcels = [
-        {
-            "carrier": p.get("carrier"),
-            "tracking_code": p.get("tracking_code"),
-            "status": p.get("status"),
-            "troubles": list(p.get("open_episodes") or ()),
-        }
-        for p in state.with_prefix("PARCEL#")
-        if p.get("order_id") == event.order_id
-    ]
-    case: dict[str, Any] = {
-        "pk": f"{keys.store_pk(event.store_id)}#CASES",
-        "sk": f"CASE#{at}#{event.order_id}",
-        "kind": "case",
-        "status": "open",
-        "reason": "customer_help_request",
-        "protocol": event.protocol,
-        "topic": event.topic,
-        "state": event.state,
-        "customer_id": event.customer.id,
-        "order_id": event.order_id,
-        "order_status": order.get("status") if order else None,
-        "parcels": parcels,
-        "opened_at": at,
-        "answer_by": event.answer_by.isoformat(),
-    }
-    if event.message:
-        case["message"] = event.message
-    writes.put({k: v for k, v in case.items() if v is not None})
     writes.count(event.store_id, event.occurred_at, "PAGE", help_requests=1, orders_helped=int(first))

@@ -263,35 +263,22 @@ def _survey(pk: str, event: SurveyAnswered, at: str, state: CustomerState, write
     writes.count(
         event.store_id, event.occurred_at, "SURVEY", responses=1, score_sum=event.score, **{event.rating + "s": 1}
     )
-    if event.rating == "detractor":
-        # The store's team hears of it: a case to follow up (the survey item above makes this happen once), with a
-        # link that opens WhatsApp on the agent's phone with the first words written.
-        case: dict[str, Any] = {
-            "pk": f"{keys.store_pk(event.store_id)}#CASES",
-            "sk": f"CASE#{at}#{event.order_id}",
-            "kind": "case",
-            "status": "open",
-            "reason": "low_satisfaction_score",
-            "score": event.score,
-            "customer_id": event.customer.id,
-            "order_id": event.order_id,
-            "opened_at": at,
-        }
-        link = _agent_whatsapp_link(state.profile, event)
-        if link:
-            case["whatsapp_link"] = link
-        writes.put(case)
 
 
-def _agent_whatsapp_link(profile: dict[str, Any], event: SurveyAnswered) -> str | None:
-    """A click-to-send link for the agent who follows a low score up (None without a usable phone)."""
+def agent_whatsapp_link(profile: dict[str, Any], kind: str, protocol: str, order_id: str | None) -> str | None:
+    """A click-to-send link for the agent who follows a case up, its first words written (None without a usable
+    phone)."""
     locale = str(profile.get("locale") or FALLBACK)
     region = locale.split("-")[1].upper() if "-" in locale else "BR"
     phone = e164(str(profile.get("phone") or ""), region)
     if phone is None:
         return None
     name = str(profile.get("name") or "").split(" ")[0]
-    text = words("agent_follow_up", locale, name=f" {name}" if name else "", order_id=event.order_id)
+    greeting = f" {name}" if name else ""
+    if kind == "low_score" and order_id:
+        text = words("agent_follow_up", locale, name=greeting, order_id=order_id)
+    else:
+        text = words("agent_case_follow_up", locale, name=greeting, protocol=protocol)
     return click_to_send(phone, text)
 
 

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import error_code, transient
 from proativo.errors import (
+    Conflict,
     Forbidden,
     InvalidPayload,
     NotFound,
@@ -24,6 +25,7 @@ REFUSALS: dict[type[ProativoError], tuple[int, str]] = {
     NotFound: (404, "not_found"),
     Unauthorized: (401, "unauthorized"),
     Forbidden: (403, "forbidden"),
+    Conflict: (409, "conflict"),
     InvalidPayload: (400, "invalid_payload"),
     PayloadTooLarge: (413, "payload_too_large"),
     Unavailable: (503, "unavailable"),

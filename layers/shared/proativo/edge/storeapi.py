@@ -1,4 +1,4 @@
-"""The store's own API (customer export and erasure; the reports): requests signed with the store's secret.
+"""The store's own API (customer export and erasure; the reports; the cases): requests signed with the store's secret.
 
 A request carries `X-Proativo-Timestamp` (Unix seconds) and `X-Proativo-Signature: v1=<hex HMAC-SHA256 of
 "<timestamp>.<METHOD> <path[?query]>.<raw body>">` under the store's `generic` secret (the one its own systems sign
@@ -7,6 +7,7 @@ customer or period, and the timestamp must be recent. One store's secret never o
 names the store, and the secret is looked up under that store only.
 """
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,14 +17,18 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from proativo.cases import desk
 from proativo.customers import privacy
 from proativo.errors import InvalidPayload, NotFound, Unauthorized
+from proativo.events import dump_event
 from proativo.platforms.base import hmac_sha256, same, signed_stamp
 from proativo.reporting import reports
 from proativo.stores import STORE_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+
+    from proativo.cases.kinds import CaseRules
 
 # Powertools' module-level instances share the function's configuration and metric set.
 logger, metrics = Logger(child=True), Metrics()
@@ -66,6 +71,10 @@ class StoreApi:
     # The store's `generic` secret (SSM, cached), looked up under that store only.
     secret_of: Callable[[str], str]
     tolerance_seconds: int
+    # Records a request's events as a delivery (key, store, events, now): False when the key was recorded before.
+    record: Callable[[str, str, list[str], datetime], bool] | None = None
+    # The store's case rules (its own over the built-ins).
+    case_rules: Callable[[str], "CaseRules"] | None = None
 
     def authorize(self, store_id: str, request: APIGatewayProxyEventV2, now: datetime) -> None:
         """Raise unless the request is the store's own (the edge answers 401, 404 or 503)."""
@@ -81,6 +90,22 @@ class StoreApi:
             now,
             self.tolerance_seconds,
         )
+
+    def answer(
+        self, store_id: str, named: Mapping[str, str], request: APIGatewayProxyEventV2, now: datetime
+    ) -> tuple[int, dict[str, Any]]:
+        """The status and body that answer one request: the handler's routes say which operation by the names in
+        the path (`customer_id`, `protocol`) and its last segment."""
+        method, path = request.request_context.http.method, request.path
+        if "customer_id" in named:
+            return 200, self.customer(store_id, named["customer_id"], request, now)
+        if path.endswith("/reports"):
+            return 200, self.report(store_id, request, now)
+        if "protocol" in named and path.endswith("/actions"):
+            return 202, self.act(store_id, named["protocol"], request, now)
+        if "protocol" in named:
+            return 200, self.case(store_id, named["protocol"], request, now)
+        return (202 if method == "POST" else 200), self.cases(store_id, request, now)
 
     def customer(self, store_id: str, customer_id: str, request: APIGatewayProxyEventV2, now: datetime) -> Any:
         """GET: everything held about the customer (LGPD access); DELETE: erase it (LGPD deletion)."""
@@ -102,3 +127,53 @@ class StoreApi:
             return reports.report(self.table, store_id, since, until)
         except ValueError as exc:
             raise InvalidPayload(f"from and to are days (YYYY-MM-DD): {exc}", field="from") from None
+
+    # --- cases -----------------------------------------------------------------------------------------------------
+
+    def cases(self, store_id: str, request: APIGatewayProxyEventV2, now: datetime) -> dict[str, Any]:
+        """GET: the store's inbox (`?status=open|waiting_customer|waiting_carrier|escalated|resolved|overdue|all`,
+        `&limit=`); POST: open a case (`cases.desk.OpenRequest`), 202 with its protocol."""
+        self.authorize(store_id, request, now)
+        if request.request_context.http.method == "POST":
+            assert self.case_rules is not None
+            event = desk.opening(store_id, _json_body(request), self.case_rules(store_id), now)
+            fresh = self._record(event)
+            return {"protocol": event.protocol, "accepted": fresh, "repeat": not fresh}
+        query = request.query_string_parameters or {}
+        status = query.get("status", "open")
+        if status not in ("open", "waiting_customer", "waiting_carrier", "escalated", "resolved", "overdue", "all"):
+            raise InvalidPayload(
+                "status: open, waiting_customer, waiting_carrier, escalated, resolved, overdue or all", field="status"
+            )
+        try:
+            limit = min(max(int(query.get("limit", "100")), 1), 500)
+        except ValueError:
+            raise InvalidPayload("limit: a whole number", field="limit") from None
+        return {"store_id": store_id, "cases": desk.inbox(self.table, store_id, now, status, limit)}  # type: ignore[arg-type]
+
+    def case(self, store_id: str, protocol: str, request: APIGatewayProxyEventV2, now: datetime) -> dict[str, Any]:
+        """One case whole (its history, what the customer said, the agent's WhatsApp link)."""
+        self.authorize(store_id, request, now)
+        return desk.show(self.table, store_id, protocol)
+
+    def act(self, store_id: str, protocol: str, request: APIGatewayProxyEventV2, now: datetime) -> dict[str, Any]:
+        """The team acts on a case (`cases.desk.ActionRequest`): checked against the case now, applied by the engine
+        within seconds (202)."""
+        self.authorize(store_id, request, now)
+        event = desk.acting(self.table, store_id, protocol, _json_body(request), now)
+        fresh = self._record(event)
+        return {"protocol": protocol, "action": event.action, "accepted": fresh, "repeat": not fresh}
+
+    def _record(self, event: Any) -> bool:
+        assert self.record is not None, "the store API was built without a deliveries table"
+        fresh = self.record(event.event_id, event.store_id, [dump_event(event)], event.occurred_at)
+        metrics.add_metric(name="CaseRequests", unit=MetricUnit.Count, value=1)
+        logger.info("case request", extra={"store_id": event.store_id, "type": event.type, "repeat": not fresh})
+        return fresh
+
+
+def _json_body(request: APIGatewayProxyEventV2) -> Any:
+    try:
+        return json.loads(request.decoded_body or "")
+    except ValueError:
+        raise InvalidPayload("the body is not JSON", field="body") from None

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from proativo.aws import failed_conditions
 from proativo.aws import metrics as business
 from proativo.aws.writes import Writes
+from proativo.cases.fold import CaseDesk, concerns_cases, fold_cases
 from proativo.clock import as_utc
 from proativo.customers.privacy import ERASED_SK
 from proativo.customers.profile import (
@@ -26,6 +27,7 @@ from proativo.customers.profile import (
     record_payment_recovery,
 )
 from proativo.events import (
+    CaseUpdated,
     Event,
     OrderPaid,
     OrderPlaced,
@@ -68,6 +70,8 @@ class EventProcessor:
     flows_for: Callable[[str], tuple[Flow, ...]]
     # Reads a notify-only platform's resource back (built on first use: most deployments' messages need none).
     read_back: Callable[[], "ReadBack"] | None = None
+    # The store's case rules and ouvidoria (read only for the events that open or change a case).
+    case_desks: Callable[[str], CaseDesk] | None = None
     attempts: int = 10
 
     def apply_message(self, body: str, now: datetime) -> dict[str, Any]:
@@ -100,8 +104,12 @@ class EventProcessor:
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
         and the event is read and decided again."""
+        if isinstance(event, CaseUpdated):
+            # What a customer is told of a case is the engine's own word, never a message's.
+            return Applied(event.type, event.customer.id, (), notes=("ignored: case news comes from the engine",))
         event, matched = with_carrier_resolved(event)
         flows = self.flows_for(event.store_id)
+        desk = self.case_desks(event.store_id) if self.case_desks and concerns_cases(event) else None
         for attempt in range(self.attempts):
             if attempt:
                 # Another writer changed the customer between our read and our write: back off a little (jitter
@@ -118,10 +126,15 @@ class EventProcessor:
             if matched:  # a parcel to follow: how its carrier was known (by name, by code, or not: unmatched)
                 writes.count(event.store_id, event.occurred_at, "SHIPMENTS", shipped=1, **{f"by_{matched}": 1})
             enrolled = {str(item["sk"]): item for item in state.with_prefix("ENROL#")}
-            decisions = decide(flows, enrolments_of(list(enrolled.values())), state.facts(event), event, now)
+            enrolments = enrolments_of(list(enrolled.values()))
+            decisions = decide(flows, enrolments, state.facts(event), event, now)
             repeat_answer = isinstance(event, SurveyAnswered) and answered_before(event, state)
             if repeat_answer:
                 decisions = []  # a second click with another score changes nothing
+            elif desk is not None:
+                # A case opened or changed in the same transaction; what the customer is told of it, enrolled too.
+                for news in fold_cases(event, state, now, writes, desk):
+                    decisions += decide(flows, enrolments, state.facts(news), news, now)
             self.sequences.add(event.store_id, event.customer.id, decisions, now, enrolled, writes)
             credited = None
             messages = state.with_prefix("MSG#")
@@ -158,6 +171,11 @@ class EventProcessor:
         notes: tuple[str, ...] = ()
         if isinstance(event, SurveyAnswered) and event.rating == "detractor" and not repeat_answer:
             notes = (f"case opened for the store's team: order {event.order_id} rated {event.score}",)
+        notes += tuple(
+            f"case {d.enrolment.key.split('#')[0]}: the customer is told ({d.enrolment.flow_id})"
+            for d in decisions
+            if isinstance(d, Enrol) and d.enrolment.flow_id == "case_news"
+        )
         return Applied(event.type, event.customer.id, tuple(decisions), credited, notes)
 
     def _commit(self, writes: Writes) -> Literal["written", "duplicate", "raced"]:

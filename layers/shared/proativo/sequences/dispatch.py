@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.aws import query_pages, written
 from proativo.aws.queues import send_each
+from proativo.cases.sweep import messages_of
 from proativo.clock import as_utc
 from proativo.sequences.items import MESSAGE_RETENTION, cancel_step, enrolment_sk, next_step_item
 
@@ -84,12 +85,14 @@ class DispatchReport:
 
 @dataclass(frozen=True)
 class Dispatcher:
-    """Moves due steps to the send queue and schedules the step after each."""
+    """Moves due steps to the send queue and schedules the step after each; hands the cases' due work (a parcel's
+    trouble to open as a case, a case past its deadline) to the events queue."""
 
     table: "Table"
     sqs: "SQSClient"
     send_queue_url: str
     shards: int
+    events_queue_url: str | None = None
 
     def run(self, now: datetime, limit: int) -> DispatchReport:
         """One pass over everything due now."""
@@ -114,7 +117,21 @@ class Dispatcher:
                 continue
             self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
             report.enqueued += 1
+        if self.events_queue_url:
+            self._cases(now, limit, report)
         return report
+
+    def _cases(self, now: datetime, limit: int, report: DispatchReport) -> None:
+        """Due case work as events; the engine moves each item off (or along) the index when it applies it, so an
+        item whose event is still queued goes again next run with the same id, and changes nothing twice."""
+        due = query_due(self.table, "case", self.shards, now, limit)
+        report.due += len(due.items)
+        report.read += due.read
+        for accepted in send_each(self.sqs, self.events_queue_url or "", messages_of(due.items)):
+            if accepted:
+                report.enqueued += 1
+            else:
+                report.failed += 1
 
     def _advance(self, step: dict[str, Any], now: datetime) -> bool:
         """Mark the step queued and schedule the next; False when the enrolment had ended (step canceled)."""

@@ -70,7 +70,7 @@ class Flow(BaseModel):
     version: int = Field(ge=1)
     purpose: Purpose
     trigger: tuple[str, ...] = Field(min_length=1)
-    key: Literal["cart_id", "order_id", "tracking_code", "product_id", "customer"]
+    key: Literal["cart_id", "order_id", "tracking_code", "product_id", "step_key", "customer"]
     when: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="enter only when each named field of the trigger has one of these values"
     )

@@ -1,0 +1,232 @@
+"""Cases the store's team works: opened by a low score, a request for help, a parcel's trouble that outlived its wait,
+a claim that needs a person and the store's own systems; each with a protocol the customer hears, a deadline per
+kind, the team's actions through the signed store API, and the ouvidoria past the deadline."""
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from proativo.aws import queues
+from proativo.edge.storeapi import sign_request
+
+from infra.local.stack import DEMO_SECRET
+from tests.conftest import Harness, generic
+
+DAY = 24 * 3600
+
+
+def _api(
+    harness: Harness, method: str, path: str, body: Any = None, secret: str = DEMO_SECRET
+) -> tuple[int, dict[str, Any]]:
+    raw = json.dumps(body).encode() if body is not None else b""
+    headers = {"content-type": "application/json", **sign_request(secret, method, path, harness.stack.clock.now(), raw)}
+    status, _, out = harness.stack.http(method, path.split("?")[0], headers, raw, path.partition("?")[2])
+    if method == "POST":
+        harness.stack.advance(90)  # applied, and what it tells the customer sent (the dispatcher runs every minute)
+    return status, json.loads(out or b"{}")
+
+
+def _inbox(harness: Harness, status: str = "all") -> list[dict[str, Any]]:
+    answer_status, answer = _api(harness, "GET", f"/stores/demo/cases?status={status}")
+    assert answer_status == 200, answer
+    return list(answer["cases"])
+
+
+def _news(harness: Harness) -> list[str]:
+    return [e.text for e in harness.outbox.entries if e.template == "case_news"]
+
+
+def _low_score(harness: Harness, who: dict[str, Any] | None = None) -> None:
+    """An order delivered, its survey answered 3 (a detractor)."""
+    customer = who or {"id": "c-1", "email": "carla@example.com", "name": "Carla Dias"}
+    placed = {"order_id": "o1", "currency": "BRL", "total": "199.90"}
+    harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", placed, customer))
+    harness.post(generic("order.delivered", "d1", "2026-11-25T12:00:00Z", {"order_id": "o1"}, customer))
+    harness.stack.jump(4 * DAY + 300)
+    (survey,) = [e for e in harness.outbox.entries if e.template == "survey"]
+    link = next(line.split(": ", 1)[1] for line in survey.text.splitlines() if re.match(r"^3: http", line))
+    parts = urlsplit(link)
+    assert harness.stack.http("GET", parts.path, {}, b"", parts.query)[0] == 200
+    harness.stack.advance(10 * 60)
+
+
+def test_a_low_score_opens_a_case_the_customer_follows_and_past_its_deadline_the_ouvidoria_takes_it(
+    harness: Harness,
+) -> None:
+    _low_score(harness)
+    (case,) = _inbox(harness)
+    assert (case["case_kind"], case["status"], case["level"], case["order_id"]) == ("low_score", "open", "first", "o1")
+    protocol = case["protocol"]
+    assert re.fullmatch(r"2026112\d-[0-9A-F]{6}", protocol)
+    assert case["answer_by"][:10] == "2026-12-05"  # the kind's 7 calendar days
+    (opened,) = _news(harness)
+    assert protocol in opened and "5 de dezembro" in opened
+    # The order's survey answered again: the first answer stands, no second case, nothing more said.
+    assert len(_inbox(harness)) == 1
+    # Assigned: the team knows who has it; the customer is not told of who works it.
+    status, answer = _api(
+        harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "assign", "owner": "Ana"}
+    )
+    assert (status, answer["accepted"]) == (202, True)
+    assert _inbox(harness)[0]["owner"] == "Ana" and len(_news(harness)) == 1
+    # Nobody answered in 7 days: the clock escalates it to the ouvidoria with a new deadline, and the customer hears.
+    harness.stack.jump(7 * DAY)
+    (case,) = _inbox(harness)
+    assert (case["status"], case["level"], case["owner"]) == ("escalated", "ouvidoria", "Ouvidoria")
+    assert case["answer_by"][:10] == "2026-12-15"
+    escalated = _news(harness)[-1]
+    assert "Ouvidoria" in escalated and protocol in escalated and "15 de dezembro" in escalated
+    # The ouvidoria resolves it, with words for the customer.
+    note = "Enviamos um novo produto; o código de rastreio segue por e-mail."
+    body = {"action": "resolve", "by": "Ouvidoria", "note": note, "request_id": "r-1"}
+    assert _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", body)[0] == 202
+    assert _inbox(harness, "resolved")[0]["protocol"] == protocol and not _inbox(harness, "open")
+    assert note in _news(harness)[-1] and "concluído" in _news(harness)[-1]
+    # The same request again (a retry) changes nothing; acting on a resolved case is refused until it is reopened.
+    status, again = _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", body)
+    assert (status, again["repeat"]) == (202, True)
+    status, refused = _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "note", "note": "x"})
+    assert (status, refused["error"]) == (409, "conflict")
+    # The whole history, for the team.
+    status, whole = _api(harness, "GET", f"/stores/demo/cases/{protocol}")
+    assert status == 200
+    assert [h["action"] for h in whole["history"]] == ["opened", "assign", "escalate", "resolve"]
+    assert [h["told"] for h in whole["history"]] == [True, False, True, True]
+    assert len(_news(harness)) == 3
+
+
+def test_the_store_opens_a_case_from_its_own_systems_and_works_it(harness: Harness) -> None:
+    request = {
+        "request_id": "crm-991",
+        "kind": "store",
+        "customer": {"id": "c-9", "email": "davi@example.com", "name": "Davi Souza", "locale": "en-US"},
+        "order_id": "o-9",
+        "subject": "wrong size delivered",
+        "detail": "Asked for M, got S.",
+    }
+    status, opened = _api(harness, "POST", "/stores/demo/cases", request)
+    assert status == 202 and opened["accepted"]
+    protocol = opened["protocol"]
+    (case,) = _inbox(harness)
+    assert (case["protocol"], case["case_kind"], case["subject"]) == (protocol, "store", "wrong size delivered")
+    (told,) = _news(harness)
+    assert protocol in told and "December 1" in told  # in English, the customer's language
+    # A retry of the same request opens nothing new.
+    status, again = _api(harness, "POST", "/stores/demo/cases", request)
+    assert (status, again["protocol"], again["repeat"]) == (202, protocol, True)
+    assert len(_inbox(harness)) == 1
+    # Waiting on the customer tells them what is needed; a note for the team only tells nobody.
+    wait = {"action": "wait_customer", "note": "Could you send a photo of the label?"}
+    assert _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", wait)[0] == 202
+    assert "photo of the label" in _news(harness)[-1]
+    assert (
+        _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "note", "note": "called"})[0] == 202
+    )
+    assert len(_news(harness)) == 2
+    assert _inbox(harness)[0]["status"] == "waiting_customer"
+    # Resolved, then reopened by the customer's reply: a first-instance case reopened goes to the ouvidoria.
+    assert _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "resolve"})[0] == 202
+    assert (
+        _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "reopen", "by": "customer"})[0]
+        == 202
+    )
+    (case,) = _inbox(harness)
+    assert (case["status"], case["level"], case["reopened"]) == ("escalated", "ouvidoria", 1)
+    assert "Ouvidoria" in _news(harness)[-1]
+
+
+def test_bad_case_requests_get_a_reason_and_change_nothing(harness: Harness) -> None:
+    base = {"request_id": "r1", "customer": {"id": "c-1"}, "subject": "x"}
+    for body, field in (
+        ({**base, "kind": "nope"}, "kind"),
+        ({k: v for k, v in base.items() if k != "subject"}, "subject"),
+        ({**base, "request_id": "has space"}, "request_id"),
+        ({**base, "surprise": 1}, "surprise"),
+    ):
+        status, refused = _api(harness, "POST", "/stores/demo/cases", body)
+        assert (status, refused.get("field")) == (400, field), refused
+    status, _ = _api(harness, "POST", "/stores/demo/cases/20261124-ABCDEF/actions", {"action": "resolve"})
+    assert status == 404
+    status, _ = _api(harness, "POST", "/stores/demo/cases", base, secret="another-store-secret")
+    assert status == 401
+    _api(harness, "POST", "/stores/demo/cases", base)
+    protocol = _inbox(harness)[0]["protocol"]
+    status, refused = _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "assign"})
+    assert (status, refused.get("field")) == (400, "owner")
+    status, refused = _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "reopen"})
+    assert status == 409
+    assert _api(harness, "GET", "/stores/demo/cases?status=maybe")[0] == 400
+    assert len(_inbox(harness)) == 1 and not _news(harness)  # no contact given: nobody to tell
+
+
+def _exception(harness: Harness, event_id: str, code: str, kind: str, at: str) -> None:
+    event = {
+        "type": "ParcelException",
+        "event_id": event_id,
+        "store_id": "demo",
+        "source": "correios",
+        "customer": {"id": "c-1", "email": "carla@example.com", "name": "Carla Dias"},
+        "occurred_at": at,
+        "order_id": "o1",
+        "carrier": "correios",
+        "tracking_code": code,
+        "kind": kind,
+    }
+    queues.enqueue_events(
+        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(event),), "demo"
+    )
+    harness.stack.drain()
+
+
+def test_a_parcel_trouble_still_open_after_its_wait_becomes_a_case_and_a_solved_one_does_not(harness: Harness) -> None:
+    customer = {"id": "c-1", "email": "carla@example.com", "name": "Carla Dias"}
+    harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", {"order_id": "o1", "total": "99.00"}, customer))
+    for code in ("AA000000001BR", "AA000000015BR"):
+        shipped = {"order_id": "o1", "carrier": "correios", "tracking_code": code}
+        harness.post(generic("order.shipped", f"s-{code}", "2026-11-24T12:01:00Z", shipped, customer))
+    # Two parcels stall; the parcel's state in the table says which trouble is still open when the wait is over.
+    for code in ("AA000000001BR", "AA000000015BR"):
+        _exception(harness, f"x-{code}", code, "stalled", "2026-11-24T12:05:00Z")
+        harness.table().update_item(
+            Key={"pk": "STORE#demo#CUST#c-1", "sk": f"PARCEL#correios#{code}"},
+            UpdateExpression="SET open_episodes = :e, #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":e": ["stalled"] if code.endswith("1BR") else [], ":s": "in_transit"},
+        )
+    assert not _inbox(harness)
+    harness.stack.jump(3 * DAY + 600)
+    (case,) = _inbox(harness)
+    assert (case["case_kind"], case["source"]) == ("parcel_trouble", "tracker")
+    assert "AA000000001BR" in case["subject"]
+    assert case["protocol"] in _news(harness)[0]
+    # A repeat of the trouble's event opens nothing more.
+    _exception(harness, "x-AA000000001BR", "AA000000001BR", "stalled", "2026-11-24T12:05:00Z")
+    harness.stack.jump(DAY)
+    assert len(_inbox(harness)) == 1
+
+
+def test_a_claim_no_api_can_file_is_a_case_for_the_team_not_news_for_the_customer(harness: Harness) -> None:
+    claim = {
+        "type": "ClaimUpdated",
+        "event_id": "claim-task-1",
+        "store_id": "demo",
+        "source": "jadlog",
+        "customer": {"id": "c-1", "email": "carla@example.com"},
+        "occurred_at": "2026-11-24T12:00:00Z",
+        "order_id": "o1",
+        "carrier": "jadlog",
+        "tracking_code": "10080000000001",
+        "kind": "lost",
+        "status": "task",
+        "channel": "manual",
+        "deadline_at": "2026-12-20T12:00:00Z",
+    }
+    queues.enqueue_events(
+        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(claim),), "demo"
+    )
+    harness.stack.drain()
+    (case,) = _inbox(harness)
+    assert case["case_kind"] == "claim_needs_person" and "jadlog" in case["subject"]
+    assert case["answer_by"][:10] == "2026-11-29"  # the kind's 5 days
+    assert not _news(harness)
