@@ -31,6 +31,38 @@ _SIGNED = [
 ]
 _STORE = {"name": "store_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"}}
 _CUSTOMER = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+_PROTOCOL = {"name": "protocol", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+_CASE_OPEN = {
+    "type": "object",
+    "required": ["request_id", "customer", "subject"],
+    "properties": {
+        "request_id": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,80}$"},
+        "kind": {"type": "string", "default": "store", "description": "a kind of the store's case rules"},
+        "customer": {"type": "object", "required": ["id"], "description": "id, and e-mail/phone/name/locale to tell"},
+        "order_id": {"type": "string"},
+        "subject": {"type": "string", "maxLength": 300},
+        "detail": {"type": "string", "maxLength": 4000},
+        "answer_by": {"type": "string", "format": "date-time", "description": "sooner than the kind's deadline"},
+        "tell_customer": {"type": "boolean", "default": True},
+    },
+    "additionalProperties": False,
+}
+_CASE_ACTION = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {
+        "request_id": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,80}$"},
+        "action": {
+            "type": "string",
+            "enum": ["assign", "note", "wait_customer", "wait_carrier", "resolve", "escalate", "reopen"],
+        },
+        "by": {"type": "string", "maxLength": 120},
+        "owner": {"type": "string", "maxLength": 120, "description": "required to assign"},
+        "note": {"type": "string", "maxLength": 4000, "description": "required for a note"},
+        "tell_customer": {"type": "boolean", "default": False, "description": "a note the customer hears"},
+    },
+    "additionalProperties": False,
+}
 _TOKEN = {
     "name": "t",
     "in": "query",
@@ -94,6 +126,64 @@ ROUTES: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": _json("the period's figures"),
                 "400": _json("not a period (YYYY-MM-DD, at most a year)", REFUSAL_SCHEMA),
+                **_REFUSED,
+            },
+        },
+    },
+    "/stores/{store_id}/cases": {
+        "get": {
+            "summary": "The store's cases, newest first (the team's inbox)",
+            "tags": ["store API", "cases"],
+            "parameters": [
+                _STORE,
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "schema": {
+                        "type": "string",
+                        "enum": [
+                            "open",
+                            "waiting_customer",
+                            "waiting_carrier",
+                            "escalated",
+                            "resolved",
+                            "overdue",
+                            "all",
+                        ],
+                        "default": "open",
+                    },
+                },
+                {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "maximum": 500}},
+                *_SIGNED,
+            ],
+            "responses": {"200": _json("the cases' summaries"), **_REFUSED},
+        },
+        "post": {
+            "summary": "Open a case from the store's own systems (a retry with the same request_id opens nothing)",
+            "tags": ["store API", "cases"],
+            "parameters": [_STORE, *_SIGNED],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _CASE_OPEN}}},
+            "responses": {"202": _json("accepted: the case's protocol"), **_REFUSED},
+        },
+    },
+    "/stores/{store_id}/cases/{protocol}": {
+        "get": {
+            "summary": "One case whole: its history, what the customer said, the agent's WhatsApp link",
+            "tags": ["store API", "cases"],
+            "parameters": [_STORE, _PROTOCOL, *_SIGNED],
+            "responses": {"200": _json("the case"), **_REFUSED},
+        },
+    },
+    "/stores/{store_id}/cases/{protocol}/actions": {
+        "post": {
+            "summary": "Act on a case: assign, note, wait on the customer or carrier, resolve, escalate, reopen",
+            "tags": ["store API", "cases"],
+            "parameters": [_STORE, _PROTOCOL, *_SIGNED],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _CASE_ACTION}}},
+            "responses": {
+                "202": _json("accepted: applied within seconds"),
+                "409": _json("not now: the case is resolved (reopen it first), or with the ouvidoria", REFUSAL_SCHEMA),
                 **_REFUSED,
             },
         },
