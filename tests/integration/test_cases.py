@@ -4,14 +4,17 @@ kind, the team's actions through the signed store API, and the ouvidoria past th
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from proativo.aws import queues
+from proativo.cli.main import main as cli
 from proativo.edge.storeapi import sign_request
 
 from infra.local.stack import DEMO_SECRET
-from tests.conftest import Harness, generic
+from tests.conftest import WHERE, Harness, generic
 
 DAY = 24 * 3600
 
@@ -230,3 +233,39 @@ def test_a_claim_no_api_can_file_is_a_case_for_the_team_not_news_for_the_custome
     assert case["case_kind"] == "claim_needs_person" and "jadlog" in case["subject"]
     assert case["answer_by"][:10] == "2026-11-29"  # the kind's 5 days
     assert not _news(harness)
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    assert cli([*argv, *WHERE]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_team_works_cases_from_the_cli_and_a_store_sets_its_own_deadlines(
+    harness: Harness, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("kinds:\n  low_score: {sla: P3D}\n  vip: {sla: PT12H}\nescalation: {ouvidoria_sla: P5D}\n")
+    saved = _cli(capsys, "cases", "rules", "set", "demo", str(rules))
+    assert saved["in_force"]["kinds"]["low_score"]["sla"] == "P3D" and "vip" in saved["in_force"]["kinds"]
+    rules.write_text("kinds:\n  low_score: {sla: P200D}\n")
+    with pytest.raises(SystemExit, match=r"kinds\.low_score\.sla"):
+        cli(["cases", "rules", "set", "demo", str(rules), *WHERE])
+    harness.stack.advance(120)  # the engine's minute-long cache of the store's rules
+    _low_score(harness)
+    (case,) = _cli(capsys, "cases", "list", "demo")
+    protocol = case["protocol"]
+    assert case["answer_by"][:10] == "2026-12-01"  # the store's 3 days, not the built-in 7
+    assert _cli(capsys, "cases", "assign", "demo", protocol, "Bruno", "--by", "Ana")["queued"]
+    _cli(capsys, "cases", "note", "demo", protocol, "Ligamos e deixamos recado.", "--tell")
+    harness.stack.advance(90)
+    whole = _cli(capsys, "cases", "show", "demo", protocol)
+    assert whole["owner"] == "Bruno" and [h["action"] for h in whole["history"]][-2:] == ["assign", "note"]
+    assert "Ligamos e deixamos recado." in _news(harness)[-1]
+    _cli(capsys, "cases", "resolve", "demo", protocol, "--note", "Reembolso feito.")
+    harness.stack.advance(90)
+    assert not _cli(capsys, "cases", "list", "demo") and _cli(capsys, "cases", "list", "demo", "--status", "resolved")
+    with pytest.raises(SystemExit, match="resolved"):
+        cli(["cases", "escalate", "demo", protocol, *WHERE])
+    with pytest.raises(SystemExit, match="no case"):
+        cli(["cases", "show", "demo", "20260101-000000", *WHERE])
+    assert _cli(capsys, "cases", "rules", "reset", "demo")["rules"] == "built-in"

@@ -58,10 +58,17 @@ class CaseRules(BaseModel):
         return self.kinds.get(name) or self.kinds["store"]
 
     def with_store(self, own: dict[str, Any]) -> "CaseRules":
-        """These rules with a store's own on top (kinds replaced by name or added; escalation fields replaced)."""
-        kinds = {**self.kinds, **{k: KindRule.model_validate(v) for k, v in (own.get("kinds") or {}).items()}}
-        escalation = {**self.escalation.model_dump(), **(own.get("escalation") or {})}
-        return CaseRules.model_validate({"kinds": kinds, "escalation": escalation})
+        """These rules with a store's own on top (kinds replaced by name or added; escalation fields replaced);
+        InvalidPayload naming the field when the store's are not rules."""
+        return parse(self.merged(own))
+
+    def merged(self, own: dict[str, Any]) -> dict[str, Any]:
+        """The plain document of these rules with a store's own on top."""
+        mine = self.model_dump(mode="json")
+        return {
+            "kinds": {**mine["kinds"], **dict(own.get("kinds") or {})},
+            "escalation": {**mine["escalation"], **dict(own.get("escalation") or {})},
+        }
 
     def parcel_kind(self, trouble: str) -> tuple[str, KindRule] | None:
         """The kind a parcel trouble opens once it has been open `open_after` (None: it opens none)."""
@@ -106,8 +113,10 @@ def save(table: "Table", store_id: str, document: Any, now: datetime) -> CaseRul
     """Check a store's own rules against the built-ins (InvalidPayload says where they are wrong) and keep them."""
     if not isinstance(document, dict) or set(document) - {"kinds", "escalation"}:
         raise InvalidPayload("a document of `kinds` and/or `escalation`", field="rules")
-    merged = rules_from(document)
-    checked = parse(merged.model_dump(mode="json"))
+    for part in ("kinds", "escalation"):
+        if not isinstance(document.get(part) or {}, dict):
+            raise InvalidPayload(f"{part}: a mapping", field=part)
+    checked = built_in().with_store(document)
     plain = json.dumps(document, default=str)
     table.put_item(Item={**rules_key(store_id), "kind": "case_rules", "document": plain, "updated_at": as_utc(now)})
     return checked

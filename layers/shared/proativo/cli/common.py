@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from proativo import aws, stores
@@ -24,15 +25,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Target:
-    """Where the stores live: the table and the SSM prefix of a deployment."""
+    """Where the stores live: the table and the SSM prefix of a deployment (and its events queue, when known)."""
 
     table_name: str
     prefix: str
+    events_queue: str | None = None
 
     @property
     def table(self) -> "Table":
         """The deployment's table."""
         return aws.table(self.table_name)
+
+    @property
+    def events_queue_url(self) -> str:
+        """The deployment's events queue: the stack's output, $PROATIVO_EVENTS_QUEUE, or the queue the local stack
+        names after the stage."""
+        found = self.events_queue or os.environ.get("PROATIVO_EVENTS_QUEUE")
+        if found:
+            return found
+        stage = self.prefix.rsplit("/", 1)[-1]
+        try:
+            return str(aws.sqs().get_queue_url(QueueName=f"proativo-{stage}-EventsQueue")["QueueUrl"])
+        except ClientError:
+            raise SystemExit("say where the events queue is: --stack NAME, or $PROATIVO_EVENTS_QUEUE") from None
 
 
 def where() -> argparse.ArgumentParser:
@@ -50,7 +65,9 @@ def target(args: argparse.Namespace) -> Target:
         stack = aws.cloudformation().describe_stacks(StackName=args.stack)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
-        return Target(outputs["TableName"], f"/proativo/{parameters.get('Stage', 'prod')}")
+        return Target(
+            outputs["TableName"], f"/proativo/{parameters.get('Stage', 'prod')}", outputs.get("EventsQueueUrl")
+        )
     table = args.table or os.environ.get("PROATIVO_TABLE")
     stage = args.stage or os.environ.get("PROATIVO_STAGE")
     if not table or not stage:

@@ -1,5 +1,5 @@
-"""`proativo customers …`, `proativo consent …` and `proativo cases …`: a customer's data (LGPD export and erasure),
-who may not be contacted, and the follow-ups for the store's team."""
+"""`proativo customers …` and `proativo consent …`: a customer's data (LGPD export and erasure) and who may not be
+contacted."""
 
 import argparse
 import csv
@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from proativo import clock
-from proativo.aws import keys, query_items
 from proativo.cli.common import group, table
 from proativo.customers import privacy
 from proativo.customers.consent import import_dnc
@@ -30,15 +29,8 @@ def dnc(args: argparse.Namespace) -> dict[str, Any]:
     return {"store_id": args.store_id, "added": done.added, "refused": done.refused}
 
 
-def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The store's open follow-up cases (a low satisfaction score), oldest first."""
-    pk = f"{keys.store_pk(args.store_id)}#CASES"
-    found = query_items(table(args), KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk})
-    return [{k: str(v) for k, v in item.items() if k not in ("pk", "sk", "kind")} for item in found]
-
-
 def register(commands: Any, where: argparse.ArgumentParser) -> None:
-    """`proativo customers …`, `proativo consent …`, `proativo cases …`."""
+    """`proativo customers …`, `proativo consent …`."""
     customers = group(commands, "customers", "a customer's data (LGPD)")
     exporting = customers.add_parser("export", parents=[where], help="everything held about a customer, as JSON")
     exporting.add_argument("store_id")
@@ -56,7 +48,3 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
     listing.add_argument("file")
     listing.add_argument("--country", default="BR", help="how to read numbers without +country (ISO 3166, default BR)")
     listing.set_defaults(run=dnc)
-    follow_ups = group(commands, "cases", "follow-ups for the store's team")
-    opened = follow_ups.add_parser("list", parents=[where], help="cases opened by low satisfaction scores")
-    opened.add_argument("store_id")
-    opened.set_defaults(run=cases)

@@ -5,11 +5,11 @@ import json
 import sys
 
 import proativo.cli
-from proativo.cli import customers, messaging, operations, pages, signals, stores, tracking
+from proativo.cli import cases, customers, messaging, operations, pages, signals, stores, tracking
 from proativo.cli.common import where
 
 # Each group registers its commands; the modules sit by the domain they drive.
-GROUPS = (stores, messaging, pages, signals, tracking, customers, operations)
+GROUPS = (stores, messaging, pages, signals, tracking, customers, cases, operations)
 
 
 def parser() -> argparse.ArgumentParser:

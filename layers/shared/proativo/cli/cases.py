@@ -1,0 +1,110 @@
+"""`proativo cases …`: the store's team works its cases from a terminal — the inbox, one case whole, and every action
+(assign, note, wait, resolve, escalate, reopen), checked like the store API's and applied by the engine within
+seconds; `proativo cases rules show|set|reset`: the kinds, deadlines and escalation a store works by."""
+
+import argparse
+import json
+from typing import Any
+
+from proativo import aws, clock
+from proativo.aws import queues
+from proativo.cases import desk, kinds
+from proativo.cli.common import group, saved_from_yaml, table, target
+from proativo.errors import Conflict, InvalidPayload, NotFound
+from proativo.events import dump_event
+
+
+def inbox(args: argparse.Namespace) -> list[dict[str, Any]]:
+    return desk.inbox(table(args), args.store_id, clock.now(), args.status, args.limit)
+
+
+def show(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return desk.show(table(args), args.store_id, args.protocol)
+    except NotFound as exc:
+        raise SystemExit(f"proativo: {exc}") from None
+
+
+def act(args: argparse.Namespace) -> dict[str, Any]:
+    """One action on a case, as the store API takes it; sent straight to the events queue (the engine applies it
+    once: its id repeats for a repeated --request-id)."""
+    body: dict[str, Any] = {"action": args.action}
+    for name in ("owner", "note", "by", "request_id"):
+        if getattr(args, name, None):
+            body[name] = getattr(args, name)
+    if getattr(args, "tell", False):
+        body["tell_customer"] = True
+    try:
+        event = desk.acting(table(args), args.store_id, args.protocol, body, clock.now())
+    except (NotFound, Conflict) as exc:
+        raise SystemExit(f"proativo: {exc}") from None
+    except InvalidPayload as exc:
+        raise SystemExit(f"proativo: {exc.reason}") from None
+    queues.enqueue_events(aws.sqs(), target(args).events_queue_url, (dump_event(event),), args.store_id)
+    return {"store_id": args.store_id, "protocol": args.protocol, "action": args.action, "queued": True}
+
+
+def rules_show(args: argparse.Namespace) -> dict[str, Any]:
+    item = table(args).get_item(Key=kinds.rules_key(args.store_id)).get("Item")
+    own = json.loads(str(item["document"])) if item else None
+    return {"store_id": args.store_id, "own": own, "in_force": kinds.rules_from(own).model_dump(mode="json")}
+
+
+def rules_set(args: argparse.Namespace) -> dict[str, Any]:
+    where = table(args)
+    saved = saved_from_yaml(args.file, "case rules", lambda d: kinds.save(where, args.store_id, d, clock.now()))
+    return {"store_id": args.store_id, "in_force": saved.model_dump(mode="json")}
+
+
+def rules_reset(args: argparse.Namespace) -> dict[str, Any]:
+    kinds.reset(table(args), args.store_id)
+    return {"store_id": args.store_id, "rules": "built-in"}
+
+
+def register(commands: Any, where: argparse.ArgumentParser) -> None:
+    """`proativo cases list|show|assign|note|wait|resolve|escalate|reopen`, `proativo cases rules …`."""
+    cases = group(commands, "cases", "the cases the store's team works")
+    listing = cases.add_parser("list", parents=[where], help="the store's cases, newest first")
+    listing.add_argument("store_id")
+    statuses = ("open", "waiting_customer", "waiting_carrier", "escalated", "resolved", "overdue", "all")
+    listing.add_argument("--status", choices=statuses, default="open")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.set_defaults(run=inbox)
+    showing = cases.add_parser("show", parents=[where], help="one case whole: its history, the customer's words")
+    showing.add_argument("store_id")
+    showing.add_argument("protocol")
+    showing.set_defaults(run=show)
+    actions = {
+        "assign": ("give the case to someone", "owner"),
+        "note": ("note something (--tell: the customer hears it)", "note"),
+        "resolve": ("resolve the case (--note: what the customer is told)", None),
+        "escalate": ("send the case to the store's ouvidoria now", None),
+        "reopen": ("reopen a resolved case", None),
+        "wait-customer": ("wait on the customer (--note: what is needed; they are told)", None),
+        "wait-carrier": ("wait on the carrier (the customer is told)", None),
+    }
+    for name, (text, positional) in actions.items():
+        acting = cases.add_parser(name, parents=[where], help=text)
+        acting.add_argument("store_id")
+        acting.add_argument("protocol")
+        if positional:
+            acting.add_argument(positional)
+        else:
+            acting.add_argument("--note")
+        if name == "note":
+            acting.add_argument("--tell", action="store_true", help="the customer hears this note")
+        acting.add_argument("--by", help="who acts (shown in the case's history)")
+        acting.add_argument("--request-id", dest="request_id", help="a retry with the same id changes nothing")
+        acting.set_defaults(run=act, action=name.replace("-", "_"))
+    rules = cases.add_parser("rules", help="the kinds, deadlines and escalation a store works by")
+    commands_of_rules = rules.add_subparsers(dest="rules_command", required=True)
+    showing_rules = commands_of_rules.add_parser("show", parents=[where], help="the store's own and those in force")
+    showing_rules.add_argument("store_id")
+    showing_rules.set_defaults(run=rules_show)
+    setting = commands_of_rules.add_parser("set", parents=[where], help="keep a store's own rules (YAML), checked")
+    setting.add_argument("store_id")
+    setting.add_argument("file")
+    setting.set_defaults(run=rules_set)
+    resetting = commands_of_rules.add_parser("reset", parents=[where], help="back to the built-in rules")
+    resetting.add_argument("store_id")
+    resetting.set_defaults(run=rules_reset)
