@@ -269,3 +269,12 @@ def test_the_team_works_cases_from_the_cli_and_a_store_sets_its_own_deadlines(
     with pytest.raises(SystemExit, match="no case"):
         cli(["cases", "show", "demo", "20260101-000000", *WHERE])
     assert _cli(capsys, "cases", "rules", "reset", "demo")["rules"] == "built-in"
+
+
+def test_erasing_a_customer_erases_their_cases_from_the_team_inbox_too(harness: Harness) -> None:
+    _low_score(harness)
+    (case,) = _inbox(harness)
+    status, _ = _api(harness, "DELETE", "/stores/demo/customers/c-1")
+    assert status == 200
+    assert not _inbox(harness)
+    assert _api(harness, "GET", f"/stores/demo/cases/{case['protocol']}")[0] == 404

@@ -70,7 +70,8 @@ class Erasure:
 
 
 def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Erasure:
-    """Delete every item of the customer and the lookups of their parcels and orders; leave the tombstone."""
+    """Delete every item of the customer, the lookups of their parcels and orders and their cases' summaries; leave
+    the tombstone."""
     pk = keys.customer_pk(store_id, customer_id)
     items = [item for item in _customer_items(table, store_id, customer_id) if item["sk"] != ERASED_SK]
     lookups = [
@@ -79,6 +80,10 @@ def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Era
         if str(item["sk"]).startswith("PARCEL#") and item.get("carrier") and item.get("tracking_code")
     ]
     lookups += [keys.order_ref_key(store_id, str(i["order_id"])) for i in items if str(i["sk"]).startswith("ORDER#")]
+    # The summaries of their cases in the store's inbox (a case's subject may carry what the customer said).
+    lookups += [
+        {"pk": f"{keys.store_pk(store_id)}#CASES", "sk": str(i["sk"])} for i in items if str(i["sk"]).startswith("CASE#")
+    ]
     with table.batch_writer() as batch:
         for item in items:
             batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
