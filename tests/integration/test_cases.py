@@ -80,6 +80,13 @@ def test_a_low_score_opens_a_case_the_customer_follows_and_past_its_deadline_the
     assert case["answer_by"][:10] == "2026-12-15"
     escalated = _news(harness)[-1]
     assert "Ouvidoria" in escalated and protocol in escalated and "15 de dezembro" in escalated
+    # The order's own page, linked from every case message, tells the case step by step.
+    page = re.search(r"(/t/[A-Za-z0-9._~-]+)", escalated)
+    assert page, escalated
+    status, _, html = harness.stack.http("GET", page.group(1), {}, b"")
+    text = html.decode()
+    assert status == 200 and f"abrimos o atendimento {protocol}; a resposta vem até 5 de dezembro" in text
+    assert f"o atendimento {protocol} foi levado à Ouvidoria da Loja Demo; a resposta vem até 15 de dezembro" in text
     # The ouvidoria resolves it, with words for the customer.
     note = "Enviamos um novo produto; o código de rastreio segue por e-mail."
     body = {"action": "resolve", "by": "Ouvidoria", "note": note, "request_id": "r-1"}

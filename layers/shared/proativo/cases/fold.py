@@ -194,7 +194,9 @@ def _open(opening: dict[str, Any], state: Any, now: datetime, writes: Writes, de
         "opened_at": as_utc(at),
         "answer_by": as_utc(due),
         "updated_at": as_utc(at),
-        "history": [_entry(at, "opened", event.source, opening["subject"], told=bool(opening["tell"]))],
+        "history": [
+            _entry(at, "opened", event.source, opening["subject"], told=bool(opening["tell"]), due=as_utc(due))
+        ],
         # Where it helps, the agent starts the conversation on WhatsApp with the first words written.
         "whatsapp_link": agent_whatsapp_link(state.profile, kind, protocol, opening["order_id"]),
         **_order_context(state, opening["order_id"]),
@@ -256,7 +258,16 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
     case["updated_at"] = as_utc(at)
     case["history"] = [
         *list(case.get("history") or ())[-(HISTORY_MAX - 1) :],
-        _entry(at, event.action, event.by, event.note, told=told, owner=event.owner, ref=event.event_id),
+        _entry(
+            at,
+            event.action,
+            event.by,
+            event.note,
+            told=told,
+            owner=event.owner or (case.get("owner") if news == "escalated" else None),
+            ref=event.event_id,
+            due=case["answer_by"],
+        ),
     ]
     open_now = case["status"] in OPEN and not case.get("overdue")
     due = keys.due_keys("case", f"{case['pk']}|{case['sk']}", parse_utc(str(case["answer_by"])), desk.shards)

@@ -82,7 +82,9 @@ def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Era
     lookups += [keys.order_ref_key(store_id, str(i["order_id"])) for i in items if str(i["sk"]).startswith("ORDER#")]
     # The summaries of their cases in the store's inbox (a case's subject may carry what the customer said).
     lookups += [
-        {"pk": f"{keys.store_pk(store_id)}#CASES", "sk": str(i["sk"])} for i in items if str(i["sk"]).startswith("CASE#")
+        {"pk": f"{keys.store_pk(store_id)}#CASES", "sk": str(i["sk"])}
+        for i in items
+        if str(i["sk"]).startswith("CASE#")
     ]
     with table.batch_writer() as batch:
         for item in items:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from jinja2 import TemplateError
 from jinja2.exceptions import SecurityError
@@ -22,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from proativo.aws import keys, query_items
 from proativo.clock import as_utc
-from proativo.events import EVENT_TYPES
+from proativo.events import EVENT_TYPES, CaseNews
 from proativo.messaging.kinds import PARTS
 from proativo.messaging.templates import LOCALES, make_environment, render
 from proativo.sequences.engine import CustomerFacts, enriched_context
@@ -69,8 +69,8 @@ def _samples() -> dict[tuple[str, str], list[dict[str, Any]]]:
     facts = CustomerFacts(orders={"5001": order})
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for flow in default_flows():
-        for trigger in flow.trigger:
-            event = sample_event(trigger, {k: v[0] for k, v in flow.when.items()})
+        for trigger, variant in ((t, v) for t in flow.trigger for v in _variants(t)):
+            event = sample_event(trigger, {**{k: v[0] for k, v in flow.when.items()}, **variant})
             for step in flow.steps:
                 context = _base_context()
                 context["context"] = enriched_context(event, facts)
@@ -89,6 +89,13 @@ def _samples() -> dict[tuple[str, str], list[dict[str, Any]]]:
                     context["unsubscribe_url"] = "https://api.example/links/unsubscribe?t=x"
                 found.setdefault((step.template, step.channel), []).append(context)
     return found
+
+
+def _variants(trigger: str) -> list[dict[str, str]]:
+    """The variants of a trigger whose templates branch on one field: a case's news, each told differently."""
+    if trigger == "CaseUpdated":
+        return [{"news": news} for news in get_args(CaseNews)]
+    return [{}]
 
 
 def _base_context() -> dict[str, Any]:
@@ -143,6 +150,12 @@ def sample_event(kind: str, fields: dict[str, str]) -> Any:
         "product_url": "https://loja.example/p/tenis",
         "new_tracking_url": "https://rastreamento.example/AB987654321BR",
         "score": 4,
+        "step_key": "20261124-ABC123#1",
+        "news": "opened",
+        "level": "first",
+        "answer_by": at,
+        "note": "Enviamos um novo par; o rastreio segue por e-mail.",
+        "escalated_to": "Ouvidoria",
         "recommendations": [{"name": "Meias", "url": "https://loja.example/p/meias", "price": Decimal("59.90")}],
     }
     cls = EVENT_TYPES[kind]

@@ -178,6 +178,7 @@ def _money(amount: Any, currency: Any, locale: str) -> str:
 def _done(
     notes: Sequence[dict[str, Any]],
     messages: Sequence[dict[str, Any]],
+    cases: Sequence[dict[str, Any]],
     store: StoreProfile,
     order: dict[str, Any],
     locale: str,
@@ -210,6 +211,7 @@ def _done(
             case _:
                 continue
         found.append(Done(at=at, what=what, text=text))
+    found += _case_steps(cases, store, locale, zone)
     for message in messages:
         at = parse_utc(str(message["sent_at"]))
         channel = say(f"channel_{message.get('channel', 'email')}", locale)
@@ -217,6 +219,37 @@ def _done(
             Done(at=at, what="told", text=say("did_tell", locale, date=_date(at, locale, zone), channel=channel))
         )
     return sorted(found, key=lambda d: d.at)
+
+
+# The steps of a case the page tells (those the customer was told of): a request for help's opening is told by its
+# own note already.
+_CASE_STEPS = ("opened", "escalate", "resolve", "reopen")
+
+
+def _case_steps(cases: Sequence[dict[str, Any]], store: StoreProfile, locale: str, zone: str) -> list[Done]:
+    """The order's cases, step by step: opened (with the date the answer is due), escalated (to whom, by when),
+    resolved, reopened."""
+    found: list[Done] = []
+    for case in cases:
+        history = [h for h in case.get("history") or () if isinstance(h, dict)]
+        for entry in history:
+            action = str(entry.get("action"))
+            if action not in _CASE_STEPS or not entry.get("told"):
+                continue
+            if action == "opened" and case.get("case_kind") == "help_request":
+                continue
+            at = parse_utc(str(entry["at"]))
+            text = say(
+                f"did_case_{action}",
+                locale,
+                date=_date(at, locale, zone),
+                protocol=case.get("protocol"),
+                due=_date(entry.get("due") or case.get("answer_by"), locale, zone),
+                owner=entry.get("owner") or case.get("owner") or "",
+                store=store.name,
+            )
+            found.append(Done(at=at, what=f"case_{action}", text=text))
+    return found
 
 
 def state_of_order(order: dict[str, Any], parcels: Sequence[ParcelView]) -> list[str]:
@@ -254,6 +287,7 @@ def build(
     parcels = [_parcel(p, locale, zone, now) for p in parcel_items]
     codes = {p.tracking_code for p in parcels}
     notes = [i for sk, i in by_sk.items() if sk.startswith(f"NOTE#{order_id}#")]
+    cases = [i for sk, i in by_sk.items() if sk.startswith("CASE#") and i.get("order_id") == order_id]
     told = [
         m
         for sk, m in by_sk.items()
@@ -305,7 +339,7 @@ def build(
         city=_city(newest),
         items=[{"name": str(i.get("name")), "quantity": int(i.get("quantity", 1))} for i in order.get("items") or ()],
         parcels=parcels,
-        done=_done(notes, told, store, order, locale, zone),
+        done=_done(notes, told, cases, store, order, locale, zone),
         state=state,
         answers=shown,
         help=Help(
