@@ -98,6 +98,12 @@ def test_a_low_score_opens_a_case_the_customer_follows_and_past_its_deadline_the
     assert (status, again["repeat"]) == (202, True)
     status, refused = _api(harness, "POST", f"/stores/demo/cases/{protocol}/actions", {"action": "note", "note": "x"})
     assert (status, refused["error"]) == (409, "conflict")
+    # The report: one case opened, escalated, resolved — not within its first deadline — and how long it took.
+    status, report = _api(harness, "GET", "/stores/demo/reports?from=2026-11-24&to=2026-12-10")
+    total = report["total"]
+    assert (total["cases_opened"], total["cases_escalated"], total["cases_resolved"]) == (1, 1, 1)
+    assert total["cases_sla_rate"] == 0.0 and total["cases"]["low_score"]["resolved_in_sla"] == 0
+    assert 7 * 24 <= total["cases"]["low_score"]["median_hours_to_resolve"] <= 8 * 24
     # The whole history, for the team.
     status, whole = _api(harness, "GET", f"/stores/demo/cases/{protocol}")
     assert status == 200

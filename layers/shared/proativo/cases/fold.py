@@ -221,7 +221,7 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
     counts: dict[str, int] = {}
     match event.action:
         case "reopen" if status == "resolved":
-            counts["reopened"] = 1
+            counts.update(reopened=1, **{f"reopened__{kind}": 1})
             case.update(status="open", reopened=int(case.get("reopened", 0)) + 1, resolved_at=None)
             if desk.rules.escalation.reopened and level == "first":
                 news = _escalate(case, at, desk, counts)
@@ -239,13 +239,14 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
         case "wait_carrier":
             case["status"], news = "waiting_carrier", "waiting_carrier"
         case "resolve":
-            in_sla = as_utc(at) <= str(case["answer_by"])
+            # Within its deadline: before the one in force, and never past one before (escalated by the clock).
+            in_sla = as_utc(at) <= str(case["answer_by"]) and not case.get("missed_deadline")
             case.update(status="resolved", resolved_at=as_utc(at), resolved_in_sla=in_sla)
-            counts.update(resolved=1, **{"resolved_in_sla": int(in_sla), f"resolved__{kind}": 1})
+            counts.update(resolved=1, resolved_in_sla=int(in_sla), **{f"resolved__{kind}": 1})
             counts[f"resolved_in_sla__{kind}"] = int(in_sla)
-            counts["resolution_hours"] = int((at - parse_utc(str(case["opened_at"]))).total_seconds() // 3600)
             news = "resolved"
         case "escalate" if level == "first":
+            case["missed_deadline"] = case.get("missed_deadline") or event.by == "sla"
             if event.by == "sla" and not desk.rules.escalation.overdue:
                 case["overdue"] = True
             else:
@@ -254,6 +255,7 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
             # Past the ouvidoria's deadline too (or escalated again by hand): the team is told; there is no third
             # instance to send it to.
             case["overdue"] = as_utc(at) >= str(case["answer_by"])
+            case["missed_deadline"] = case.get("missed_deadline") or case["overdue"]
     told = news is not None and (event.tell_customer or news != "note")
     case["updated_at"] = as_utc(at)
     case["history"] = [

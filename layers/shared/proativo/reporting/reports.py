@@ -6,17 +6,22 @@ failed, bounced, complained), `FLOW#<flow>` (enrolled, messages, recovered order
 `SURVEY` (responses, promoters, passives, detractors, score sum), `CARRIER#<carrier>#<UF>` (parcels, on time, each
 kind of trouble, claims opened / won, refunds), `SHIPMENTS` (shipped, by how the carrier was known: by name, by
 code, unmatched), `PAGE` (the customer's own order page: visits, orders viewed, answers shown, help requests,
-orders helped after being viewed), `ANSWERS` (each answer id: times shown) and `SIGNALS` (per browsing-signal rule:
-invitations shown, held out, accepted, and purchases within a day after each arm).
+orders helped after being viewed), `ANSWERS` (each answer id: times shown), `SIGNALS` (per browsing-signal rule:
+invitations shown, held out, accepted, and purchases within a day after each arm) and `CASES` (opened, resolved,
+resolved within the deadline, escalated, reopened; each also `<what>__<kind>`). The median time to resolution is
+read from the cases resolved in the period (one Query of the store's cases partition, bounded by their protocols'
+dates).
 """
 
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
+from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws import keys, query_items
+from proativo.clock import parse_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -38,6 +43,7 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     flows: dict[str, dict[str, int | Decimal]] = {}
     answers_shown: dict[str, Decimal] = {}
     invitations: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    cases: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for scope, counters in scopes.items():
         family, _, rest = scope.partition("#")
         if family == "EVENTS":
@@ -76,6 +82,13 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
                         invitations[name.removeprefix(f"{what}_")][what] += value
                         total[f"invitations_{what}"] += value
                         break
+        elif family == "CASES":
+            for name, value in counters.items():
+                what, _, kind = name.partition("__")
+                if kind:
+                    cases[kind][what] += value
+                else:
+                    total[f"cases_{what}"] += value
         elif family == "CARRIER":
             for name in ("parcels", "on_time", "claims_opened", "claims_won", "claims_refunded", *TROUBLE):
                 total[f"parcels_{name}" if name in TROUBLE else name] += counters.get(name, Decimal(0))
@@ -94,10 +107,46 @@ def _day_figures(scopes: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     figures["wismo_deflection_rate"] = _rate(max(viewed - total["page_orders_helped"], Decimal(0)), viewed)
     figures["answers"] = {k: _number(v) for k, v in sorted(answers_shown.items())}
     figures["invitations"] = {rule: _invitation_figures(counts) for rule, counts in sorted(invitations.items())}
+    figures["cases_sla_rate"] = _rate(total["cases_resolved_in_sla"], total["cases_resolved"])
+    figures["cases"] = {
+        kind: {
+            **{what: _number(counts[what]) for what in _CASE_COUNTS},
+            "sla_rate": _rate(counts["resolved_in_sla"], counts["resolved"]),
+        }
+        for kind, counts in sorted(cases.items())
+    }
     figures["messages"] = messages
     figures["flows"] = flows
     figures["carrier_advice"] = carrier_advice(scopes)
     return figures
+
+
+_CASE_COUNTS = ("opened", "resolved", "resolved_in_sla", "escalated", "reopened")
+# Cases resolved in a period were opened at most this long before it (their protocol starts with the day opened).
+CASE_LOOKBACK = timedelta(days=400)
+
+
+def case_resolution_hours(table: "Table", store_id: str, since: date, until: date) -> dict[str, float]:
+    """The median hours from opening to resolution of the cases resolved from `since` to `until`, by kind and for
+    all (`all`)."""
+    found = query_items(
+        table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={
+            ":pk": f"{keys.store_pk(store_id)}#CASES",
+            ":a": f"CASE#{(since - CASE_LOOKBACK):%Y%m%d}",
+            ":b": f"CASE#{until:%Y%m%d}~",
+        },
+    )
+    hours: dict[str, list[float]] = defaultdict(list)
+    for case in found:
+        resolved, opened = case.get("resolved_at"), case.get("opened_at")
+        if not resolved or not opened or not since.isoformat() <= str(resolved)[:10] <= until.isoformat():
+            continue
+        taken = (parse_utc(str(resolved)) - parse_utc(str(opened))).total_seconds() / 3600
+        hours[str(case.get("case_kind"))].append(taken)
+        hours["all"].append(taken)
+    return {kind: round(median(values), 1) for kind, values in sorted(hours.items())}
 
 
 # What a browsing-signal rule's invitations did (`SIGNALS` counters: `<what>_<rule>`), longest prefix first.
@@ -189,13 +238,13 @@ def report(table: "Table", store_id: str, since: date, until: date) -> dict[str,
     while current <= until:
         days.append({"day": current.isoformat(), **_day_figures(by_day.get(current.isoformat(), {}))})
         current += timedelta(days=1)
-    return {
-        "store_id": store_id,
-        "from": since.isoformat(),
-        "to": until.isoformat(),
-        "total": _day_figures(period),
-        "days": days,
-    }
+    total = _day_figures(period)
+    medians = case_resolution_hours(table, store_id, since, until)
+    total["cases_median_hours_to_resolve"] = medians.get("all")
+    for kind, hours in medians.items():
+        if kind in total["cases"]:
+            total["cases"][kind]["median_hours_to_resolve"] = hours
+    return {"store_id": store_id, "from": since.isoformat(), "to": until.isoformat(), "total": total, "days": days}
 
 
 _ROWS = (
@@ -223,6 +272,12 @@ _ROWS = (
     ("invitations_invited", "invitations shown while browsing"),
     ("invitations_held_out", "invitations held out (measured, not shown)"),
     ("invitations_accepted", "invitations accepted"),
+    ("cases_opened", "cases opened"),
+    ("cases_resolved", "cases resolved"),
+    ("cases_sla_rate", "cases resolved within their deadline"),
+    ("cases_escalated", "cases escalated to the ouvidoria"),
+    ("cases_reopened", "cases reopened"),
+    ("cases_median_hours_to_resolve", "median hours to resolve a case"),
 )
 
 
@@ -259,6 +314,14 @@ def as_table(figures: dict[str, Any]) -> str:
                 f"    {rule}: {d['shown']} ({d['bought_after_shown']}, {_shown(d['purchase_rate_shown'], '_rate')}),"
                 f" {d['held_out']} ({d['bought_after_held_out']}, {_shown(d['purchase_rate_held_out'], '_rate')}),"
                 f" {d['lift'] if d['lift'] is not None else '-'}"
+            )
+    if total["cases"]:
+        lines += ["", "  cases by kind: opened, resolved (in time, rate), escalated, reopened, median hours to resolve"]
+        for kind, d in total["cases"].items():
+            in_time = f"{d['resolved_in_sla']}, {_shown(d['sla_rate'], '_rate')}"
+            lines.append(
+                f"    {kind}: {d['opened']}, {d['resolved']} ({in_time}), {d['escalated']}, {d['reopened']},"
+                f" {_shown(d.get('median_hours_to_resolve'))}"
             )
     lines += ["", f"  carriers (compared where each finished at least {ADVICE_MIN_PARCELS} parcels in a state):"]
     lines += [f"    {line}" for line in total["carrier_advice"]] or ["    not enough finished parcels to compare yet"]
