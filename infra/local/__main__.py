@@ -25,6 +25,7 @@ FUNCTION_ALIASES = {
     "pages": "PagesFunction",
     "signals": "SignalsFunction",
     "api": "ApiFunction",
+    "team": "TeamFunction",
 }
 
 

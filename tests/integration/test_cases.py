@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+import respx
 from proativo.aws import queues
 from proativo.cli.main import main as cli
 from proativo.edge.storeapi import sign_request
@@ -291,3 +293,60 @@ def test_erasing_a_customer_erases_their_cases_from_the_team_inbox_too(harness: 
     assert status == 200
     assert not _inbox(harness)
     assert _api(harness, "GET", f"/stores/demo/cases/{case['protocol']}")[0] == 404
+
+
+def _team_mail(to: str) -> list[tuple[str, str]]:
+    """(subject, text) of every e-mail the embedded SES accepted for `to`."""
+    from moto.ses.models import ses_backends
+
+    from infra.local.stack import ACCOUNT, REGION
+
+    found = []
+    for message in ses_backends[ACCOUNT][REGION].sent_messages:
+        simple = getattr(message, "simple", None)
+        if simple and to in simple["To"].get("ToAddresses", []):
+            found.append((simple["Subject"]["Data"], simple["Body"]["Text"]["Data"]))
+    return found
+
+
+HOOK = "https://hooks.slack.example/services/T000/B000/XXXX"
+
+
+def test_the_team_hears_of_cases_by_webhook_the_ouvidoria_by_e_mail_and_everyone_by_the_daily_digest(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from proativo.edge.storeapi import api_signature
+
+    _cli(
+        capsys, "cases", "settings", "demo", "--team-email", "sac@lojademo.example", "--webhook-url", HOOK,
+        "--ouvidoria-name", "Ouvidoria Loja Demo", "--ouvidoria-email", "ouvidoria@lojademo.example",
+    )  # fmt: skip
+    harness.stack.advance(120)  # the engine's minute-long cache of the store's settings
+    with respx.mock(assert_all_mocked=False, assert_all_called=False) as hooks:
+        hooks.route(host="127.0.0.1").pass_through()
+        hook = hooks.post(HOOK).mock(return_value=httpx.Response(200, text="ok"))
+        _low_score(harness)
+        protocol = _inbox(harness)[0]["protocol"]
+        harness.stack.advance(120)
+        (posted,) = hook.calls
+        body = json.loads(posted.request.content)
+        assert protocol in body["text"] and body["proativo"]["what"] == "opened"
+        stamp = int(posted.request.headers["x-proativo-timestamp"])
+        path = "/services/T000/B000/XXXX"
+        assert posted.request.headers["x-proativo-signature"] == api_signature(
+            DEMO_SECRET, stamp, "POST", path, posted.request.content
+        )
+        # The next morning at 8, São Paulo time: the digest names the new case.
+        harness.stack.jump(DAY)
+        ((subject, text),) = _team_mail("sac@lojademo.example")
+        assert "1 novos" in subject and protocol in text
+        # Overdue: the clock escalates it; the webhook hears, the ouvidoria gets the case with its history.
+        # The team's tool fails once: the notice is retried, not lost.
+        hook.mock(side_effect=[httpx.Response(503), *[httpx.Response(200)] * 20])
+        harness.stack.jump(6 * DAY)
+        told = [json.loads(c.request.content)["proativo"]["what"] for c in hook.calls]
+        assert told.count("escalated") >= 2 and told[-1] == "escalated"
+        ((subject, text),) = _team_mail("ouvidoria@lojademo.example")
+        assert protocol in subject and "Ouvidoria Loja Demo" in subject
+        assert "opened" in text and "escalate" in text and "survey score 3" in text
+        assert any("atrasados" in s or "vencem" in s for s, _ in _team_mail("sac@lojademo.example"))

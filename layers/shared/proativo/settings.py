@@ -115,6 +115,7 @@ class DispatcherSettings(CoreSettings):
     send_queue_url: str = env("SEND_QUEUE_URL", min_length=1)
     tracking_queue_url: str = env("TRACKING_QUEUE_URL", min_length=1)
     events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
+    team_queue_url: str = env("TEAM_QUEUE_URL", min_length=1)
     max_items_per_run: int = env("MAX_ITEMS_PER_RUN", 5000, gt=0)
 
 
@@ -129,6 +130,15 @@ class SenderSettings(CoreSettings):
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     whatsapp_api_url: str = env("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
     provider_timeout_seconds: float = env("PROVIDER_TIMEOUT_SECONDS", 10.0, gt=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamSettings(CoreSettings):
+    """The team function: notices to a store's webhook and ouvidoria, the daily digest e-mail."""
+
+    default_sender: str = env("DEFAULT_SENDER", min_length=3)
+    secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
+    webhook_timeout_seconds: float = env("WEBHOOK_TIMEOUT_SECONDS", 10.0, gt=0)
 
 
 @dataclass(frozen=True, kw_only=True)

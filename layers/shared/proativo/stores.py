@@ -75,6 +75,7 @@ class StoreProfile(BaseModel):
     cases_webhook_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://[^\s/?#]+[^\s]*$")
     ouvidoria_name: str = Field(default="Ouvidoria", min_length=1, max_length=120)
     ouvidoria_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    digest_hour: int = Field(default=8, ge=0, le=23, description="the daily digest's local hour")
 
     @field_validator("site_origins")
     @classmethod

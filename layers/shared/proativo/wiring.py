@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
     from proativo.cases.fold import CaseDesk
+    from proativo.cases.team import TeamDesk
     from proativo.edge.storeapi import StoreApi
     from proativo.intake.clicks import Clicks
     from proativo.intake.deliveries import Relay
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         RelaySettings,
         SenderSettings,
         SignalsSettings,
+        TeamSettings,
         TrackingSettings,
         WebhookSettings,
     )
@@ -75,9 +77,45 @@ def case_desks(table: "Table", shards: int) -> "Callable[[str], CaseDesk]":
             profile, rules = reads.get(store_id)
         except NotFound:  # events of a store not registered (yet): the built-in rules
             return CaseDesk(built_in(), "Ouvidoria", shards)
-        return CaseDesk(rules, profile.ouvidoria_name, shards)
+        return CaseDesk(
+            rules, profile.ouvidoria_name, shards, bool(profile.cases_webhook_url), bool(profile.ouvidoria_email)
+        )
 
     return desk
+
+
+@cache
+def team(settings: "TeamSettings") -> "TeamDesk":
+    """What the store's teams hear: one pooled HTTP client and SES client per container, each store's profile read
+    at most once a minute."""
+    import time
+
+    import httpx
+
+    from proativo import stores
+    from proativo.cases.team import TeamDesk
+
+    table = aws.table(settings.table_name)
+    kept: dict[str, tuple[float, stores.StoreProfile]] = {}
+
+    def profile_of(store_id: str) -> stores.StoreProfile:
+        found = kept.get(store_id)
+        if found is None or found[0] < time.monotonic():
+            found = (time.monotonic() + 60, stores.get_profile(table, store_id))
+            kept[store_id] = found
+        return found[1]
+
+    def secret_of(store_id: str) -> str:
+        return stores.webhook_secret(settings.secrets_prefix, store_id, "generic", 300)
+
+    return TeamDesk(
+        table,
+        aws.sesv2(),
+        httpx.Client(timeout=settings.webhook_timeout_seconds),
+        profile_of,
+        secret_of,
+        settings.default_sender,
+    )
 
 
 @cache
@@ -101,6 +139,7 @@ def dispatcher(settings: "DispatcherSettings") -> "Dispatcher":
         settings.send_queue_url,
         settings.due_shards,
         settings.events_queue_url,
+        settings.team_queue_url,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from proativo.aws import keys
 from proativo.aws.writes import Writes
 from proativo.cases.kinds import CaseRules
+from proativo.cases.notices import Notice, notice_item
 from proativo.clock import as_utc, parse_utc
 from proativo.customers.profile import agent_whatsapp_link
 from proativo.events import (
@@ -59,11 +60,13 @@ _SUMMARY = (
 @dataclass(frozen=True)
 class CaseDesk:
     """What the engine needs to open and change a store's cases: its rules, its ouvidoria's name, the due index's
-    shards."""
+    shards, and where its team hears of cases as they happen (a webhook; the ouvidoria's e-mail, of escalations)."""
 
     rules: CaseRules
     ouvidoria: str
     shards: int
+    webhook: bool = False
+    ouvidoria_email: bool = False
 
 
 def protocol_for(source_key: str, at: datetime) -> str:
@@ -204,6 +207,7 @@ def _open(opening: dict[str, Any], state: Any, now: datetime, writes: Writes, de
         **keys.due_keys("case", f"{pk}|{case_sk(protocol)}", due, desk.shards),
     }
     _save(case, None, writes)
+    _tell_team(case, "opened", at, writes, desk)
     writes.count(event.store_id, at, "CASES", opened=1, **{f"opened__{kind}": 1})
     if not opening["tell"]:
         return []
@@ -275,11 +279,23 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
     due = keys.due_keys("case", f"{case['pk']}|{case['sk']}", parse_utc(str(case["answer_by"])), desk.shards)
     case.update(due if open_now else {"due_shard": None, "due_at": None})
     _save(case, read, writes)
+    if news in ("escalated", "reopened"):
+        _tell_team(case, news, at, writes, desk)  # type: ignore[arg-type]
+    elif case.get("overdue") and not read.get("overdue"):
+        _tell_team(case, "overdue", at, writes, desk)
     if counts:
         writes.count(event.store_id, at, "CASES", **counts)
     if news is None:
         return []
     return [_news(event, case, news, len(case["history"]) - 1, note=event.note, ouvidoria=desk.ouvidoria)]
+
+
+def _tell_team(case: dict[str, Any], what: Notice, at: datetime, writes: Writes, desk: CaseDesk) -> None:
+    # One notice per destination: one that fails is retried without repeating the other.
+    if desk.webhook:
+        writes.put(notice_item(case, what, at, desk.shards, "webhook"))
+    if desk.ouvidoria_email and what == "escalated":
+        writes.put(notice_item(case, what, at, desk.shards, "ouvidoria"))
 
 
 def _escalate(case: dict[str, Any], at: datetime, desk: CaseDesk, counts: dict[str, int]) -> str:

@@ -1,15 +1,16 @@
 """`proativo cases …`: the store's team works its cases from a terminal — the inbox, one case whole, and every action
 (assign, note, wait, resolve, escalate, reopen), checked like the store API's and applied by the engine within
-seconds; `proativo cases rules show|set|reset`: the kinds, deadlines and escalation a store works by."""
+seconds; `proativo cases settings`: where the team hears of them (digest e-mail, webhook) and the ouvidoria;
+`proativo cases rules show|set|reset`: the kinds, deadlines and escalation a store works by."""
 
 import argparse
 import json
 from typing import Any
 
-from proativo import aws, clock
+from proativo import aws, clock, stores
 from proativo.aws import queues
-from proativo.cases import desk, kinds
-from proativo.cli.common import group, saved_from_yaml, table, target
+from proativo.cases import desk, kinds, notices
+from proativo.cli.common import change_profile, group, saved_from_yaml, table, target
 from proativo.errors import Conflict, InvalidPayload, NotFound
 from proativo.events import dump_event
 
@@ -42,6 +43,21 @@ def act(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"proativo: {exc.reason}") from None
     queues.enqueue_events(aws.sqs(), target(args).events_queue_url, (dump_event(event),), args.store_id)
     return {"store_id": args.store_id, "protocol": args.protocol, "action": args.action, "queued": True}
+
+
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Change only the settings given; the daily digest is scheduled while the store has a team e-mail."""
+    names = ("team_email", "cases_webhook_url", "ouvidoria_name", "ouvidoria_email", "digest_hour")
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    changed = change_profile(args, {k: (v or None) if k != "digest_hour" else v for k, v in given.items()}, "cases")
+    where = table(args)
+    profile = stores.get_profile(where, args.store_id)
+    if profile.team_email:
+        # Shard 0 of the due index: every deployment reads it, whatever its number of shards.
+        where.put_item(Item=notices.digest_item(profile, clock.now(), shards=1))
+    else:
+        where.delete_item(Key={"pk": notices.team_pk(args.store_id), "sk": notices.DIGEST_SK})
+    return changed
 
 
 def rules_show(args: argparse.Namespace) -> dict[str, Any]:
@@ -96,6 +112,14 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
         acting.add_argument("--by", help="who acts (shown in the case's history)")
         acting.add_argument("--request-id", dest="request_id", help="a retry with the same id changes nothing")
         acting.set_defaults(run=act, action=name.replace("-", "_"))
+    tune = cases.add_parser("settings", parents=[where], help="where the team hears of cases; the ouvidoria")
+    tune.add_argument("store_id")
+    tune.add_argument("--team-email", dest="team_email", help="the daily digest's address ('' to stop it)")
+    tune.add_argument("--webhook-url", dest="cases_webhook_url", help="a Slack-compatible incoming webhook, any URL")
+    tune.add_argument("--ouvidoria-name", dest="ouvidoria_name", help="how customers are told of the second instance")
+    tune.add_argument("--ouvidoria-email", dest="ouvidoria_email", help="gets escalated cases with their history")
+    tune.add_argument("--digest-hour", dest="digest_hour", type=int, help="the digest's local hour (0-23)")
+    tune.set_defaults(run=settings)
     rules = cases.add_parser("rules", help="the kinds, deadlines and escalation a store works by")
     commands_of_rules = rules.add_subparsers(dest="rules_command", required=True)
     showing_rules = commands_of_rules.add_parser("show", parents=[where], help="the store's own and those in force")

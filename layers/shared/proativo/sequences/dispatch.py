@@ -8,13 +8,14 @@ minute with the same message id, which the sender drops as a duplicate. Nothing 
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws import query_pages, written
 from proativo.aws.queues import send_each
+from proativo.cases.notices import message_of
 from proativo.cases.sweep import messages_of
-from proativo.clock import as_utc
+from proativo.clock import as_utc, parse_utc
 from proativo.sequences.items import MESSAGE_RETENTION, cancel_step, enrolment_sk, next_step_item
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class Dispatcher:
     send_queue_url: str
     shards: int
     events_queue_url: str | None = None
+    team_queue_url: str | None = None
 
     def run(self, now: datetime, limit: int) -> DispatchReport:
         """One pass over everything due now."""
@@ -119,7 +121,25 @@ class Dispatcher:
             report.enqueued += 1
         if self.events_queue_url:
             self._cases(now, limit, report)
+        if self.team_queue_url:
+            self._team(now, limit, report)
         return report
+
+    def _team(self, now: datetime, limit: int, report: DispatchReport) -> None:
+        """What the store's teams are to hear, to the team queue: a notice leaves the index once queued (it is
+        delivered at least once, never queued twice); a digest moves to its next day."""
+        due = query_due(self.table, "team", self.shards, now, limit)
+        report.due += len(due.items)
+        report.read += due.read
+        for item, accepted in enqueue_each(self.sqs, self.team_queue_url or "", due.items, message_of):
+            if not accepted:
+                report.failed += 1
+                continue
+            report.enqueued += 1
+            if item.get("kind") == "team_digest":
+                self._next_digest(item, now)
+            else:
+                self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
 
     def _cases(self, now: datetime, limit: int, report: DispatchReport) -> None:
         """Due case work as events; the engine moves each item off (or along) the index when it applies it, so an
@@ -132,6 +152,20 @@ class Dispatcher:
                 report.enqueued += 1
             else:
                 report.failed += 1
+
+    def _next_digest(self, item: dict[str, Any], now: datetime) -> None:
+        """The digest's next day (the dispatcher stopped for days: one digest, then the next one due)."""
+        nxt = parse_utc(str(item["due_at"])) + timedelta(days=1)
+        while nxt <= now:
+            nxt += timedelta(days=1)
+        written(
+            lambda: self.table.update_item(
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET due_at = :n",
+                ConditionExpression="due_at = :d",
+                ExpressionAttributeValues={":n": as_utc(nxt), ":d": item["due_at"]},
+            )
+        )
 
     def _advance(self, step: dict[str, Any], now: datetime) -> bool:
         """Mark the step queued and schedule the next; False when the enrolment had ended (step canceled)."""

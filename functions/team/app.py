@@ -1,0 +1,34 @@
+"""Team queue → what a store's team is to hear of its cases (`proativo.cases.team`): a notice to its webhook and, for
+an escalation, its ouvidoria's e-mail with the case's history; the daily digest to its team's e-mail. A webhook
+that answers 5xx or 429 is retried by the queue (partial batch failures)."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from proativo import clock, wiring
+from proativo.settings import TeamSettings
+
+settings = TeamSettings.from_env()
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    message = json.loads(record.body)
+    done = wiring.team(settings).deliver(message, clock.now())
+    metrics.add_metric(name="TeamNotices", unit=MetricUnit.Count, value=1)
+    logger.info("team told", extra={"store_id": next(iter(message.values())).get("store_id"), "done": done})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
