@@ -1,5 +1,6 @@
 """The store's own API, each request signed with the store's secret (`proativo.edge.storeapi`): a customer's data
-(LGPD access and erasure), the report, and the cases (the inbox, one case, opening one, acting on one)."""
+(LGPD access and erasure), the report, the cases (the inbox, one case, opening one, acting on one), and public
+complaints (signed like the generic platform)."""
 
 from typing import Any
 
@@ -22,6 +23,11 @@ app = APIGatewayHttpResolver()
 @app.post("/stores/<store_id>/cases/<protocol>/actions")
 def store_api(store_id: str, **named: str) -> Response[dict[str, Any]]:
     return json_answer(*wiring.store_api(settings).answer(store_id, named, app.current_event, clock.now()))
+
+
+@app.post("/complaints/<source>/<store_id>")
+def complaint(source: str, store_id: str) -> Response[dict[str, Any]]:
+    return json_answer(*wiring.store_api(settings).complaint(source, store_id, app.current_event, clock.now()))
 
 
 answer_refusals(app, metrics, "Api")

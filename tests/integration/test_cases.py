@@ -199,7 +199,15 @@ def _exception(harness: Harness, event_id: str, code: str, kind: str, at: str) -
 
 def test_a_parcel_trouble_still_open_after_its_wait_becomes_a_case_and_a_solved_one_does_not(harness: Harness) -> None:
     customer = {"id": "c-1", "email": "carla@example.com", "name": "Carla Dias"}
-    harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", {"order_id": "o1", "total": "99.00"}, customer))
+    harness.post(
+        generic(
+            "order.placed",
+            "p1",
+            "2026-11-24T12:00:00Z",
+            {"order_id": "o1", "total": "99.00", "currency": "BRL"},
+            customer,
+        )
+    )
     for code in ("AA000000001BR", "AA000000015BR"):
         shipped = {"order_id": "o1", "carrier": "correios", "tracking_code": code}
         harness.post(generic("order.shipped", f"s-{code}", "2026-11-24T12:01:00Z", shipped, customer))
@@ -350,3 +358,73 @@ def test_the_team_hears_of_cases_by_webhook_the_ouvidoria_by_e_mail_and_everyone
         assert protocol in subject and "Ouvidoria Loja Demo" in subject
         assert "opened" in text and "escalate" in text and "survey score 3" in text
         assert any("atrasados" in s or "vencem" in s for s, _ in _team_mail("sac@lojademo.example"))
+
+
+def _complain(harness: Harness, body: dict[str, Any], source: str = "reclameaqui", secret: str = DEMO_SECRET) -> Any:
+    from proativo.platforms.generic import GenericPlatform
+
+    raw = json.dumps(body).encode()
+    headers = {
+        "content-type": "application/json",
+        **GenericPlatform().sign_headers(secret, raw, harness.stack.clock.now()),
+    }
+    status, _, out = harness.stack.http("POST", f"/complaints/{source}/demo", headers, raw)
+    harness.stack.advance(90)
+    return status, json.loads(out or b"{}")
+
+
+def test_a_public_complaint_is_matched_to_its_order_and_claim_and_the_team_has_the_sites_deadline(
+    harness: Harness,
+) -> None:
+    davi = {"id": "c-davi", "email": "davi@example.com", "name": "Davi Souza"}
+    placed = {"order_id": "5004", "total": "250.00", "currency": "BRL"}
+    assert harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", placed, davi)).status == 202
+    shipped = {"order_id": "5004", "carrier": "correios", "tracking_code": "AA000000001BR"}
+    assert harness.post(generic("order.shipped", "s1", "2026-11-24T12:30:00Z", shipped, davi)).status == 202
+    claim = {
+        "type": "ClaimUpdated",
+        "event_id": "claim-open-1",
+        "store_id": "demo",
+        "source": "correios",
+        "customer": {"id": "c-davi"},
+        "occurred_at": "2026-11-24T13:05:00Z",
+        "order_id": "5004",
+        "carrier": "correios",
+        "tracking_code": "AA000000001BR",
+        "kind": "lost",
+        "status": "open",
+        "channel": "sigep",
+        "protocol": "PI-778899",
+        "deadline_at": "2026-12-20T12:00:00Z",
+    }
+    queues.enqueue_events(
+        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(claim),), "demo"
+    )
+    harness.stack.drain()
+    complaint = {
+        "id": "RA-123456",
+        "title": "Pedido 5004 extraviado e ninguém responde",
+        "text": "Comprei há dias e o rastreio parou.",
+        "url": "https://www.reclameaqui.com.br/loja-demo/pedido-extraviado_RA123456/",
+        "answer_by": "2026-11-27T12:00:00Z",
+        "order_id": "#5004",
+        "customer": {"name": "Davi Souza", "email": "DAVI@example.com"},
+    }
+    status, taken = _complain(harness, complaint)
+    assert (status, taken["matched"], taken["order_id"]) == (202, "order+email", "5004")
+    (case,) = [c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]
+    assert case["customer_id"] == "c-davi" and case["answer_by"][:10] == "2026-11-27"  # the site's, sooner
+    whole = _api(harness, "GET", f"/stores/demo/cases/{case['protocol']}")[1]
+    assert whole["claims"][0]["protocol"] == "PI-778899" and whole["parcels"][0]["tracking_code"] == "AA000000001BR"
+    assert "reclameaqui.com.br" in whole["detail"]
+    # The same complaint pushed again: nothing new.
+    status, again = _complain(harness, complaint)
+    assert (status, again["status"], again["protocol"]) == (200, "duplicate", taken["protocol"])
+    # An order number whose e-mail does not match is not trusted; nothing matched still opens a case.
+    status, other = _complain(harness, {**complaint, "id": "RA-2", "customer": {"email": "someone@example.com"}})
+    assert (status, other["matched"], other["order_id"]) == (202, "none", None)
+    # Unsigned, or signed by another store's secret: refused, nothing opened.
+    assert _complain(harness, {**complaint, "id": "RA-3"}, secret="wrong")[0] == 401
+    assert _complain(harness, {"id": "RA-4"})[0] == 400
+    assert _complain(harness, complaint, source="Not A Source")[0] == 404
+    assert len([c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]) == 2

@@ -347,7 +347,7 @@ def _watch(event: ParcelException, state: Any, writes: Writes, desk: CaseDesk) -
 
 
 def _order_context(state: Any, order_id: str | None) -> dict[str, Any]:
-    """What the team needs to know of the case's order at a glance: its status and its parcels."""
+    """What the team needs to know of the case's order at a glance: its status, its parcels, the claims filed."""
     if not order_id:
         return {}
     order = state.get(f"ORDER#{order_id}") or {}
@@ -361,7 +361,12 @@ def _order_context(state: Any, order_id: str | None) -> dict[str, Any]:
         for p in state.with_prefix("PARCEL#")
         if p.get("order_id") == order_id
     ]
-    return {"order_status": order.get("status"), "parcels": parcels or None}
+    claims = [
+        {k: n.get(k) for k in ("carrier", "tracking_code", "status", "protocol", "at") if n.get(k) is not None}
+        for n in state.with_prefix(f"NOTE#{order_id}#")
+        if str(n.get("what", "")).startswith("claim#")
+    ]
+    return {"order_status": order.get("status"), "parcels": parcels or None, "claims": claims or None}
 
 
 def _still_in_trouble(state: Any, tracking_code: str, trouble: str) -> bool:

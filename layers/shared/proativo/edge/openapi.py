@@ -188,6 +188,53 @@ ROUTES: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "/complaints/{source}/{store_id}": {
+        "post": {
+            "summary": "A public complaint (any social-listening tool or complaint site) opens a case, matched to the"
+            " customer and order",
+            "description": "Signed like the generic platform's webhooks: X-Proativo-Timestamp and X-Proativo-Signature"
+            " (HMAC-SHA256 of '<timestamp>.<body>' under the store's generic secret).",
+            "tags": ["cases"],
+            "parameters": [
+                {
+                    "name": "source",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                },
+                _STORE,
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["id", "title"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "title": {"type": "string"},
+                                "text": {"type": "string"},
+                                "url": {"type": "string", "format": "uri"},
+                                "created_at": {"type": "string", "format": "date-time"},
+                                "answer_by": {"type": "string", "format": "date-time"},
+                                "order_id": {"type": "string"},
+                                "customer": {
+                                    "type": "object",
+                                    "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "202": _json("accepted: the case's protocol and how the complaint was matched"),
+                "200": _json("a repeat of a complaint already taken"),
+                **_REFUSED,
+            },
+        },
+    },
     "/links/survey": {
         "get": {
             "summary": "Answer an order's satisfaction survey with one click",

@@ -8,6 +8,7 @@ names the store, and the secret is looked up under that store only.
 """
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,11 +18,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from proativo.cases import desk
+from proativo.cases import complaints, desk
 from proativo.customers import privacy
 from proativo.errors import InvalidPayload, NotFound, Unauthorized
 from proativo.events import dump_event
 from proativo.platforms.base import hmac_sha256, same, signed_stamp
+from proativo.platforms.generic import GenericPlatform
 from proativo.reporting import reports
 from proativo.stores import STORE_ID
 
@@ -163,6 +165,22 @@ class StoreApi:
         event = desk.acting(self.table, store_id, protocol, _json_body(request), now)
         fresh = self._record(event)
         return {"protocol": protocol, "action": event.action, "accepted": fresh, "repeat": not fresh}
+
+    def complaint(
+        self, source: str, store_id: str, request: APIGatewayProxyEventV2, now: datetime
+    ) -> tuple[int, dict[str, Any]]:
+        """`POST /complaints/{source}/{store_id}`: a public complaint, signed like the generic platform's webhooks
+        (`X-Proativo-Timestamp`, `X-Proativo-Signature` over the body), opens a case matched to the customer and order
+        (202; a repeat of the complaint: 200, nothing new)."""
+        if not STORE_ID.match(store_id) or not re.fullmatch(complaints.SOURCE, source):
+            raise NotFound(f"unknown store '{store_id}' or source '{source}'")
+        body = (request.decoded_body or "").encode()
+        GenericPlatform().verify(request.headers, body, self.secret_of(store_id), now, self.tolerance_seconds)
+        complaint = complaints.parsed(_json_body(request))
+        event, matched = complaints.opening(self.table, source, store_id, complaint, now)
+        fresh = self._record(event)
+        answer = {"protocol": event.protocol, "matched": matched, "order_id": event.order_id}
+        return (202 if fresh else 200), {**answer, "status": "accepted" if fresh else "duplicate"}
 
     def _record(self, event: Any) -> bool:
         assert self.record is not None, "the store API was built without a deliveries table"

@@ -1,0 +1,107 @@
+"""Public complaints caught first: a complaint from any social-listening tool or complaint site (`POST
+/complaints/{source}/{store_id}`, signed like the generic platform) becomes a case of kind `public_complaint`, with
+the complaint's own deadline, matched to the store's customer and order.
+
+Matching: by the order number the complaint gives (the order look-up's reference), confirmed by the e-mail when it
+gives one (kept there only as a hash); an order number whose e-mail does not match is not trusted. What matches
+nothing still opens a case (the team must answer in public either way), under a customer of its own made from the
+complaint's id. CPF digits cannot match: Proativo keeps no CPF (LGPD: the least personal data), so a complaint
+giving only a CPF is opened unmatched, for the team to match by hand."""
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from proativo.aws import keys
+from proativo.cases.fold import protocol_for
+from proativo.errors import InvalidPayload
+from proativo.events import CaseOpened, Customer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+SOURCE = r"^[a-z0-9][a-z0-9-]{1,39}$"
+Matched = Literal["order+email", "order", "none"]
+
+
+class Complainant(BaseModel):
+    """Who complained, as the site shows the company."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class Complaint(BaseModel):
+    """One complaint: the site's id, what was said, where, by when the site expects the company's answer."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")
+    title: str = Field(min_length=1, max_length=300)
+    text: str = Field(default="", max_length=8000)
+    url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
+    created_at: datetime | None = None
+    answer_by: datetime | None = None
+    order_id: str | None = Field(default=None, min_length=1, max_length=200)
+    customer: Complainant = Complainant()
+
+
+def parsed(body: Any) -> Complaint:
+    """A complaint from its JSON; InvalidPayload naming the field when it is not one."""
+    try:
+        return Complaint.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidPayload(f"{where}: {first['msg']}", field=where) from None
+
+
+def match(table: "Table", store_id: str, complaint: Complaint) -> tuple[str, str | None, Matched]:
+    """The customer and order a complaint is about, and how sure: the order's reference, confirmed by the e-mail."""
+    if complaint.order_id:
+        ref = table.get_item(Key=keys.order_ref_key(store_id, complaint.order_id)).get("Item")
+        if ref:
+            given = complaint.customer.email
+            if given is None:
+                return str(ref["customer_id"]), str(ref["order_id"]), "order"
+            digest = hashlib.sha256(given.strip().lower().encode()).hexdigest()
+            if hmac.compare_digest(str(ref.get("email_sha256", "")), digest):
+                return str(ref["customer_id"]), str(ref["order_id"]), "order+email"
+    own = hashlib.sha256(f"{complaint.id}".encode()).hexdigest()[:16]
+    return f"complaint-{own}", None, "none"
+
+
+def opening(
+    table: "Table", source: str, store_id: str, complaint: Complaint, now: datetime
+) -> tuple[CaseOpened, Matched]:
+    """The event that opens the complaint's case, and how it was matched."""
+    customer_id, order_id, how = match(table, store_id, complaint)
+    source_ref = f"complaint:{source}:{complaint.id}"
+    given = complaint.customer
+    detail = "\n\n".join(p for p in (complaint.text, complaint.url or "") if p)
+    # A customer matched by the order alone keeps the contact the store knows; one unmatched is reached as the site
+    # gave them.
+    customer = (
+        Customer(id=customer_id) if how == "order" else Customer(id=customer_id, email=given.email, name=given.name)
+    )
+    event = CaseOpened(
+        event_id=f"case:{source_ref}",
+        store_id=store_id,
+        source=f"complaint:{source}"[:40],
+        customer=customer,
+        occurred_at=now,
+        kind="public_complaint",
+        protocol=protocol_for(f"{store_id}:{source_ref}", complaint.created_at or now),
+        order_id=order_id,
+        subject=f"{source}: {complaint.title}"[:300],
+        detail=detail[:4000] or None,
+        source_ref=source_ref,
+        answer_by=complaint.answer_by,
+    )
+    return event, how
