@@ -24,7 +24,7 @@ def record_handler(record: SQSRecord) -> None:
     message = json.loads(record.body)
     done = wiring.team(settings).deliver(message, clock.now())
     metrics.add_metric(name="TeamNotices", unit=MetricUnit.Count, value=1)
-    logger.info("team told", extra={"store_id": next(iter(message.values())).get("store_id"), "done": done})
+    logger.info("team told", extra={"store_id": next(iter(message.values())).get("store_id"), **done})
 
 
 @logger.inject_lambda_context

@@ -94,11 +94,27 @@ def _follow_up(
                 _click(http, outbox, step)
             elif "open" in step:
                 _open_page(http, outbox, step, out)
-            else:
+            elif "post" in step:
                 _post(http, step["post"], _sample(scenario_path, step["post"]))
+            # (a step with a note only says what the stack did by itself by then)
             stack.advance(600)  # what the post sets off goes out at once, not at the next hour
         else:
             stack.jump(3600, settle=120)
+
+
+def _configure(stack: LocalStack, settings: dict[str, Any]) -> None:
+    """The demo store's settings for the day (its team's addresses), as `proativo cases settings` sets them."""
+    if not settings:
+        return
+    from proativo import aws, stores
+    from proativo.cases import notices
+
+    table = aws.table(stack.physical["Table"])
+    current = stores.get_profile(table, DEMO_STORE)
+    profile = stores.StoreProfile.model_validate({**current.model_dump(), **settings})
+    stores.put_profile(table, profile, stack.clock.now())
+    if profile.team_email:
+        table.put_item(Item=notices.digest_item(profile, stack.clock.now(), shards=1))
 
 
 def run_demo(
@@ -126,6 +142,7 @@ def run_demo(
     ):
         outbox = Outbox(stack, out)
         timeline = Timeline(stack, outbox)
+        _configure(stack, scenario.get("store_settings", {}))
         holder.close()
         server = make_server(stack, outbox, port)
         serve_forever_in_background(server)
@@ -173,6 +190,8 @@ def run_demo(
         print(f"the report, with charts: {out / 'report.html'}")
         if (out / "pages").exists():
             print(f"the order pages customers opened: {out / 'pages'}")
+        if outbox.team:
+            print(f"{len(outbox.team)} e-mails to the store's team (digests, the ouvidoria): {out / 'team'}")
         until = scenario.get("follow_up", {}).get("until", scenario["end"])
         print(f"replayed {scenario['start']} .. {until} in {time.monotonic() - started:.1f} s")
     return timeline, outbox

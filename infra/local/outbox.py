@@ -1,5 +1,6 @@
 """The outbox: every e-mail and SMS the functions sent through the embedded SES and SNS, as files a person can
-open (.html, .txt, .eml) with an index.html listing them all.
+open (.html, .txt, .eml) with an index.html listing them all; and, apart (`team/`), what the stores' teams were
+sent about their cases (digests, escalations to the ouvidoria).
 
 What left is read from the embedded AWS itself (what SES and SNS accepted), and matched to our message records
 through the send queue's requests the stack delivered, so nothing here is a second account of what was sent.
@@ -37,6 +38,16 @@ class OutboxEntry:
     text: str = ""  # the plain-text part (an SMS: its text), for tests and the local API
 
 
+@dataclass
+class TeamMail:
+    """One e-mail to a store's team (a digest, an escalation to its ouvidoria)."""
+
+    at: str
+    to: str
+    subject: str
+    text: str
+
+
 def _part(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
     return str(part.get_content()) if part is not None else ""
@@ -53,6 +64,7 @@ class Outbox:
         self.stack = stack
         self.directory = directory
         self.entries: list[OutboxEntry] = []
+        self.team: list[TeamMail] = []
         self._seen: set[str] = set()
         stack.listeners.append(self._after)
         if directory:
@@ -60,6 +72,9 @@ class Outbox:
 
     def _after(self, invocation: Invocation) -> None:
         records = invocation.event.get("Records") if isinstance(invocation.event, dict) else None
+        if records and records[0].get("eventSourceARN") == self.stack.arns.get("TeamQueue"):
+            self._team(invocation)
+            return
         if not records or records[0].get("eventSourceARN") != self.stack.arns.get("SendQueue"):
             return
         from proativo import aws
@@ -117,6 +132,30 @@ class Outbox:
             if raw:
                 (folder / f"{stem}.eml").write_text(raw, encoding="utf-8")
             self.write_index()
+
+    def _team(self, invocation: Invocation) -> None:
+        """The e-mails the team function sent (their SES ids are in its log lines)."""
+        for line in invocation.logs:
+            message_id = line.get("message_id")
+            if line.get("message") != "team told" or not message_id:
+                continue
+            raw = self._ses_raw(str(message_id))
+            message = email.message_from_bytes(raw.encode("utf-8"), policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            entry = TeamMail(
+                at=invocation.at.isoformat(),
+                to=str(message["To"] or ""),
+                subject=str(message["Subject"] or ""),
+                text=_part(message, "plain"),
+            )
+            self.team.append(entry)
+            if self.directory:
+                folder = self.directory / "team"
+                folder.mkdir(exist_ok=True)
+                name = f"{len(self.team):03d}-{_slug(entry.subject)}.txt"
+                (folder / name).write_text(
+                    f"To: {entry.to}\nSubject: {entry.subject}\n\n{entry.text}", encoding="utf-8"
+                )
 
     @staticmethod
     def _ses_raw(provider_id: str) -> str:

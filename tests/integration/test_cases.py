@@ -428,3 +428,52 @@ def test_a_public_complaint_is_matched_to_its_order_and_claim_and_the_team_has_t
     assert _complain(harness, {"id": "RA-4"})[0] == 400
     assert _complain(harness, complaint, source="Not A Source")[0] == 404
     assert len([c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]) == 2
+
+
+def _resolved(harness: Harness, event_id: str, code: str, at: str) -> None:
+    event = {
+        "type": "ParcelResolved",
+        "event_id": event_id,
+        "store_id": "demo",
+        "source": "generic",
+        "customer": {"id": "c-1", "email": "carla@example.com", "name": "Carla Dias"},
+        "occurred_at": at,
+        "order_id": "o1",
+        "carrier": "correios",
+        "tracking_code": code,
+        "resolution": "reshipped",
+        "new_carrier": "correios",
+        "new_tracking_code": "AB000000003BR",
+    }
+    queues.enqueue_events(
+        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(event),), "demo"
+    )
+    harness.stack.drain()
+
+
+def test_the_store_making_a_parcel_right_settles_its_case_and_its_wait(harness: Harness) -> None:
+    customer = {"id": "c-1", "email": "carla@example.com", "name": "Carla Dias"}
+    placed = {"order_id": "o1", "total": "99.00", "currency": "BRL"}
+    assert harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", placed, customer)).status == 202
+    for code in ("AA000000001BR", "AA000000015BR"):
+        shipped = {"order_id": "o1", "carrier": "correios", "tracking_code": code}
+        harness.post(generic("order.shipped", f"s-{code}", "2026-11-24T12:01:00Z", shipped, customer))
+        _exception(harness, f"x-{code}", code, "lost", "2026-11-24T12:05:00Z")
+        harness.table().update_item(
+            Key={"pk": "STORE#demo#CUST#c-1", "sk": f"PARCEL#correios#{code}"},
+            UpdateExpression="SET open_episodes = :e",
+            ExpressionAttributeValues={":e": ["lost"]},
+        )
+    # One parcel is made right before its wait is over: no case; the other after its case opened: the case is
+    # resolved, and the customer hears of it once (the resolution's own message, not a second one from the case).
+    _resolved(harness, "r-15", "AA000000015BR", "2026-11-25T12:00:00Z")
+    harness.stack.jump(3 * DAY + 600)
+    (case,) = _inbox(harness)
+    assert "AA000000001BR" in case["subject"]
+    told = len(_news(harness))
+    _resolved(harness, "r-01", "AA000000001BR", "2026-11-27T14:00:00Z")
+    harness.stack.advance(120)
+    assert not _inbox(harness, "open") and _inbox(harness, "resolved")[0]["resolved_in_sla"] is True
+    assert len(_news(harness)) == told
+    harness.stack.jump(8 * DAY)  # resolved: off the index, never escalated
+    assert _inbox(harness, "all")[0]["status"] == "resolved"

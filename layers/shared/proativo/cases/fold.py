@@ -26,6 +26,7 @@ from proativo.events import (
     Event,
     HelpRequested,
     ParcelException,
+    ParcelResolved,
     SurveyAnswered,
 )
 
@@ -92,7 +93,7 @@ def concerns_cases(event: Event) -> bool:
             return event.rating == "detractor"
         case ClaimUpdated():
             return event.status in ("task", "deadline_near")
-        case HelpRequested() | ParcelException() | CaseOpened() | CaseChanged():
+        case HelpRequested() | ParcelException() | ParcelResolved() | CaseOpened() | CaseChanged():
             return True
     return False
 
@@ -127,6 +128,9 @@ def fold_cases(event: Event, state: Any, now: datetime, writes: Writes, desk: Ca
             return _open(opening, state, now, writes, desk)
         case ParcelException():
             _watch(event, state, writes, desk)
+            return []
+        case ParcelResolved():
+            _parcel_resolved(event, state, writes, desk)
             return []
         case CaseOpened():
             return _from_source(event, state, now, writes, desk)
@@ -243,11 +247,7 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
         case "wait_carrier":
             case["status"], news = "waiting_carrier", "waiting_carrier"
         case "resolve":
-            # Within its deadline: before the one in force, and never past one before (escalated by the clock).
-            in_sla = as_utc(at) <= str(case["answer_by"]) and not case.get("missed_deadline")
-            case.update(status="resolved", resolved_at=as_utc(at), resolved_in_sla=in_sla)
-            counts.update(resolved=1, resolved_in_sla=int(in_sla), **{f"resolved__{kind}": 1})
-            counts[f"resolved_in_sla__{kind}"] = int(in_sla)
+            _resolve(case, at, counts)
             news = "resolved"
         case "escalate" if level == "first":
             case["missed_deadline"] = case.get("missed_deadline") or event.by == "sla"
@@ -367,6 +367,45 @@ def _order_context(state: Any, order_id: str | None) -> dict[str, Any]:
         if str(n.get("what", "")).startswith("claim#")
     ]
     return {"order_status": order.get("status"), "parcels": parcels or None, "claims": claims or None}
+
+
+# The kinds a parcel's own resolution settles (a public complaint still needs the team's public answer).
+_SETTLED_BY_RESOLUTION = ("parcel_trouble", "claim_needs_person")
+
+
+def _parcel_resolved(event: ParcelResolved, state: Any, writes: Writes, desk: CaseDesk) -> None:
+    """The store made a parcel right (a new item, the money back): its wait for a case ends, and its open cases of
+    the kinds that resolution settles are resolved (the customer hears of it from the resolution's own message)."""
+    code = event.tracking_code
+    for watch in state.with_prefix(WATCH_PREFIX):
+        if str(watch.get("tracking_code")) == code:
+            writes.delete({"pk": str(watch["pk"]), "sk": str(watch["sk"])})
+    for read in state.with_prefix(CASE_PREFIX):
+        ref = str(read.get("source_ref") or "").split(":")
+        if read.get("case_kind") not in _SETTLED_BY_RESOLUTION or read.get("status") not in OPEN or code not in ref:
+            continue
+        case = {k: v for k, v in read.items() if k != "rev"}
+        at = event.occurred_at
+        counts: dict[str, int] = {}
+        _resolve(case, at, counts)
+        note = f"the store {event.resolution} it"
+        case["history"] = [
+            *list(case.get("history") or ())[-(HISTORY_MAX - 1) :],
+            _entry(at, "resolve", event.source, note, told=False, ref=event.event_id, due=case["answer_by"]),
+        ]
+        case.update(due_shard=None, due_at=None, updated_at=as_utc(at))
+        _save(case, read, writes)
+        writes.count(event.store_id, at, "CASES", **counts)
+
+
+def _resolve(case: dict[str, Any], at: datetime, counts: dict[str, int]) -> None:
+    """Resolve `case` at `at`, counted by kind; within its deadline: before the one in force, and never past one
+    before (escalated by the clock)."""
+    kind = str(case["case_kind"])
+    in_sla = as_utc(at) <= str(case["answer_by"]) and not case.get("missed_deadline")
+    case.update(status="resolved", resolved_at=as_utc(at), resolved_in_sla=in_sla)
+    counts.update(resolved=1, resolved_in_sla=int(in_sla), **{f"resolved__{kind}": 1})
+    counts[f"resolved_in_sla__{kind}"] = int(in_sla)
 
 
 def _still_in_trouble(state: Any, tracking_code: str, trouble: str) -> bool:

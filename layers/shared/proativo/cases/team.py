@@ -84,14 +84,14 @@ class TeamDesk:
     default_sender: str
     due_soon: timedelta = timedelta(days=1)
 
-    def deliver(self, message: dict[str, Any], now: datetime) -> str:
-        """Deliver one team queue message; what was done, for the log."""
+    def deliver(self, message: dict[str, Any], now: datetime) -> dict[str, str]:
+        """Deliver one team queue message; what was done (and the e-mail's SES id, if one was sent), for the log."""
         if "digest" in message:
             digest = message["digest"]
             return self._digest(str(digest["store_id"]), parse_utc(str(digest.get("due_at") or as_utc(now))), now)
         return self._notice(dict(message["notice"]), now)
 
-    def _notice(self, notice: dict[str, Any], now: datetime) -> str:
+    def _notice(self, notice: dict[str, Any], now: datetime) -> dict[str, str]:
         profile = self.profile_of(str(notice["store_id"]))
         words = _words(profile)
         text = words[str(notice["what"])].format(
@@ -103,13 +103,12 @@ class TeamDesk:
         )
         if notice.get("to") == "ouvidoria":
             if not profile.ouvidoria_email:
-                return "no ouvidoria e-mail (any more)"
-            self._to_ouvidoria(profile, str(notice["protocol"]), text)
-            return "ouvidoria"
+                return {"done": "no ouvidoria e-mail (any more)"}
+            return {"done": "ouvidoria", "message_id": self._to_ouvidoria(profile, str(notice["protocol"]), text)}
         if not profile.cases_webhook_url:
-            return "no webhook (any more)"
+            return {"done": "no webhook (any more)"}
         self._post(profile, {"text": text, "proativo": {k: v for k, v in notice.items() if k != "to"}}, now)
-        return "webhook"
+        return {"done": "webhook"}
 
     def _post(self, profile: StoreProfile, body: dict[str, Any], now: datetime) -> None:
         assert profile.cases_webhook_url is not None
@@ -130,7 +129,7 @@ class TeamDesk:
             # A wrong URL or a revoked hook: retrying changes nothing; the operator sees it in the log.
             logger.warning("team webhook refused", extra={"store_id": profile.store_id, "status": answer.status_code})
 
-    def _to_ouvidoria(self, profile: StoreProfile, protocol: str, text: str) -> None:
+    def _to_ouvidoria(self, profile: StoreProfile, protocol: str, text: str) -> str:
         assert profile.ouvidoria_email is not None
         case = show(self.table, profile.store_id, protocol)
         words = _words(profile)
@@ -143,20 +142,20 @@ class TeamDesk:
         if case.get("whatsapp_link"):
             lines += ["", str(case["whatsapp_link"])]
         subject = words["ouvidoria_subject"].format(protocol=protocol, ouvidoria=profile.ouvidoria_name)
-        self._email(profile, profile.ouvidoria_email, subject, "\n".join(lines))
+        return self._email(profile, profile.ouvidoria_email, subject, "\n".join(lines))
 
-    def _digest(self, store_id: str, due_at: datetime, now: datetime) -> str:
+    def _digest(self, store_id: str, due_at: datetime, now: datetime) -> dict[str, str]:
         """The digest due at `due_at`: cases opened since the one before (a day earlier), those due soon, overdue."""
         profile = self.profile_of(store_id)
         if not profile.team_email:
-            return "no team e-mail"
+            return {"done": "no team e-mail"}
         cases = inbox(self.table, store_id, now, "open", limit=500)
         since, soon = as_utc(due_at - timedelta(days=1)), as_utc(now + self.due_soon)
         late = [c for c in cases if overdue(c, now)]
         new = [c for c in cases if str(c.get("opened_at")) >= since and c not in late]
         due = [c for c in cases if c not in late and c not in new and str(c.get("answer_by")) <= soon]
         if not (new or due or late):
-            return "nothing to tell"
+            return {"done": "nothing to tell"}
         words = _words(profile)
         lines: list[str] = []
         for title, group in ((words["late"], late), (words["soon"], due), (words["new"], new)):
@@ -175,11 +174,11 @@ class TeamDesk:
                 ]
                 lines.append("")
         subject = words["digest_subject"].format(store=profile.name, new=len(new), soon=len(due), late=len(late))
-        self._email(profile, profile.team_email, subject, "\n".join(lines))
-        return f"digest: {len(new)} new, {len(due)} due soon, {len(late)} overdue"
+        sent = self._email(profile, profile.team_email, subject, "\n".join(lines))
+        return {"done": f"digest: {len(new)} new, {len(due)} due soon, {len(late)} overdue", "message_id": sent}
 
-    def _email(self, profile: StoreProfile, to: str, subject: str, text: str) -> None:
-        self.sesv2.send_email(
+    def _email(self, profile: StoreProfile, to: str, subject: str, text: str) -> str:
+        answer = self.sesv2.send_email(
             FromEmailAddress=profile.sender_email or self.default_sender,
             Destination={"ToAddresses": [to]},
             Content={
@@ -189,3 +188,4 @@ class TeamDesk:
                 }
             },
         )
+        return str(answer["MessageId"])
