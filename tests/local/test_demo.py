@@ -59,15 +59,23 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
         ("email", "carla.dias@example.com", "parcel_pickup_reminder"),  # two days before it would go back
         ("email", "davi.rocha@example.com", "parcel_exception"),  # lost
         ("email", "davi.rocha@example.com", "parcel_claim_opened"),
+        # He complains on Reclame Aqui: a case, matched to his order; he gets its protocol and date.
+        ("email", "davi.rocha@example.com", "case_news"),
         ("email", "davi.rocha@example.com", "parcel_resolved"),  # the store sends a new T-shirt, tracked
         ("email", "carla.dias@example.com", "order_delivered"),  # she collected it
         ("email", "ana.souza@example.com", "survey"),  # three days after delivery: 0 to 10 (she answers 10)
         ("email", "davi.rocha@example.com", "parcel_out_for_delivery"),
         ("email", "davi.rocha@example.com", "order_delivered"),
-        ("email", "carla.dias@example.com", "survey"),  # she answers 4: a case for the team, and a word to her
-        ("email", "carla.dias@example.com", "survey_detractor"),
+        ("email", "carla.dias@example.com", "survey"),  # she answers 4: a case for the team
+        ("email", "carla.dias@example.com", "case_news"),  # its protocol, and the date she will hear back
+        ("whatsapp", "+5521912345678", "case_news"),
         ("email", "ana.souza@example.com", "cross_sell"),  # a week after delivery, what goes with her shoes
         ("email", "davi.rocha@example.com", "survey"),
+        ("email", "davi.rocha@example.com", "case_news"),  # past the site's date: the ouvidoria has it now
+        ("email", "carla.dias@example.com", "case_news"),  # 7 days unanswered: the ouvidoria, a new date
+        ("whatsapp", "+5521912345678", "case_news"),
+        ("email", "carla.dias@example.com", "case_news"),  # the ouvidoria resolved it
+        ("whatsapp", "+5521912345678", "case_news"),
     ]
     times = [e.at[:16] for e in outbox.entries]
     assert times[0] == "2026-11-24T13:12"  # 09:12 in São Paulo + 1 h, in UTC
@@ -77,7 +85,7 @@ def test_the_day_sends_exactly_the_messages_the_story_calls_for(demo: tuple[Path
 def test_the_outbox_is_files_a_person_can_open(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr><td>") == 39
+    assert index.count("<tr><td>") == 46
     for entry in outbox.entries:
         # A WhatsApp template's words are Meta's approved text; we send (and show) its parameters.
         expected = "[proativo_" if entry.channel == "whatsapp" else "Loja Demo"
@@ -110,6 +118,18 @@ def test_the_timeline_tells_the_story(demo: tuple[Path, Timeline, Outbox]) -> No
     assert "BrowseAbandoned for c-gabi -> enrolled in browse_abandonment" in text
 
 
+def test_the_team_reads_its_cases_in_the_digest_and_the_ouvidoria_gets_the_escalated_ones(
+    demo: tuple[Path, Timeline, Outbox],
+) -> None:
+    out, _, outbox = demo
+    digests = [m for m in outbox.team if m.to == "sac@lojademo.example"]
+    complaint = next(m for m in digests if "reclameaqui" in m.text)
+    assert complaint.at[:10] == "2026-12-02" and "1 novos" in complaint.subject  # the morning after, days early
+    (escalated,) = [m for m in outbox.team if m.to == "ouvidoria@lojademo.example" and "survey score 4" in m.text]
+    assert "Ouvidoria da Loja Demo" in escalated.subject and "opened" in escalated.text
+    assert len(list((out / "team").iterdir())) == len(outbox.team)
+
+
 def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     report = (out / "report.txt").read_text(encoding="utf-8")
@@ -119,7 +139,9 @@ def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox
     assert re.search(r"claims won\s+1\n", report)
     assert re.search(r"shipping_payment_back_and_forth: 1 \(1, 100\.0%\), 1 \(0, 0\.0%\)", report)
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count('class="sent"') == 16  # a bar per day, 24 Nov to 9 Dec
+    assert page.count('class="sent"') == 21  # a bar per day, 24 Nov to 14 Dec
+    assert re.search(r"low_score: 1, 1 \(0, 0\.0%\), 1, 0, \d+", report)  # Carla's: resolved, late, escalated
+    assert re.search(r"public_complaint: 1, 0 \(0, -\), 1, 0, -", report)
 
 
 def _emitted(out: Path) -> dict[tuple[str, frozenset[str]], list[dict[str, Any]]]:

@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger
 
 from proativo.cases.desk import inbox, overdue, show
 from proativo.clock import as_utc, parse_utc
-from proativo.edge.storeapi import sign_request
+from proativo.edge.signing import sign_request
 from proativo.errors import RetryableSendError
 from proativo.stores import StoreProfile
 

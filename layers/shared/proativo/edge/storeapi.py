@@ -20,9 +20,9 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from proativo.cases import complaints, desk
 from proativo.customers import privacy
-from proativo.errors import InvalidPayload, NotFound, Unauthorized
+from proativo.edge.signing import api_signature, sign_request, verify_request
+from proativo.errors import InvalidPayload, NotFound
 from proativo.events import dump_event
-from proativo.platforms.base import hmac_sha256, same, signed_stamp
 from proativo.platforms.generic import GenericPlatform
 from proativo.reporting import reports
 from proativo.stores import STORE_ID
@@ -32,37 +32,10 @@ if TYPE_CHECKING:
 
     from proativo.cases.kinds import CaseRules
 
+__all__ = ["StoreApi", "api_signature", "sign_request", "verify_request"]
+
 # Powertools' module-level instances share the function's configuration and metric set.
 logger, metrics = Logger(child=True), Metrics()
-
-
-def api_signature(secret: str, timestamp: int, method: str, path: str, body: bytes = b"") -> str:
-    """The `X-Proativo-Signature` value of one API request."""
-    return "v1=" + hmac_sha256(secret, f"{timestamp}.{method.upper()} {path}.".encode() + body).hex()
-
-
-def sign_request(secret: str, method: str, path: str, now: datetime, body: bytes = b"") -> dict[str, str]:
-    """The headers that authenticate a request (what the CLI, tests and a store's own code send)."""
-    stamp = int(now.timestamp())
-    return {
-        "x-proativo-timestamp": str(stamp),
-        "x-proativo-signature": api_signature(secret, stamp, method, path, body),
-    }
-
-
-def verify_request(
-    headers: Mapping[str, str],
-    method: str,
-    path: str,
-    body: bytes,
-    secret_of: Callable[[], str],
-    now: datetime,
-    tolerance: int,
-) -> None:
-    """Raise Unauthorized unless the request is signed by the store's secret, recently."""
-    seconds, given = signed_stamp(headers, now, tolerance)
-    if not same(given, api_signature(secret_of(), seconds, method, path, body)):
-        raise Unauthorized("signature does not match")
 
 
 @dataclass(frozen=True)
