@@ -477,3 +477,10 @@ def test_the_store_making_a_parcel_right_settles_its_case_and_its_wait(harness: 
     assert len(_news(harness)) == told
     harness.stack.jump(8 * DAY)  # resolved: off the index, never escalated
     assert _inbox(harness, "all")[0]["status"] == "resolved"
+
+
+def test_a_report_of_a_period_in_the_first_centuries_answers_with_nothing_in_it(harness: Harness) -> None:
+    # The cases resolved in a period are looked for from 400 days before it: never before the calendar's first day.
+    for since, until in (("0001-01-01", "0001-03-01"), ("0002-01-01", "0003-01-01")):
+        status, report = _api(harness, "GET", f"/stores/demo/reports?from={since}&to={until}")
+        assert status == 200 and report["total"]["cases_median_hours_to_resolve"] is None

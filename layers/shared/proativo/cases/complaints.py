@@ -6,7 +6,12 @@ Matching: by the order number the complaint gives (the order look-up's reference
 gives one (kept there only as a hash); an order number whose e-mail does not match is not trusted. What matches
 nothing still opens a case (the team must answer in public either way), under a customer of its own made from the
 complaint's id. CPF digits cannot match: Proativo keeps no CPF (LGPD: the least personal data), so a complaint
-giving only a CPF is opened unmatched, for the team to match by hand."""
+giving only a CPF is opened unmatched, for the team to match by hand.
+
+Reclame Aqui's company API (HugMe) could not be verified from public material: its manual says what it does (read
+a company's complaints, answer them publicly or privately, request moderation) but not its endpoints,
+authentication, fields or limits. So nothing here calls it with guessed requests: a store with HugMe, or any
+listening tool, forwards complaints to this route. Nothing is ever answered in public automatically."""
 
 import hashlib
 import hmac

@@ -129,13 +129,14 @@ CASE_LOOKBACK = timedelta(days=400)
 def case_resolution_hours(table: "Table", store_id: str, since: date, until: date) -> dict[str, float]:
     """The median hours from opening to resolution of the cases resolved from `since` to `until`, by kind and for
     all (`all`)."""
+    earliest = since - CASE_LOOKBACK if since - date.min > CASE_LOOKBACK else date.min
     found = query_items(
         table,
         KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
         ExpressionAttributeValues={
             ":pk": f"{keys.store_pk(store_id)}#CASES",
-            ":a": f"CASE#{(since - CASE_LOOKBACK):%Y%m%d}",
-            ":b": f"CASE#{until:%Y%m%d}~",
+            ":a": f"CASE#{earliest.isoformat().replace('-', '')}",
+            ":b": f"CASE#{until.isoformat().replace('-', '')}~",
         },
     )
     hours: dict[str, list[float]] = defaultdict(list)
