@@ -103,15 +103,20 @@ def _follow_up(
 
 
 def _configure(stack: LocalStack, settings: dict[str, Any]) -> None:
-    """The demo store's settings for the day (its team's addresses), as `proativo cases settings` sets them."""
+    """The demo store's settings for the day (its team's addresses, its own case rules), as `proativo cases settings`
+    and `proativo cases rules set` keep them."""
     if not settings:
         return
     from proativo import aws, stores
-    from proativo.cases import notices
+    from proativo.cases import kinds, notices
 
     table = aws.table(stack.physical["Table"])
+    own = dict(settings)
+    rules = own.pop("case_rules", None)
+    if rules:
+        kinds.save(table, DEMO_STORE, rules, stack.clock.now())
     current = stores.get_profile(table, DEMO_STORE)
-    profile = stores.StoreProfile.model_validate({**current.model_dump(), **settings})
+    profile = stores.StoreProfile.model_validate({**current.model_dump(), **own})
     stores.put_profile(table, profile, stack.clock.now())
     if profile.team_email:
         table.put_item(Item=notices.digest_item(profile, stack.clock.now(), shards=1))

@@ -1,7 +1,8 @@
 """What the team is to hear, as items on the due index: a notice the engine writes in a case's own transaction
-(opened, escalated, reopened, past its deadline), and each store's daily digest schedule. The dispatcher hands
-both to the team queue (`message_of`); the team function delivers them (`proativo.cases.team`). Light on purpose:
-the engine and the dispatcher import it."""
+(opened, escalated, reopened, past its deadline), and each store's daily digest schedule, on the cases' part of the
+due index (one Query a shard reads all the cases' due work). The dispatcher hands both to the team queue
+(`message_of`); the team function delivers them (`proativo.cases.team`). Light on purpose: the engine and the
+dispatcher import it."""
 
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -42,7 +43,7 @@ def notice_item(case: dict[str, Any], what: Notice, at: datetime, shards: int, t
         "order_id": case.get("order_id"),
         "answer_by": case["answer_by"],
         "ttl": int((at + NOTICE_RETENTION).timestamp()),
-        **keys.due_keys("team", f"{pk}|{sk}", at, shards),
+        **keys.due_keys("case", f"{pk}|{sk}", at, shards),
     }
 
 
@@ -64,7 +65,7 @@ def digest_item(profile: StoreProfile, now: datetime, shards: int) -> dict[str, 
         "sk": DIGEST_SK,
         "kind": "team_digest",
         "store_id": profile.store_id,
-        **keys.due_keys("team", f"{pk}|{DIGEST_SK}", next_digest(profile, now), shards),
+        **keys.due_keys("case", f"{pk}|{DIGEST_SK}", next_digest(profile, now), shards),
     }
 
 

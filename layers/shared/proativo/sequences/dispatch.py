@@ -119,39 +119,35 @@ class Dispatcher:
                 continue
             self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
             report.enqueued += 1
-        if self.events_queue_url:
+        if self.events_queue_url or self.team_queue_url:
             self._cases(now, limit, report)
-        if self.team_queue_url:
-            self._team(now, limit, report)
         return report
 
-    def _team(self, now: datetime, limit: int, report: DispatchReport) -> None:
-        """What the store's teams are to hear, to the team queue: a notice leaves the index once queued (it is
-        delivered at least once, never queued twice); a digest moves to its next day."""
-        due = query_due(self.table, "team", self.shards, now, limit)
-        report.due += len(due.items)
-        report.read += due.read
-        for item, accepted in enqueue_each(self.sqs, self.team_queue_url or "", due.items, message_of):
-            if not accepted:
-                report.failed += 1
-                continue
-            report.enqueued += 1
-            if item.get("kind") == "team_digest":
-                self._next_digest(item, now)
-            else:
-                self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
-
     def _cases(self, now: datetime, limit: int, report: DispatchReport) -> None:
-        """Due case work as events; the engine moves each item off (or along) the index when it applies it, so an
-        item whose event is still queued goes again next run with the same id, and changes nothing twice."""
+        """The cases' due work, read in one pass of the index: a parcel's trouble to open and a case past its
+        deadline go to the events queue as events (the engine moves each item off, or along, the index when it
+        applies it: an item whose event is still queued goes again next run with the same id, and changes nothing
+        twice); what the stores' teams are to hear goes to the team queue (a notice leaves the index once queued: it
+        is delivered at least once, never queued twice; a digest moves to its next day)."""
         due = query_due(self.table, "case", self.shards, now, limit)
         report.due += len(due.items)
         report.read += due.read
-        for accepted in send_each(self.sqs, self.events_queue_url or "", messages_of(due.items)):
-            if accepted:
+        team = [i for i in due.items if str(i.get("kind", "")).startswith("team_")]
+        engine = [i for i in due.items if not str(i.get("kind", "")).startswith("team_")]
+        if engine and self.events_queue_url:
+            for accepted in send_each(self.sqs, self.events_queue_url, messages_of(engine)):
+                report.enqueued += int(accepted)
+                report.failed += int(not accepted)
+        if team and self.team_queue_url:
+            for item, accepted in enqueue_each(self.sqs, self.team_queue_url, team, message_of):
+                if not accepted:
+                    report.failed += 1
+                    continue
                 report.enqueued += 1
-            else:
-                report.failed += 1
+                if item.get("kind") == "team_digest":
+                    self._next_digest(item, now)
+                else:
+                    self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
 
     def _next_digest(self, item: dict[str, Any], now: datetime) -> None:
         """The digest's next day (the dispatcher stopped for days: one digest, then the next one due)."""
