@@ -329,5 +329,6 @@ def reset() -> None:
         webhooks,
         pages,
         signals,
+        team,
     ):
         fn.cache_clear()
