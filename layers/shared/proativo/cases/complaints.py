@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.aws import keys
 from proativo.cases.fold import protocol_for
-from proativo.errors import InvalidPayload
 from proativo.events import CaseOpened, Customer
+from proativo.platforms.base import invalid_from
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -62,9 +62,7 @@ def parsed(body: Any) -> Complaint:
     try:
         return Complaint.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidPayload(f"{where}: {first['msg']}", field=where) from None
+        raise invalid_from(exc) from None
 
 
 def match(table: "Table", store_id: str, complaint: Complaint) -> tuple[str, str | None, Matched]:

@@ -17,6 +17,7 @@ from proativo.cases.kinds import CaseRules
 from proativo.clock import as_utc
 from proativo.errors import Conflict, InvalidPayload, NotFound
 from proativo.events import CaseAction, CaseChanged, CaseOpened, Customer
+from proativo.platforms.base import invalid_from
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -58,9 +59,7 @@ def _parsed[M: BaseModel](model: type[M], body: Any) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidPayload(f"{where}: {first['msg']}", field=where) from None
+        raise invalid_from(exc) from None
 
 
 def inbox(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from proativo.aws.keys import store_pk
 from proativo.clock import as_utc
 from proativo.errors import InvalidPayload
+from proativo.platforms.base import invalid_from
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -80,9 +81,7 @@ def parse(document: Any) -> CaseRules:
     try:
         rules = CaseRules.model_validate(document)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "rules"
-        raise InvalidPayload(f"{where}: {first['msg']}", field=where) from None
+        raise invalid_from(exc) from None
     for name in rules.kinds:
         if not re.fullmatch(KIND, name):
             raise InvalidPayload(f"kinds.{name}: a kind is lower-case letters, digits and _", field=f"kinds.{name}")
