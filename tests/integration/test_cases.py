@@ -63,7 +63,7 @@ def test_a_low_score_opens_a_case_the_customer_follows_and_past_its_deadline_the
     (case,) = _inbox(harness)
     assert (case["case_kind"], case["status"], case["level"], case["order_id"]) == ("low_score", "open", "first", "o1")
     protocol = case["protocol"]
-    assert re.fullmatch(r"2026112\d-[0-9A-F]{6}", protocol)
+    assert re.fullmatch(r"2026112\d-[0-9A-F]{8}", protocol)
     assert case["answer_by"][:10] == "2026-12-05"  # the kind's 7 calendar days
     (opened,) = _news(harness)
     assert protocol in opened and "5 de dezembro" in opened

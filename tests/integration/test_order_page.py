@@ -93,7 +93,7 @@ def test_still_need_help_opens_one_case_an_hour_with_the_orders_context(harness:
     path = waiting_at_the_agency(harness)
     status, _, html = post(harness, f"{path}/help", {"topic": "where", "message": "Não consigo ir à agência"})
     assert status == 200 and "protocolo" in html, html
-    protocol = re.search(r"protocolo ([0-9]{8}-[0-9A-F]{6})", html)
+    protocol = re.search(r"protocolo ([0-9]{8}-[0-9A-F]{8})", html)
     assert protocol, html
     again, _, _ = post(harness, f"{path}/help", {"topic": "other", "message": ""})
     assert again == 429

@@ -72,8 +72,9 @@ class CaseDesk:
 
 def protocol_for(source_key: str, at: datetime) -> str:
     """The protocol of the case `source_key` opens (the same source, the same protocol: a repeat opens nothing
-    new): the day, then six characters of its hash."""
-    return f"{at:%Y%m%d}-{hashlib.sha256(source_key.encode()).hexdigest()[:6].upper()}"
+    new): the day, then eight characters of its hash (one chance in 4 billion that two of a store's cases of one day
+    share one)."""
+    return f"{at:%Y%m%d}-{hashlib.sha256(source_key.encode()).hexdigest()[:8].upper()}"
 
 
 def case_sk(protocol: str) -> str:

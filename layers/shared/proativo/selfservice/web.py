@@ -34,6 +34,7 @@ from babel.dates import format_datetime
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import keys, query_items, transient
+from proativo.cases.fold import protocol_for
 from proativo.clock import parse_utc
 from proativo.customers.journal import VISIT_GAP
 from proativo.edge.pages import HEADERS, small_page
@@ -235,7 +236,7 @@ class OrderPages:
         store, _ = self._store(str(payload["s"]))
         store_id, order_id = str(payload["s"]), str(payload["o"])
         event_id = f"help:{store_id}:{order_id}:{_hour(now)}"
-        protocol = f"{now:%Y%m%d}-{hashlib.sha256(event_id.encode()).hexdigest()[:6].upper()}"
+        protocol = protocol_for(event_id, now)
         event = HelpRequested(
             event_id=event_id,
             store_id=store_id,
