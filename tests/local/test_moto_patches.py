@@ -171,9 +171,8 @@ def test_item_requests_taken_as_sent_read_as_moto_parser_reads_them(harness: Har
     for operation, params in requests.items():
         op = model.operation_model(operation)
         body = serializer.serialize_to_request(params, op)["body"]
-        parsed = PROTOCOL_PARSERS["json"](op, map_type=dict).parse(
-            {"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/", "url_params": {}}
-        )
+        request: Any = {"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/", "url_params": {}}
+        parsed = PROTOCOL_PARSERS["json"](op, map_type=dict).parse(request)
         assert json.loads(body) == parsed, operation
     # And through the stack: an item with every kind of value, conditions and updates, stored and read back as sent.
     table = harness.table()
