@@ -356,7 +356,7 @@ def test_the_team_hears_of_cases_by_webhook_the_ouvidoria_by_e_mail_and_everyone
         assert told.count("escalated") >= 2 and told[-1] == "escalated"
         ((subject, text),) = _team_mail("ouvidoria@lojademo.example")
         assert protocol in subject and "Ouvidoria Loja Demo" in subject
-        assert "opened" in text and "escalate" in text and "survey score 3" in text
+        assert "aberto" in text and "escalado" in text and "survey score 3" in text  # the store's language
         assert any("atrasados" in s or "vencem" in s for s, _ in _team_mail("sac@lojademo.example"))
 
 

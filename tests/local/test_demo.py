@@ -125,7 +125,7 @@ def test_the_team_reads_its_cases_in_the_digest_and_the_ouvidoria_gets_the_escal
     complaint = next(m for m in digests if "reclameaqui" in m.text)
     assert complaint.at[:10] == "2026-12-02" and "1 novos" in complaint.subject  # the morning after, days early
     (escalated,) = [m for m in outbox.team if m.to == "ouvidoria@lojademo.example" and "survey score 4" in m.text]
-    assert "Ouvidoria da Loja Demo" in escalated.subject and "opened" in escalated.text
+    assert "Ouvidoria da Loja Demo" in escalated.subject and "aberto" in escalated.text
     assert len(list((out / "team").iterdir())) == len(outbox.team)
 
 

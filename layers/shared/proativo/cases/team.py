@@ -63,6 +63,31 @@ _WORDS = {
 }
 
 
+# A case's history, in the team's words.
+_ACTIONS = {
+    "pt-BR": {
+        "opened": "aberto",
+        "assign": "atribuído",
+        "note": "nota",
+        "wait_customer": "aguardando o cliente",
+        "wait_carrier": "aguardando a transportadora",
+        "resolve": "resolvido",
+        "escalate": "escalado",
+        "reopen": "reaberto",
+    },
+    "en": {
+        "opened": "opened",
+        "assign": "assigned",
+        "note": "note",
+        "wait_customer": "waiting on the customer",
+        "wait_carrier": "waiting on the carrier",
+        "resolve": "resolved",
+        "escalate": "escalated",
+        "reopen": "reopened",
+    },
+}
+
+
 def _words(profile: StoreProfile) -> dict[str, str]:
     return _WORDS["pt-BR"] if profile.locale.startswith("pt") else _WORDS["en"]
 
@@ -136,7 +161,9 @@ class TeamDesk:
         lines = [text, "", words["history"] + ":"]
         for entry in case.get("history") or ():
             note = f" — {entry['note']}" if entry.get("note") else ""
-            lines.append(f"  {_when(entry['at'], profile)} {entry.get('action')} ({entry.get('by') or '-'}){note}")
+            action = str(entry.get("action"))
+            said = _ACTIONS["pt-BR" if profile.locale.startswith("pt") else "en"].get(action, action)
+            lines.append(f"  {_when(entry['at'], profile)} {said} ({entry.get('by') or '-'}){note}")
         if case.get("detail"):
             lines += ["", str(case["detail"])]
         if case.get("whatsapp_link"):
