@@ -178,6 +178,14 @@ def test_bad_case_requests_get_a_reason_and_change_nothing(harness: Harness) -> 
     assert len(_inbox(harness)) == 1 and not _news(harness)  # no contact given: nobody to tell
 
 
+def _queue(harness: Harness, event: dict[str, Any]) -> None:
+    """A canonical event on the events queue, as the tracker or the relay puts it there; applied."""
+    queues.enqueue_events(
+        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(event),), "demo"
+    )
+    harness.stack.drain()
+
+
 def _exception(harness: Harness, event_id: str, code: str, kind: str, at: str) -> None:
     event = {
         "type": "ParcelException",
@@ -191,10 +199,7 @@ def _exception(harness: Harness, event_id: str, code: str, kind: str, at: str) -
         "tracking_code": code,
         "kind": kind,
     }
-    queues.enqueue_events(
-        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(event),), "demo"
-    )
-    harness.stack.drain()
+    _queue(harness, event)
 
 
 def test_a_parcel_trouble_still_open_after_its_wait_becomes_a_case_and_a_solved_one_does_not(harness: Harness) -> None:
@@ -248,10 +253,7 @@ def test_a_claim_no_api_can_file_is_a_case_for_the_team_not_news_for_the_custome
         "channel": "manual",
         "deadline_at": "2026-12-20T12:00:00Z",
     }
-    queues.enqueue_events(
-        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(claim),), "demo"
-    )
-    harness.stack.drain()
+    _queue(harness, claim)
     (case,) = _inbox(harness)
     assert case["case_kind"] == "claim_needs_person" and "jadlog" in case["subject"]
     assert case["answer_by"][:10] == "2026-11-29"  # the kind's 5 days
@@ -397,10 +399,7 @@ def test_a_public_complaint_is_matched_to_its_order_and_claim_and_the_team_has_t
         "protocol": "PI-778899",
         "deadline_at": "2026-12-20T12:00:00Z",
     }
-    queues.enqueue_events(
-        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(claim),), "demo"
-    )
-    harness.stack.drain()
+    _queue(harness, claim)
     complaint = {
         "id": "RA-123456",
         "title": "Pedido 5004 extraviado e ninguém responde",
@@ -445,10 +444,7 @@ def _resolved(harness: Harness, event_id: str, code: str, at: str) -> None:
         "new_carrier": "correios",
         "new_tracking_code": "AB000000003BR",
     }
-    queues.enqueue_events(
-        harness.stack.client("sqs"), harness.stack.physical["EventsQueue"], (json.dumps(event),), "demo"
-    )
-    harness.stack.drain()
+    _queue(harness, event)
 
 
 def test_the_store_making_a_parcel_right_settles_its_case_and_its_wait(harness: Harness) -> None:

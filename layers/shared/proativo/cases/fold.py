@@ -263,8 +263,8 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
             case["missed_deadline"] = case.get("missed_deadline") or case["overdue"]
     told = news is not None and (event.tell_customer or news != "note")
     case["updated_at"] = as_utc(at)
-    case["history"] = [
-        *list(case.get("history") or ())[-(HISTORY_MAX - 1) :],
+    _record(
+        case,
         _entry(
             at,
             event.action,
@@ -275,7 +275,7 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
             ref=event.event_id,
             due=case["answer_by"],
         ),
-    ]
+    )
     open_now = case["status"] in OPEN and not case.get("overdue")
     due = keys.due_keys("case", f"{case['pk']}|{case['sk']}", parse_utc(str(case["answer_by"])), desk.shards)
     case.update(due if open_now else {"due_shard": None, "due_at": None})
@@ -390,10 +390,7 @@ def _parcel_resolved(event: ParcelResolved, state: Any, writes: Writes, desk: Ca
         counts: dict[str, int] = {}
         _resolve(case, at, counts)
         note = f"the store {event.resolution} it"
-        case["history"] = [
-            *list(case.get("history") or ())[-(HISTORY_MAX - 1) :],
-            _entry(at, "resolve", event.source, note, told=False, ref=event.event_id, due=case["answer_by"]),
-        ]
+        _record(case, _entry(at, "resolve", event.source, note, told=False, ref=event.event_id, due=case["answer_by"]))
         case.update(due_shard=None, due_at=None, updated_at=as_utc(at))
         _save(case, read, writes)
         writes.count(event.store_id, at, "CASES", **counts)
@@ -414,6 +411,11 @@ def _still_in_trouble(state: Any, tracking_code: str, trouble: str) -> bool:
         if str(parcel.get("tracking_code")) == tracking_code:
             return trouble in set(parcel.get("open_episodes") or ()) and parcel.get("status") != "delivered"
     return False
+
+
+def _record(case: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Add `entry` to the case's history, keeping the newest `HISTORY_MAX`."""
+    case["history"] = [*list(case.get("history") or ())[-(HISTORY_MAX - 1) :], entry]
 
 
 def _entry(at: datetime, action: str, by: str | None, note: str | None, *, told: bool, **more: Any) -> dict[str, Any]:
