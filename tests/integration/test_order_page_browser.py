@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Route
+from proativo.cases import desk
 
 from tests.conftest import Harness
 from tests.integration.test_order_page import waiting_at_the_agency
@@ -38,7 +39,8 @@ def test_the_order_page_reads_well_on_a_phone_and_its_help_form_opens_a_case(har
     cases = harness.table().query(
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "STORE#demo#CASES"}
     )["Items"]
-    assert [c["message"] for c in cases if c.get("reason") == "customer_help_request"] == ["Posso retirar amanhã?"]
+    (case,) = [c for c in cases if c.get("case_kind") == "help_request"]
+    assert desk.show(harness.table(), "demo", str(case["protocol"]))["detail"] == "Posso retirar amanhã?"
 
 
 def _read_and_ask(harness: Harness, browser: Browser, path: str) -> list[str]:
