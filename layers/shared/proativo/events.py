@@ -405,7 +405,20 @@ class HelpRequested(_Event):
 
 
 CaseKind = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
-CaseAction = Literal["assign", "note", "wait_customer", "wait_carrier", "resolve", "escalate", "reopen"]
+# The team's actions on a case (the store API's and the CLI's), and the one only Proativo takes: a public answer the
+# team approved was published on the complaint's site.
+TeamCaseAction = Literal[
+    "assign",
+    "note",
+    "wait_customer",
+    "wait_carrier",
+    "resolve",
+    "escalate",
+    "reopen",
+    "draft_answer",
+    "approve_answer",
+]
+CaseAction = TeamCaseAction | Literal["answer_published"]
 CaseNews = Literal["opened", "waiting_customer", "waiting_carrier", "note", "escalated", "resolved", "reopened"]
 
 

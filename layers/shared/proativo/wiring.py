@@ -6,7 +6,7 @@ Each factory imports what it needs when called, so a function loads only its own
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from proativo import aws
 
@@ -108,13 +108,27 @@ def team(settings: "TeamSettings") -> "TeamDesk":
     def secret_of(store_id: str) -> str:
         return stores.webhook_secret(settings.secrets_prefix, store_id, "generic", 300)
 
+    from proativo.cases import sources
+    from proativo.intake import deliveries
+
+    http = httpx.Client(timeout=settings.webhook_timeout_seconds)
+
+    def access_of(store_id: str, site: str) -> Any:
+        return sources.access(settings.secrets_prefix, store_id, site)
+
+    def record(key: str, store_id: str, events: list[str], now: "datetime") -> bool:
+        return deliveries.record(aws.dynamodb(), settings.deliveries_table_name, key, store_id, events, now)
+
     return TeamDesk(
         table,
         aws.sesv2(),
-        httpx.Client(timeout=settings.webhook_timeout_seconds),
+        http,
         profile_of,
         secret_of,
         settings.default_sender,
+        pulled={name: adapter(http) for name, adapter in sources.PULLED.items()},
+        access_of=access_of,
+        record=record,
     )
 
 

@@ -8,13 +8,16 @@ nothing still opens a case (the team must answer in public either way), under a 
 complaint's id. CPF digits cannot match: Proativo keeps no CPF (LGPD: the least personal data), so a complaint
 giving only a CPF is opened unmatched, for the team to match by hand.
 
-Reclame Aqui's company API (HugMe) could not be verified from public material: its manual says what it does (read
-a company's complaints, answer them publicly or privately, request moderation) but not its endpoints,
-authentication, fields or limits. So nothing here calls it with guessed requests: a store with HugMe, or any
-listening tool, forwards complaints to this route. Nothing is ever answered in public automatically."""
+An order number is taken from the complaint's own field, else from its words ("pedido 6001", "order #6001"): people
+write it there more often than any form asks.
+
+Sites with an API are polled instead (`proativo.cases.sources`: Reclame Aqui's HugMe, whose unverifiable details are
+said in `proativo.cases.hugme`); their complaints are opened by the same `opening`. Nothing is ever answered in
+public automatically: a person approves the answer (`draft_answer`, then `approve_answer`)."""
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,6 +33,11 @@ if TYPE_CHECKING:
 
 SOURCE = r"^[a-z0-9][a-z0-9-]{1,39}$"
 Matched = Literal["order+email", "order", "none"]
+# An order number in a complaint's words: after "pedido"/"order"/"compra" (and "nº", "number", "#"), with a digit.
+ORDER_IN_WORDS = re.compile(
+    r"\b(?:pedido|order|compra)\s*(?:n\.?\s*[º°o]\.?|n[úu]mero|number|no\.)?\s*:?\s*#?\s*((?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{3,40})\b",
+    re.IGNORECASE,
+)
 
 
 class Complainant(BaseModel):
@@ -67,8 +75,8 @@ def parsed(body: Any) -> Complaint:
 
 def match(table: "Table", store_id: str, complaint: Complaint) -> tuple[str, str | None, Matched]:
     """The customer and order a complaint is about, and how sure: the order's reference, confirmed by the e-mail."""
-    if complaint.order_id:
-        ref = table.get_item(Key=keys.order_ref_key(store_id, complaint.order_id)).get("Item")
+    for order in _orders_named(complaint):
+        ref = table.get_item(Key=keys.order_ref_key(store_id, order)).get("Item")
         if ref:
             given = complaint.customer.email
             if given is None:
@@ -78,6 +86,14 @@ def match(table: "Table", store_id: str, complaint: Complaint) -> tuple[str, str
                 return str(ref["customer_id"]), str(ref["order_id"]), "order+email"
     own = hashlib.sha256(f"{complaint.id}".encode()).hexdigest()[:16]
     return f"complaint-{own}", None, "none"
+
+
+def _orders_named(complaint: Complaint) -> list[str]:
+    """The order numbers a complaint names: its field, else the first two its words give."""
+    if complaint.order_id:
+        return [complaint.order_id]
+    named = dict.fromkeys(m.group(1) for m in ORDER_IN_WORDS.finditer(f"{complaint.title}\n{complaint.text}"))
+    return list(named)[:2]
 
 
 def opening(

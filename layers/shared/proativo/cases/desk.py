@@ -16,7 +16,7 @@ from proativo.cases.fold import OPEN, case_sk, protocol_for, store_cases_pk
 from proativo.cases.kinds import CaseRules
 from proativo.clock import as_utc
 from proativo.errors import Conflict, InvalidPayload, NotFound
-from proativo.events import CaseAction, CaseChanged, CaseOpened, Customer
+from proativo.events import CaseChanged, CaseOpened, Customer, TeamCaseAction
 from proativo.platforms.base import invalid_from
 
 if TYPE_CHECKING:
@@ -48,10 +48,12 @@ class ActionRequest(BaseModel):
     model_config = _STRICT
 
     request_id: str | None = Field(default=None, pattern=REQUEST_ID)
-    action: CaseAction
+    action: TeamCaseAction
     by: str | None = Field(default=None, min_length=1, max_length=120)
     owner: str | None = Field(default=None, min_length=1, max_length=120)
-    note: str | None = Field(default=None, min_length=1, max_length=4000)
+    note: str | None = Field(
+        default=None, min_length=1, max_length=4000, description="what is noted; for draft_answer, the answer's text"
+    )
     tell_customer: bool = False
 
 
@@ -150,7 +152,10 @@ def opening(store_id: str, body: Any, rules: CaseRules, now: datetime) -> CaseOp
 
 
 # What each action needs, and the statuses it may act on (reopen: only a resolved case; the others: an open one).
+# A public answer: drafted by someone, approved by someone named, only on a public complaint's case.
 _NEEDS = {
+    "draft_answer": "note",
+    "approve_answer": "by",
     "assign": "owner",
     "note": "note",
     "wait_customer": None,
@@ -180,7 +185,21 @@ def acting(table: "Table", store_id: str, protocol: str, body: Any, now: datetim
         raise Conflict(f"case '{protocol}' is resolved: reopen it first")
     if request.action == "escalate" and found.get("level") == "ouvidoria":
         raise Conflict(f"case '{protocol}' is with the ouvidoria already")
+    if request.action in ("draft_answer", "approve_answer"):
+        _answerable(table, store_id, found, request.action)
     return _changed(event_id, store_id, found, request, now)
+
+
+def _answerable(table: "Table", store_id: str, found: dict[str, Any], action: str) -> None:
+    """A public answer is for a public complaint's case; approved only once drafted, and only once."""
+    protocol = str(found["protocol"])
+    if found.get("case_kind") != "public_complaint":
+        raise Conflict(f"case '{protocol}' is not a public complaint: there is nothing to answer in public")
+    if action == "approve_answer":
+        status = (show(table, store_id, protocol).get("public_answer") or {}).get("status")
+        if status != "draft":
+            said = "no answer was drafted" if status is None else f"its answer is {status} already"
+            raise Conflict(f"case '{protocol}': {said} (draft_answer first)")
 
 
 def _changed(event_id: str, store_id: str, found: dict[str, Any], request: ActionRequest, now: datetime) -> CaseChanged:

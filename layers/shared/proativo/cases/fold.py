@@ -229,6 +229,11 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
     news: str | None = None
     counts: dict[str, int] = {}
     match event.action:
+        case "answer_published":
+            answer = dict(case.get("public_answer") or {})
+            if answer.get("status") != "approved":
+                return []
+            case["public_answer"] = {**answer, "status": "published", "published_at": as_utc(at)}
         case "reopen" if status == "resolved":
             counts.update(reopened=1, **{f"reopened__{kind}": 1})
             case.update(status="open", reopened=int(case.get("reopened", 0)) + 1, resolved_at=None)
@@ -250,6 +255,14 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
         case "resolve":
             _resolve(case, at, counts)
             news = "resolved"
+        case "draft_answer":
+            # A new draft replaces the last one, approved or not (an approval is of the words approved).
+            case["public_answer"] = {"status": "draft", "text": event.note, "by": event.by, "at": as_utc(at)}
+        case "approve_answer":
+            answer = dict(case.get("public_answer") or {})
+            if answer.get("status") != "draft":
+                return []
+            case["public_answer"] = {**answer, "status": "approved", "approved_by": event.by, "approved_at": as_utc(at)}
         case "escalate" if level == "first":
             case["missed_deadline"] = case.get("missed_deadline") or event.by == "sla"
             if event.by == "sla" and not desk.rules.escalation.overdue:
@@ -280,6 +293,9 @@ def _act(event: CaseChanged, state: Any, now: datetime, writes: Writes, desk: Ca
     due = keys.due_keys("case", f"{case['pk']}|{case['sk']}", parse_utc(str(case["answer_by"])), desk.shards)
     case.update(due if open_now else {"due_shard": None, "due_at": None})
     _save(case, read, writes)
+    if event.action == "approve_answer":
+        # Posted on the site by the team function, once: the only way anything is said there in the store's name.
+        writes.put(notice_item(case, "answer_approved", at, desk.shards, "site", by=event.by))
     if news in ("escalated", "reopened"):
         _tell_team(case, news, at, writes, desk)  # type: ignore[arg-type]
     elif case.get("overdue") and not read.get("overdue"):
@@ -411,6 +427,11 @@ def _still_in_trouble(state: Any, tracking_code: str, trouble: str) -> bool:
         if str(parcel.get("tracking_code")) == tracking_code:
             return trouble in set(parcel.get("open_episodes") or ()) and parcel.get("status") != "delivered"
     return False
+
+
+def _shortened(text: str | None, most: int = 280) -> str | None:
+    """A long text as the history shows it (the whole is kept where it belongs)."""
+    return text if text is None or len(text) <= most else text[: most - 1] + "…"
 
 
 def _record(case: dict[str, Any], entry: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """The team hears of its cases where it already is: a notice to the store's webhook (a Slack-compatible incoming
 webhook or any URL, signed like the store API) when a case opens, is escalated, reopened or goes past its deadline;
 the ouvidoria's e-mail with the case's whole history when it is escalated; and a daily digest e-mail (new, due soon,
-overdue) at the store's hour.
+overdue) at the store's hour; and, for a store connected to a complaint site's API (`proativo.cases.sources`), its
+turns at that API — new complaints opened as cases — and the public answers a person approved, posted there once.
 
 The engine writes a notice item in the case's own transaction (`notice_item`), on the due index; the dispatcher
 moves it to the team queue; the team function delivers it (`TeamDesk.deliver`): at least once (a webhook answering
@@ -9,8 +10,8 @@ moves it to the team queue; the team function delivers it (`TeamDesk.deliver`): 
 due index that the dispatcher hands over and moves to the next day."""
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,11 +19,18 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
 
+from proativo.aws import error_code
+from proativo.cases import complaints
 from proativo.cases.desk import inbox, overdue, show
+from proativo.cases.hugme import Refused
+from proativo.cases.notices import POLL_PREFIX, team_pk
+from proativo.cases.sources import source_of
 from proativo.clock import as_utc, parse_utc
 from proativo.edge.signing import sign_request
 from proativo.errors import RetryableSendError
+from proativo.events import CaseChanged, Customer, dump_event
 from proativo.stores import StoreProfile
 
 if TYPE_CHECKING:
@@ -46,6 +54,7 @@ _WORDS = {
         "line": "{protocol} · {kind} · {status} · até {due} · {subject}",
         "ouvidoria_subject": "Atendimento {protocol} escalado para a {ouvidoria}",
         "history": "Histórico",
+        "answer_approved": "Resposta pública do atendimento {protocol} aprovada por {by}: publique-a em {site}.",
     },
     "en": {
         "opened": "New case {protocol} ({kind}): {subject}. Answer due by {due}.",
@@ -59,6 +68,7 @@ _WORDS = {
         "line": "{protocol} · {kind} · {status} · by {due} · {subject}",
         "ouvidoria_subject": "Case {protocol} escalated to the {ouvidoria}",
         "history": "History",
+        "answer_approved": "The public answer to case {protocol} was approved by {by}: post it on {site}.",
     },
 }
 
@@ -74,6 +84,9 @@ _ACTIONS = {
         "resolve": "resolvido",
         "escalate": "escalado",
         "reopen": "reaberto",
+        "draft_answer": "resposta pública redigida",
+        "approve_answer": "resposta pública aprovada",
+        "answer_published": "resposta pública publicada",
     },
     "en": {
         "opened": "opened",
@@ -84,6 +97,9 @@ _ACTIONS = {
         "resolve": "resolved",
         "escalate": "escalated",
         "reopen": "reopened",
+        "draft_answer": "public answer drafted",
+        "approve_answer": "public answer approved",
+        "answer_published": "public answer published",
     },
 }
 
@@ -107,6 +123,11 @@ class TeamDesk:
     profile_of: Callable[[str], StoreProfile]
     secret_of: Callable[[str], str]
     default_sender: str
+    # A complaint site's adapter by name, and a store's access to it (None: not connected).
+    pulled: Mapping[str, Any] = field(default_factory=dict)
+    access_of: Callable[[str, str], Any] = lambda store_id, site: None
+    # The deliveries outbox: what a poll finds goes to the engine as events, each once.
+    record: Callable[[str, str, list[str], datetime], bool] | None = None
     due_soon: timedelta = timedelta(days=1)
 
     def deliver(self, message: dict[str, Any], now: datetime) -> dict[str, str]:
@@ -114,9 +135,102 @@ class TeamDesk:
         if "digest" in message:
             digest = message["digest"]
             return self._digest(str(digest["store_id"]), parse_utc(str(digest.get("due_at") or as_utc(now))), now)
+        if "poll" in message:
+            return self._poll(dict(message["poll"]), now)
         return self._notice(dict(message["notice"]), now)
 
+    def _poll(self, poll: dict[str, Any], now: datetime) -> dict[str, str]:
+        """One turn at a complaint site: its new complaints become cases (each once: the case's event id is the
+        complaint's), and the cursor moves to the newest one seen."""
+        store_id, site = str(poll["store_id"]), str(poll["source"])
+        adapter, access = self.pulled.get(site), self.access_of(store_id, site)
+        if adapter is None or access is None:
+            return {"done": f"{site}: not connected"}
+        since = parse_utc(str(poll["since"])) if poll.get("since") else None
+        try:
+            polled = adapter.poll(store_id, access, since, now)
+        except Refused as exc:
+            logger.warning("complaint site refused", extra={"store_id": store_id, "site": site, "reason": str(exc)})
+            return {"done": f"{site}: refused ({exc})"}
+        assert self.record is not None, "the team desk was built without the deliveries outbox"
+        fresh = 0
+        for complaint in polled.complaints:
+            event, _ = complaints.opening(self.table, site, store_id, complaint, now)
+            fresh += int(self.record(event.event_id, store_id, [dump_event(event)], event.occurred_at))
+        if polled.newest is not None:
+            self._moved(store_id, site, as_utc(polled.newest))
+        found = len(polled.complaints)
+        return {"done": f"{site}: {found} complaints, {fresh} new, {polled.refused} unreadable"}
+
+    def _moved(self, store_id: str, site: str, newest: str) -> None:
+        """The poll's cursor, only forward (a turn retried after a later one moved it changes nothing)."""
+        try:
+            self.table.update_item(
+                Key={"pk": team_pk(store_id), "sk": f"{POLL_PREFIX}{site}"},
+                UpdateExpression="SET since = :s",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(since) OR since < :s)",
+                ExpressionAttributeValues={":s": newest},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _publish(self, notice: dict[str, Any], now: datetime) -> dict[str, str]:
+        """Post on the complaint's site the answer a person approved — once: a claim is written first, released
+        only when the site did not take it (the queue retries), so a retry after the site took it posts nothing."""
+        store_id, protocol = str(notice["store_id"]), str(notice["protocol"])
+        case = show(self.table, store_id, protocol)
+        answer = case.get("public_answer") or {}
+        if answer.get("status") != "approved":
+            return {"done": "no approved answer (any more)"}
+        site, complaint_id = source_of(str(notice.get("source_ref") or "")) or ("", "")
+        adapter, access = self.pulled.get(site), self.access_of(store_id, site) if site else None
+        if adapter is None or access is None:
+            # A site we do not speak: the team posts the approved words itself.
+            profile = self.profile_of(store_id)
+            if profile.cases_webhook_url:
+                text = _words(profile)["answer_approved"].format(
+                    protocol=protocol, by=notice.get("by") or "-", site=site or "-"
+                )
+                self._post(profile, {"text": text, "proativo": {**notice, "answer": answer.get("text")}}, now)
+            return {"done": f"approved; the team posts it on {site or 'the site'}"}
+        claim = {"pk": team_pk(store_id), "sk": f"ANSWERED#{protocol}#{answer.get('approved_at')}"}
+        try:
+            self.table.put_item(
+                Item={**claim, "kind": "team_answer", "ttl": int((now + timedelta(days=400)).timestamp())},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return {"done": "posted before"}
+        try:
+            adapter.answer(store_id, access, complaint_id, str(answer["text"]), now)
+        except RetryableSendError:
+            self.table.delete_item(Key=claim)  # the site did not take it: free to try again
+            raise
+        except Refused as exc:
+            # Retrying changes nothing (access revoked, complaint closed): a new approval tries again.
+            self.table.delete_item(Key=claim)
+            logger.warning("complaint site refused the answer", extra={"store_id": store_id, "reason": str(exc)})
+            return {"done": f"{site} refused the answer ({exc})"}
+        assert self.record is not None, "the team desk was built without the deliveries outbox"
+        published = CaseChanged(
+            event_id=f"case:{protocol}:answer_published:{answer.get('approved_at')}",
+            store_id=store_id,
+            source="team",
+            customer=Customer(id=str(case["customer_id"])),
+            occurred_at=now,
+            protocol=protocol,
+            action="answer_published",
+            by=site,
+        )
+        self.record(published.event_id, store_id, [dump_event(published)], now)
+        return {"done": f"answer published on {site}"}
+
     def _notice(self, notice: dict[str, Any], now: datetime) -> dict[str, str]:
+        if notice.get("to") == "site":
+            return self._publish(notice, now)
         profile = self.profile_of(str(notice["store_id"]))
         words = _words(profile)
         text = words[str(notice["what"])].format(

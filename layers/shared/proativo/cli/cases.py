@@ -1,16 +1,20 @@
 """`proativo cases …`: the store's team works its cases from a terminal — the inbox, one case whole, and every action
 (assign, note, wait, resolve, escalate, reopen), checked like the store API's and applied by the engine within
 seconds; `proativo cases settings`: where the team hears of them (digest e-mail, webhook) and the ouvidoria;
-`proativo cases rules show|set|reset`: the kinds, deadlines and escalation a store works by."""
+`proativo cases rules show|set|reset`: the kinds, deadlines and escalation a store works by; `proativo cases sources
+connect|disconnect`: a complaint site's API the store's complaints are polled from (Reclame Aqui's HugMe)."""
 
 import argparse
 import json
+from datetime import timedelta
 from typing import Any
+
+from pydantic import ValidationError
 
 from proativo import aws, clock, stores
 from proativo.aws import queues
-from proativo.cases import desk, kinds, notices
-from proativo.cli.common import change_profile, group, saved_from_yaml, table, target
+from proativo.cases import desk, kinds, notices, sources
+from proativo.cli.common import change_profile, group, problems, put_secure, saved_from_yaml, stdin_json, table, target
 from proativo.errors import Conflict, InvalidPayload, NotFound
 from proativo.events import dump_event
 
@@ -60,6 +64,33 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     return changed
 
 
+def connect(args: argparse.Namespace) -> dict[str, Any]:
+    """Keep the store's access to a complaint site (JSON on stdin, checked) and put its polls on the due index: the
+    first one now, then every `--every` minutes."""
+    adapter = sources.PULLED[args.site]
+    given = stdin_json(f"{args.site} credentials")
+    try:
+        adapter.credentials.model_validate(given)
+    except ValidationError as exc:
+        raise SystemExit(f"{args.site} credentials refused: {problems(exc)}") from None
+    where = target(args)
+    put_secure(sources.credentials_name(where.prefix, args.store_id, args.site), given)
+    every = timedelta(minutes=args.every)
+    table(args).put_item(Item=notices.poll_item(args.store_id, args.site, every, clock.now(), shards=1))
+    return {"store_id": args.store_id, "site": args.site, "every_minutes": args.every, "keys": sorted(given)}
+
+
+def disconnect(args: argparse.Namespace) -> dict[str, Any]:
+    """Stop polling the site for the store and forget its access (its cases stay)."""
+    where = target(args)
+    table(args).delete_item(Key={"pk": notices.team_pk(args.store_id), "sk": f"{notices.POLL_PREFIX}{args.site}"})
+    try:
+        aws.ssm().delete_parameter(Name=sources.credentials_name(where.prefix, args.store_id, args.site))
+    except aws.ssm().exceptions.ParameterNotFound:
+        pass
+    return {"store_id": args.store_id, "site": args.site, "connected": False}
+
+
 def rules_show(args: argparse.Namespace) -> dict[str, Any]:
     item = table(args).get_item(Key=kinds.rules_key(args.store_id)).get("Item")
     own = json.loads(str(item["document"])) if item else None
@@ -98,6 +129,8 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
         "reopen": ("reopen a resolved case", None),
         "wait-customer": ("wait on the customer (--note: what is needed; they are told)", None),
         "wait-carrier": ("wait on the carrier (the customer is told)", None),
+        "draft-answer": ("draft the public answer to a complaint (posted only once someone approves it)", "note"),
+        "approve-answer": ("approve the drafted public answer (--by: who approves); it is posted on the site", None),
     }
     for name, (text, positional) in actions.items():
         acting = cases.add_parser(name, parents=[where], help=text)
@@ -132,3 +165,16 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
     resetting = commands_of_rules.add_parser("reset", parents=[where], help="back to the built-in rules")
     resetting.add_argument("store_id")
     resetting.set_defaults(run=rules_reset)
+    sites = cases.add_parser("sources", help="complaint sites whose API the store's complaints are polled from")
+    commands_of_sites = sites.add_subparsers(dest="sources_command", required=True)
+    connecting = commands_of_sites.add_parser(
+        "connect", parents=[where], help="keep the store's access (JSON on stdin) and poll the site"
+    )
+    connecting.add_argument("store_id")
+    connecting.add_argument("site", choices=sorted(sources.PULLED))
+    connecting.add_argument("--every", type=int, default=30, help="minutes between polls (default 30)")
+    connecting.set_defaults(run=connect)
+    disconnecting = commands_of_sites.add_parser("disconnect", parents=[where], help="stop polling; forget the access")
+    disconnecting.add_argument("store_id")
+    disconnecting.add_argument("site", choices=sorted(sources.PULLED))
+    disconnecting.set_defaults(run=disconnect)
