@@ -71,8 +71,9 @@ def _follow_up(
     follow: dict[str, Any],
     out: Path,
 ) -> None:
-    """The days after, an hour at a time (idle minutes skipped): the parcels' journeys play out, the store's later
-    moves are posted at their minute (their samples are signed for it) and customers click what they got."""
+    """The days after, an hour at a time (idle minutes skipped, and hours in which nothing falls due passed at once):
+    the parcels' journeys play out, the store's later moves are posted at their minute (their samples are signed for
+    it) and customers click what they got."""
     timeline.add(stack.clock.now(), f"> {follow['note']}")
     later = sorted(
         (
@@ -85,7 +86,8 @@ def _follow_up(
         ),
         key=lambda t: (t[0], t[1]),
     )
-    while stack.clock.now() < datetime.fromisoformat(follow["until"]):
+    until = datetime.fromisoformat(follow["until"])
+    while stack.clock.now() < until:
         if later and later[0][0] <= stack.clock.now() + timedelta(hours=1):
             at, _, step = later.pop(0)
             stack.run_until(at)
@@ -99,7 +101,9 @@ def _follow_up(
             # (a step with a note only says what the stack did by itself by then)
             stack.advance(600)  # what the post sets off goes out at once, not at the next hour
         else:
-            stack.jump(3600, settle=120)
+            # Up to the hour before the next story step, at most: the step is taken at its minute.
+            limit = min([until, *(at - timedelta(hours=1) for at, _, _ in later[:1])])
+            stack.jump(3600 * stack.quiet_hours(limit), settle=120)
 
 
 def _configure(stack: LocalStack, settings: dict[str, Any]) -> None:

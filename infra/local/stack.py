@@ -724,6 +724,14 @@ class LocalStack:
                 earliest = due.value
         return datetime.fromisoformat(earliest.replace("Z", "+00:00")) if earliest else None
 
+    def quiet_hours(self, limit: datetime | None = None) -> int:
+        """How many whole hours pass from now before anything on the due index falls due (or `limit` comes): hours
+        the schedules would find nothing in, which a replay may pass at once (at least 1)."""
+        self.drain()  # what is queued now (a redriven check) may put something on the index
+        now = self.clock.now()
+        ends = [t for t in (self.next_due(), limit) if t is not None]
+        return max(1, int((min(ends) - now) / timedelta(hours=1))) if ends else 1 << 20
+
     def run_until(self, target: datetime) -> None:
         """Move the virtual clock to `target`, firing schedules at their times and draining queues after each."""
         with self._lock:

@@ -85,7 +85,7 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
     with respx.mock(assert_all_mocked=False, assert_all_called=False) as site:
         site.route(host="127.0.0.1").pass_through()
         anything = site.route(host="api.hugme.example").mock(return_value=httpx.Response(500))
-        harness.stack.advance(3600)
+        harness.stack.jump(3600)
         assert not anything.calls
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"client_id": "x"})))
     with pytest.raises(SystemExit, match="client_secret"):
@@ -110,7 +110,7 @@ def test_a_public_answer_is_posted_once_and_only_after_a_person_approved_it(
         words = "Olá! Já estornamos a segunda cobrança; o valor aparece na próxima fatura."
         assert _api(harness, "POST", path, {"action": "approve_answer", "by": "Ana"})[0] == 409  # nothing drafted
         assert _api(harness, "POST", path, {"action": "draft_answer", "note": words, "by": "Bia"})[0] == 202
-        harness.stack.advance(3600)
+        harness.stack.jump(3600)
         assert not posted.calls  # drafted is not approved: nothing said in public
         status, refused = _api(harness, "POST", path, {"action": "approve_answer"})
         assert status == 400 and "by" in json.dumps(refused)
@@ -124,7 +124,7 @@ def test_a_public_answer_is_posted_once_and_only_after_a_person_approved_it(
         steps = [h["action"] for h in whole["history"]]
         assert steps[-3:] == ["draft_answer", "approve_answer", "answer_published"]
         assert _api(harness, "POST", path, {"action": "approve_answer", "by": "Ana"})[0] == 409  # published already
-        harness.stack.advance(3600)
+        harness.stack.jump(3600)
         assert len(posted.calls) == 2
 
 

@@ -35,10 +35,7 @@ def days(harness: Harness, n: float) -> None:
     index falls due (no check, step or claim) pass at once: the schedules would have found nothing in them."""
     hours = int(n * 24)
     while hours > 0:
-        harness.stack.drain()  # what is queued now (a redriven check) may put something on the index
-        now, due = harness.stack.clock.now(), harness.stack.next_due()
-        idle = hours if due is None else int((due - now) / timedelta(hours=1))
-        step = min(hours, max(1, idle))
+        step = min(hours, harness.stack.quiet_hours())
         harness.stack.jump(3600 * step, settle=60)
         hours -= step
 
