@@ -98,6 +98,9 @@ def _follow_up(
                 _open_page(http, outbox, step, out)
             elif "post" in step:
                 _post(http, step["post"], _sample(scenario_path, step["post"]))
+            elif "complaint" in step:
+                # On the complaint site from now on; the store's connection reads it at its next turn.
+                stack.fake_hugme.add({k: v for k, v in step["complaint"].items() if k != "site"})
             # (a step with a note only says what the stack did by itself by then)
             stack.advance(600)  # what the post sets off goes out at once, not at the next hour
         else:
@@ -112,11 +115,24 @@ def _configure(stack: LocalStack, settings: dict[str, Any]) -> None:
     if not settings:
         return
     from proativo import aws, stores
-    from proativo.cases import kinds, notices
+    from proativo.cases import kinds, notices, sources
+
+    from infra.local.fake_hugme import credentials
 
     table = aws.table(stack.physical["Table"])
     own = dict(settings)
     rules = own.pop("case_rules", None)
+    for site, turn in own.pop("complaint_sites", {}).items():
+        # As `proativo cases sources connect demo <site>` keeps it: the access in SSM, the turns on the due index.
+        prefix = str(stack.resolve({"Fn::Sub": "/proativo/${Stage}"}))
+        aws.ssm().put_parameter(
+            Name=sources.credentials_name(prefix, DEMO_STORE, site),
+            Value=json.dumps(credentials(stack.hugme_url)),
+            Type="SecureString",
+            Overwrite=True,
+        )
+        every = timedelta(minutes=int(turn["every_minutes"]))
+        table.put_item(Item=notices.poll_item(DEMO_STORE, site, every, stack.clock.now(), shards=1))
     if rules:
         kinds.save(table, DEMO_STORE, rules, stack.clock.now())
     current = stores.get_profile(table, DEMO_STORE)
@@ -183,6 +199,9 @@ def run_demo(
         (out / "report.json").write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
         report_text = reports.as_table(figures)
         (out / "report.txt").write_text(report_text, encoding="utf-8")
+        if stack.fake_hugme.answers:  # what the store said in public, as the complaint site shows it
+            answers = json.dumps(stack.fake_hugme.answers, indent=2, ensure_ascii=False)
+            (out / "reclameaqui-answers.json").write_text(answers + "\n", encoding="utf-8")
         with (out / "logs.jsonl").open("w", encoding="utf-8") as logs:
             for inv in stack.invocations:
                 for line in inv.logs:

@@ -1,4 +1,4 @@
-"""The sample events in events/: keep webhook signatures true to their bodies (`make events`)."""
+"""The sample events in events/: keep webhook and store API signatures true to their bodies (`make events`)."""
 
 import base64
 import json
@@ -37,7 +37,9 @@ def webhook_platform(event: dict[str, Any]) -> str | None:
 
 
 def sign_events(root: Path = EVENTS) -> list[Path]:
-    """Recompute the signature headers of every webhook sample with the demo secret at its request time."""
+    """Recompute the signature headers of every webhook and store API sample with the demo secret at its request
+    time."""
+    from proativo.edge.signing import sign_request
     from proativo.platforms.registry import PLATFORMS
 
     changed = []
@@ -48,6 +50,17 @@ def sign_events(root: Path = EVENTS) -> list[Path]:
             signed = {"aftership-hmac-sha256": aftership.sign(raw_body(event), DEMO_SECRET)}
             if any(event["headers"].get(k) != v for k, v in signed.items()):
                 event["headers"].update(signed)
+                path.write_text(json.dumps(event, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                changed.append(path)
+            continue
+        if isinstance(event, dict) and str(event.get("routeKey", "")).split(" ")[-1].startswith("/stores/"):
+            # The store API: signed over method, path and query, time and body (`X-Proativo-Signature`).
+            query = str(event.get("rawQueryString") or "")
+            target = f"{event['rawPath']}?{query}" if query else str(event["rawPath"])
+            method = str(event["requestContext"]["http"]["method"])
+            headers = sign_request(DEMO_SECRET, method, target, request_time(event), raw_body(event))
+            if any(event["headers"].get(k) != v for k, v in headers.items()):
+                event["headers"].update(headers)
                 path.write_text(json.dumps(event, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
                 changed.append(path)
             continue

@@ -32,6 +32,7 @@ from infra.local.fake_carrier.aftership import FakeAfterShip
 from infra.local.fake_carrier.jadlog import FakeJadlog
 from infra.local.fake_carrier.jadlog import credentials as fake_jadlog_credentials
 from infra.local.fake_carrier.melhorenvio import FakeMelhorEnvio
+from infra.local.fake_hugme import FakeHugMe
 from infra.local.fake_whatsapp import DEMO_PHONE_NUMBER_ID, DEMO_TOKEN, FakeWhatsApp
 from infra.local.faults import Faults
 from infra.local.faults import activate as activate_faults
@@ -196,6 +197,7 @@ class LocalStack:
         self._jadlog_server: Any = None
         self._aftership_server: Any = None
         self._melhorenvio_server: Any = None
+        self._hugme_server: Any = None
         self._whatsapp_server: Any = None
         # Per stream trigger: the shard iterator to read on from, and the records read but not yet processed.
         self._stream_iterators: dict[int, str] = {}
@@ -273,6 +275,8 @@ class LocalStack:
         self._aftership_server = serve_fake_carrier(self.fake_aftership)
         self.fake_melhorenvio = FakeMelhorEnvio(self.clock.now)
         self._melhorenvio_server = serve_fake_carrier(self.fake_melhorenvio)
+        self.fake_hugme = FakeHugMe(self.clock.now)
+        self._hugme_server = serve_fake_carrier(self.fake_hugme)  # type: ignore[arg-type]
         self.seed_demo_store()
         now = self.clock.now()
         for trigger in self.stack.schedules:
@@ -282,6 +286,12 @@ class LocalStack:
     def aftership_url(self) -> str:
         """Where the fake AfterShip this stack serves answers."""
         host, port = self._aftership_server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def hugme_url(self) -> str:
+        """Where the fake Reclame Aqui company API (HugMe) this stack serves answers."""
+        host, port = self._hugme_server.server_address[:2]
         return f"http://{host}:{port}"
 
     @property
@@ -296,7 +306,7 @@ class LocalStack:
 
         clock.use(clock.system_clock)
         servers = (self._carrier_server, self._jadlog_server, self._aftership_server, self._melhorenvio_server)
-        for server in (*servers, self._whatsapp_server):
+        for server in (*servers, self._hugme_server, self._whatsapp_server):
             if server:
                 server.shutdown()
                 server.server_close()

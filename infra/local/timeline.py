@@ -55,6 +55,8 @@ class Timeline:
                     self.add(inv.at, f"     $$ recovered {value} by {by}")
                 for note in log.get("notes", []):
                     self.add(inv.at, f"     !! {note}")
+            elif message == "team told" and _worth_a_line(str(log.get("done", ""))):
+                self.add(inv.at, f"     team: {log.get('done')}")
             elif message == "invitation":
                 shown = "offered" if log.get("shown") else "held out (recorded, not shown: the lift's control)"
                 self.add(inv.at, f"     signals: {log.get('rule')} -> {log.get('channel')} invitation {shown}")
@@ -104,3 +106,9 @@ def _offered(result: dict[str, Any]) -> str:
     if actions is None:
         return ""
     return ", ".join(f"invite {a.get('channel')} ({a.get('rule')})" for a in actions) or "nothing offered"
+
+
+def _worth_a_line(done: str) -> bool:
+    """What the team function did that the story shows: a complaint site's turn that found something new, an answer
+    posted in public (digests and e-mails have their own files)."""
+    return "published" in done or (" new," in done and not done.split(": ", 1)[-1].split(", ")[1].startswith("0 new"))

@@ -33,7 +33,7 @@ def _ticket(number: int, title: str, text: str, created: str, **more: Any) -> di
 
 def _connect(harness: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(ACCESS)))
-    return _cli(capsys, "cases", "sources", "connect", "demo", "hugme", "--every", "30")
+    return _cli(capsys, "cases", "sources", "connect", "demo", "reclameaqui", "--every", "30")
 
 
 def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_case(
@@ -63,15 +63,15 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
             ]
         )
         connected = _connect(harness, capsys, monkeypatch)
-        assert connected == {"store_id": "demo", "site": "hugme", "every_minutes": 30,
+        assert connected == {"store_id": "demo", "site": "reclameaqui", "every_minutes": 30,
                              "keys": ["client_id", "client_secret", "contract"]}  # fmt: skip
         harness.stack.advance(5 * 60)
         cases = {c["subject"]: c for c in _inbox(harness) if c["case_kind"] == "public_complaint"}
-        assert sorted(cases) == ["hugme: Entrega atrasada", "hugme: Produto errado"]
-        late = cases["hugme: Entrega atrasada"]
+        assert sorted(cases) == ["reclameaqui: Entrega atrasada", "reclameaqui: Produto errado"]
+        late = cases["reclameaqui: Entrega atrasada"]
         assert (late["customer_id"], late["order_id"]) == ("c-davi", "5004")  # the order named in the words
         assert late["answer_by"][:10] == "2026-12-04"  # the site's deadline, sooner than the kind's 7 days
-        assert cases["hugme: Produto errado"].get("order_id") is None  # nothing to match: still a case
+        assert cases["reclameaqui: Produto errado"].get("order_id") is None  # nothing to match: still a case
         asked = parse_qs(urlsplit(str(listed.calls[-1].request.url)).query)
         assert asked["creation_date[gte]"][0][:10] == "2026-10-25"  # a store new to it: the last 30 days
         assert listed.calls[-1].request.headers["authorization"] == "Bearer t-1"
@@ -81,7 +81,7 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
         assert len([c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]) == 2
         assert token.call_count == 1  # one token for the turns of its hour
     # Disconnected: no more turns, the cases stay.
-    assert _cli(capsys, "cases", "sources", "disconnect", "demo", "hugme")["connected"] is False
+    assert _cli(capsys, "cases", "sources", "disconnect", "demo", "reclameaqui")["connected"] is False
     with respx.mock(assert_all_mocked=False, assert_all_called=False) as site:
         site.route(host="127.0.0.1").pass_through()
         anything = site.route(host="api.hugme.example").mock(return_value=httpx.Response(500))
@@ -89,7 +89,7 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
         assert not anything.calls
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"client_id": "x"})))
     with pytest.raises(SystemExit, match="client_secret"):
-        _cli(capsys, "cases", "sources", "connect", "demo", "hugme")
+        _cli(capsys, "cases", "sources", "connect", "demo", "reclameaqui")
 
 
 def test_a_public_answer_is_posted_once_and_only_after_a_person_approved_it(

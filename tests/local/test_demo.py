@@ -129,6 +129,18 @@ def test_the_team_reads_its_cases_in_the_digest_and_the_ouvidoria_gets_the_escal
     assert len(list((out / "team").iterdir())) == len(outbox.team)
 
 
+def test_davis_complaint_is_read_from_reclame_aqui_and_answered_there_once_a_manager_approved(
+    demo: tuple[Path, Timeline, Outbox],
+) -> None:
+    out, timeline, _ = demo
+    text = timeline.render()
+    assert "team: reclameaqui: 1 complaints, 1 new, 0 unreadable" in text  # read at the connection's next turn
+    (posted,) = json.loads((out / "reclameaqui-answers.json").read_text(encoding="utf-8"))
+    assert posted["ticket"] == "RA-77012345" and posted["public"] is True and "Davi" in posted["message"]
+    assert posted["at"] >= "2026-12-02T12:40:00Z"  # after Ana approved it (09:40 there), not when Bia drafted it
+    assert text.count("team: answer published on reclameaqui") == 1
+
+
 def test_the_demo_ends_with_the_stores_report(demo: tuple[Path, Timeline, Outbox]) -> None:
     out, _, outbox = demo
     report = (out / "report.txt").read_text(encoding="utf-8")

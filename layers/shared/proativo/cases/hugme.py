@@ -7,7 +7,7 @@ privately, ask for moderation — but its endpoints, authentication, field names
 client companies only; no public document or client library shows them. So every one of those details is data in
 `Contract` below: the defaults are our reading (an OAuth2 client-credentials token, a paged JSON list of tickets
 filtered by creation date, an answer posted to the ticket), and a store whose HugMe contract says otherwise sets any
-of them with its credentials (`proativo cases sources connect STORE hugme`, JSON: `client_id`, `client_secret`,
+of them with its credentials (`proativo cases sources connect STORE reclameaqui`, JSON: `client_id`, `client_secret`,
 `contract`), with no code change. What is ours, and tested: the turns of the poll and its cursor, bounded pages,
 the matching, one case per complaint however often it is seen, retries on 5xx/429/timeouts, and that nothing is
 answered in public before a person approved it."""
@@ -49,7 +49,11 @@ class Contract(BaseModel):
 
     model_config = _DATA
 
-    base_url: str = Field(default="https://api.hugme.com.br", pattern=r"^https://[^/\s]+(/\S*)?$")
+    # HTTPS, or plain HTTP to this machine only (the local stack's fake).
+    base_url: str = Field(
+        default="https://api.hugme.com.br",
+        pattern=r"^(https://[^/\s]+|http://(127\.0\.0\.1|localhost)(:[0-9]+)?)(/\S*)?$",
+    )
     token_path: str = Field(default="/oauth/token", pattern=r"^/\S*$")
     list_path: str = Field(default="/ticket/v1/tickets", pattern=r"^/\S*$")
     since_param: str = "creation_date[gte]"
@@ -96,7 +100,7 @@ class HugMe:
     http: httpx.Client
     tokens: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
-    name = "hugme"
+    name = "reclameaqui"  # the site: a complaint forwarded to the route from it is the same case
     credentials = Credentials
 
     def poll(self, store_id: str, given: Credentials, since: datetime | None, now: datetime) -> Polled:
