@@ -1,6 +1,6 @@
-"""Team queue → what a store's team is to hear of its cases (`proativo.cases.team`): a notice to its webhook and, for
-an escalation, its ouvidoria's e-mail with the case's history; the daily digest to its team's e-mail. A webhook
-that answers 5xx or 429 is retried by the queue (partial batch failures)."""
+"""Team queue → what a store's team is to hear of its cases (`proativo.cases.team`): notices to its webhook and
+ouvidoria, the daily digest, a public answer a person approved, a complaint site's turn (retried on 5xx/429, partial
+batch failures). Every 30 minutes (its schedule): a turn at every store's complaint sites."""
 
 import json
 from typing import Any
@@ -30,5 +30,10 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, str]:
+    if event.get("detail-type") == "Scheduled Event":
+        done = wiring.team(settings).turn(clock.now())
+        # A turn that found nothing says nothing (no metric kept alive by idle runs).
+        (logger.info if " new complaints" in done["done"] else logger.debug)("team told", extra=done)
+        return done
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -122,7 +122,7 @@ def _configure(stack: LocalStack, settings: dict[str, Any]) -> None:
     table = aws.table(stack.physical["Table"])
     own = dict(settings)
     rules = own.pop("case_rules", None)
-    for site, turn in own.pop("complaint_sites", {}).items():
+    for site in own.pop("complaint_sites", []):
         # As `proativo cases sources connect demo <site>` keeps it: the access in SSM, the turns on the due index.
         prefix = str(stack.resolve({"Fn::Sub": "/proativo/${Stage}"}))
         aws.ssm().put_parameter(
@@ -131,8 +131,7 @@ def _configure(stack: LocalStack, settings: dict[str, Any]) -> None:
             Type="SecureString",
             Overwrite=True,
         )
-        every = timedelta(minutes=int(turn["every_minutes"]))
-        table.put_item(Item=notices.poll_item(DEMO_STORE, site, every, stack.clock.now(), shards=1))
+        table.put_item(Item=sources.site_item(DEMO_STORE, site, stack.clock.now()))
     if rules:
         kinds.save(table, DEMO_STORE, rules, stack.clock.now())
     current = stores.get_profile(table, DEMO_STORE)

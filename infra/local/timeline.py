@@ -1,6 +1,7 @@
 """A readable account of what the local stack did, built from what the functions logged and answered."""
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -111,4 +112,4 @@ def _offered(result: dict[str, Any]) -> str:
 def _worth_a_line(done: str) -> bool:
     """What the team function did that the story shows: a complaint site's turn that found something new, an answer
     posted in public (digests and e-mails have their own files)."""
-    return "published" in done or (" new," in done and not done.split(": ", 1)[-1].split(", ")[1].startswith("0 new"))
+    return "published" in done or re.search(r"\b[1-9][0-9]* new complaints", done) is not None

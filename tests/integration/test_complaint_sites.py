@@ -12,6 +12,7 @@ import httpx
 import pytest
 import respx
 
+from infra.local.meter import Meter
 from tests.conftest import Harness, generic
 from tests.integration.test_cases import HOOK, _api, _cli, _complain, _inbox
 
@@ -33,7 +34,7 @@ def _ticket(number: int, title: str, text: str, created: str, **more: Any) -> di
 
 def _connect(harness: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(ACCESS)))
-    return _cli(capsys, "cases", "sources", "connect", "demo", "reclameaqui", "--every", "30")
+    return _cli(capsys, "cases", "sources", "connect", "demo", "reclameaqui")
 
 
 def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_case(
@@ -51,21 +52,21 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
     with respx.mock(assert_all_mocked=False, assert_all_called=False) as site:
         site.route(host="127.0.0.1").pass_through()
         token = site.post(f"{SITE}/oauth/token").mock(
-            return_value=httpx.Response(200, json={"access_token": "t-1", "expires_in": 3600})
+            return_value=httpx.Response(200, json={"access_token": "t-1", "expires_in": 7200})
         )
         listed = site.get(
             f"{SITE}/ticket/v1/tickets"
         ).mock(
             side_effect=[
-                httpx.Response(503),  # the site fails the first turn: the queue tries again
+                httpx.Response(503),  # the site fails the first turn: the next one tries again
                 httpx.Response(200, json={"data": first}),
                 httpx.Response(200, json={"data": first[1:2]}),  # the next turn sees one of them again
             ]
         )
         connected = _connect(harness, capsys, monkeypatch)
-        assert connected == {"store_id": "demo", "site": "reclameaqui", "every_minutes": 30,
+        assert connected == {"store_id": "demo", "site": "reclameaqui", "connected": True,
                              "keys": ["client_id", "client_secret", "contract"]}  # fmt: skip
-        harness.stack.advance(5 * 60)
+        harness.stack.advance(61 * 60)  # the team function's turns every 30 minutes
         cases = {c["subject"]: c for c in _inbox(harness) if c["case_kind"] == "public_complaint"}
         assert sorted(cases) == ["reclameaqui: Entrega atrasada", "reclameaqui: Produto errado"]
         late = cases["reclameaqui: Entrega atrasada"]
@@ -75,11 +76,14 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
         asked = parse_qs(urlsplit(str(listed.calls[-1].request.url)).query)
         assert asked["creation_date[gte]"][0][:10] == "2026-10-25"  # a store new to it: the last 30 days
         assert listed.calls[-1].request.headers["authorization"] == "Bearer t-1"
-        harness.stack.advance(31 * 60)
+        with Meter(harness.stack) as meter:
+            harness.stack.advance(30 * 60)
         asked = parse_qs(urlsplit(str(listed.calls[-1].request.url)).query)
         assert asked["creation_date[gte]"] == ["2026-11-24T12:20:00Z"]  # from the newest seen
         assert len([c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]) == 2
-        assert token.call_count == 1  # one token for the turns of its hour
+        turn = [c.operation for r in meter.runs if r.function == "TeamFunction" for c in r.calls]
+        assert turn == ["Query"]  # what was seen before costs no write, not even a refused one
+        assert token.call_count == 1  # one token for the turns while it lasts
     # Disconnected: no more turns, the cases stay.
     assert _cli(capsys, "cases", "sources", "disconnect", "demo", "reclameaqui")["connected"] is False
     with respx.mock(assert_all_mocked=False, assert_all_called=False) as site:
@@ -104,7 +108,7 @@ def test_a_public_answer_is_posted_once_and_only_after_a_person_approved_it(
             side_effect=[httpx.Response(502), httpx.Response(201, json={"id": "a-1"})]
         )
         _connect(harness, capsys, monkeypatch)
-        harness.stack.advance(5 * 60)
+        harness.stack.advance(31 * 60)
         (case,) = [c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]
         path = f"/stores/demo/cases/{case['protocol']}/actions"
         words = "Olá! Já estornamos a segunda cobrança; o valor aparece na próxima fatura."

@@ -134,7 +134,7 @@ def test_davis_complaint_is_read_from_reclame_aqui_and_answered_there_once_a_man
 ) -> None:
     out, timeline, _ = demo
     text = timeline.render()
-    assert "team: reclameaqui: 1 complaints, 1 new, 0 unreadable" in text  # read at the connection's next turn
+    assert "team: reclameaqui: 1 new complaints, 1 opened, 0 unreadable" in text  # read at the connection's next turn
     (posted,) = json.loads((out / "reclameaqui-answers.json").read_text(encoding="utf-8"))
     assert posted["ticket"] == "RA-77012345" and posted["public"] is True and "Davi" in posted["message"]
     assert posted["at"] >= "2026-12-02T12:40:00Z"  # after Ana approved it (09:40 there), not when Bia drafted it

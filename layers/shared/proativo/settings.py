@@ -140,6 +140,7 @@ class TeamSettings(CoreSettings):
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     webhook_timeout_seconds: float = env("WEBHOOK_TIMEOUT_SECONDS", 10.0, gt=0)
     deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
+    team_queue_url: str = env("TEAM_QUEUE_URL", min_length=1)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -119,6 +119,14 @@ def team(settings: "TeamSettings") -> "TeamDesk":
     def record(key: str, store_id: str, events: list[str], now: "datetime") -> bool:
         return deliveries.record(aws.dynamodb(), settings.deliveries_table_name, key, store_id, events, now)
 
+    def enqueue(turns: list[dict[str, Any]]) -> int:
+        import json
+
+        from proativo.aws.queues import send_each
+
+        messages = [(json.dumps(t), str(t["poll"]["store_id"])) for t in turns]
+        return sum(send_each(aws.sqs(), settings.team_queue_url, messages))
+
     return TeamDesk(
         table,
         aws.sesv2(),
@@ -129,6 +137,7 @@ def team(settings: "TeamSettings") -> "TeamDesk":
         pulled={name: adapter(http) for name, adapter in sources.PULLED.items()},
         access_of=access_of,
         record=record,
+        enqueue=enqueue,
     )
 
 

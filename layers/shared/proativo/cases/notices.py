@@ -17,7 +17,6 @@ DIGEST_SK = "TEAM#DIGEST"
 Notice = Literal["opened", "escalated", "reopened", "overdue", "answer_approved"]
 # The store's webhook, its ouvidoria's e-mail, or the complaint site (a public answer the team approved).
 Target = Literal["webhook", "ouvidoria", "site"]
-POLL_PREFIX = "POLL#"
 
 
 def team_pk(store_id: str) -> str:
@@ -75,28 +74,10 @@ def digest_item(profile: StoreProfile, now: datetime, shards: int) -> dict[str, 
     }
 
 
-def poll_item(store_id: str, source: str, every: timedelta, now: datetime, shards: int) -> dict[str, Any]:
-    """A store's turns at a complaint site's API, every `every`, on the due index (the first one now); the team
-    function keeps its cursor (`since`) on it."""
-    pk, sk = team_pk(store_id), f"{POLL_PREFIX}{source}"
-    return {
-        "pk": pk,
-        "sk": sk,
-        "kind": "team_poll",
-        "store_id": store_id,
-        "source": source,
-        "every_minutes": max(int(every.total_seconds() // 60), 1),
-        **keys.due_keys("case", f"{pk}|{sk}", now, shards),
-    }
-
-
 def message_of(item: dict[str, Any]) -> dict[str, Any]:
     """The team queue's message for a due team item."""
     if item.get("kind") == "team_digest":
         return {"digest": {"store_id": str(item["store_id"]), "due_at": str(item["due_at"])}}
-    if item.get("kind") == "team_poll":
-        turn = ("store_id", "source", "since", "due_at")
-        return {"poll": {f: str(item[f]) for f in turn if item.get(f) is not None}}
     fields = (
         "store_id",
         "customer_id",

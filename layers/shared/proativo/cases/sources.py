@@ -4,21 +4,54 @@ reach `POST /complaints/{source}/{store_id}` through whatever listening tool the
 A source's adapter has `name`, `credentials` (the model of what the store gives, kept in SSM), `poll(store_id,
 credentials, since, now) -> Polled` (the complaints created since the cursor) and `answer(store_id, credentials,
 complaint_id, text, now)` (a public answer a person approved). A store connects one with `proativo cases sources
-connect STORE SOURCE < credentials.json`, which also puts its turn on the due index (`notices.poll_item`)."""
+connect STORE SITE < credentials.json`: its access goes to SSM and one item to the connected sites' partition
+(`site_item`), which the team function's schedule reads (one Query a turn, whatever the table holds) to poll each.
+The item keeps the site's cursor: the newest creation date seen and the complaints seen at that instant."""
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities import parameters
 from pydantic import ValidationError
 
+from proativo.aws import query_items
 from proativo.cases.hugme import HugMe
+from proativo.clock import as_utc
 from proativo.errors import NotFound, RetryableSendError
 from proativo.stores import missing_or_unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 logger = Logger(child=True)
 
 PULLED: dict[str, Any] = {HugMe.name: HugMe}
+SITES_PK = "COMPLAINTSITES"
+
+
+def site_key(store_id: str, site: str) -> dict[str, str]:
+    """A store's connection to a complaint site, in the connected sites' partition."""
+    return {"pk": SITES_PK, "sk": f"{store_id}#{site}"}
+
+
+def site_item(store_id: str, site: str, now: datetime) -> dict[str, Any]:
+    """The connection as `proativo cases sources connect` writes it (no cursor yet: the first turn looks back)."""
+    return {**site_key(store_id, site), "kind": "complaint_site", "store_id": store_id, "site": site,
+            "connected_at": as_utc(now)}  # fmt: skip
+
+
+def connected(table: "Table") -> list[dict[str, Any]]:
+    """Every store's connections to complaint sites."""
+    return list(query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": SITES_PK}))
+
+
+def turn_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The team queue's message for one connection's turn (also what the schedule polls inline)."""
+    turn: dict[str, Any] = {"store_id": str(item["store_id"]), "source": str(item["site"])}
+    if item.get("since"):
+        turn.update(since=str(item["since"]), seen=[str(i) for i in item.get("seen") or ()])
+    return {"poll": turn}
 
 
 def credentials_name(prefix: str, store_id: str, source: str) -> str:

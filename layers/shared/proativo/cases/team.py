@@ -25,8 +25,8 @@ from proativo.aws import error_code
 from proativo.cases import complaints
 from proativo.cases.desk import inbox, overdue, show
 from proativo.cases.hugme import Refused
-from proativo.cases.notices import POLL_PREFIX, team_pk
-from proativo.cases.sources import source_of
+from proativo.cases.notices import team_pk
+from proativo.cases.sources import connected, site_key, source_of, turn_of
 from proativo.clock import as_utc, parse_utc
 from proativo.edge.signing import sign_request
 from proativo.errors import RetryableSendError
@@ -128,7 +128,10 @@ class TeamDesk:
     access_of: Callable[[str, str], Any] = lambda store_id, site: None
     # The deliveries outbox: what a poll finds goes to the engine as events, each once.
     record: Callable[[str, str, list[str], datetime], bool] | None = None
+    # Connections' turns handed to the team queue when there are too many to poll in one run (how many it took).
+    enqueue: Callable[[list[dict[str, Any]]], int] | None = None
     due_soon: timedelta = timedelta(days=1)
+    inline_turns: int = 20
 
     def deliver(self, message: dict[str, Any], now: datetime) -> dict[str, str]:
         """Deliver one team queue message; what was done (and the e-mail's SES id, if one was sent), for the log."""
@@ -139,37 +142,56 @@ class TeamDesk:
             return self._poll(dict(message["poll"]), now)
         return self._notice(dict(message["notice"]), now)
 
+    def turn(self, now: datetime) -> dict[str, str]:
+        """The schedule's turn at every store's complaint sites: one Query of the connections; each polled here
+        (a site that fails now is tried again next turn), or, past `inline_turns`, handed to the team queue one
+        message each. A turn that finds nothing new writes nothing."""
+        sites = connected(self.table)
+        if len(sites) > self.inline_turns and self.enqueue is not None:
+            return {"done": f"{self.enqueue([turn_of(s) for s in sites])} of {len(sites)} turns queued"}
+        found = []
+        for site in sites:
+            try:
+                found.append(self._poll(turn_of(site)["poll"], now)["done"])
+            except RetryableSendError as exc:
+                logger.warning("complaint site unavailable", extra={"store_id": site["store_id"], "reason": str(exc)})
+        return {"done": "; ".join(found) or "no complaint site connected"}
+
     def _poll(self, poll: dict[str, Any], now: datetime) -> dict[str, str]:
         """One turn at a complaint site: its new complaints become cases (each once: the case's event id is the
-        complaint's), and the cursor moves to the newest one seen."""
+        complaint's), and the cursor moves to the newest one seen (those seen at that very instant are kept with
+        it, so the next turn, asking from that instant on, skips them without a write)."""
         store_id, site = str(poll["store_id"]), str(poll["source"])
         adapter, access = self.pulled.get(site), self.access_of(store_id, site)
         if adapter is None or access is None:
             return {"done": f"{site}: not connected"}
         since = parse_utc(str(poll["since"])) if poll.get("since") else None
+        seen = set(poll.get("seen") or ())
         try:
             polled = adapter.poll(store_id, access, since, now)
         except Refused as exc:
             logger.warning("complaint site refused", extra={"store_id": store_id, "site": site, "reason": str(exc)})
             return {"done": f"{site}: refused ({exc})"}
         assert self.record is not None, "the team desk was built without the deliveries outbox"
-        fresh = 0
-        for complaint in polled.complaints:
+        fresh = [c for c in polled.complaints if not (since and c.created_at == since and c.id in seen)]
+        opened = 0
+        for complaint in fresh:
             event, _ = complaints.opening(self.table, site, store_id, complaint, now)
-            fresh += int(self.record(event.event_id, store_id, [dump_event(event)], event.occurred_at))
-        if polled.newest is not None:
-            self._moved(store_id, site, as_utc(polled.newest))
-        found = len(polled.complaints)
-        return {"done": f"{site}: {found} complaints, {fresh} new, {polled.refused} unreadable"}
+            opened += int(self.record(event.event_id, store_id, [dump_event(event)], event.occurred_at))
+        if polled.newest is not None and fresh:
+            newest = polled.newest
+            at_newest = {c.id for c in polled.complaints if c.created_at == newest}
+            self._moved(store_id, site, as_utc(newest), sorted(at_newest | (seen if newest == since else set())))
+        return {"done": f"{site}: {len(fresh)} new complaints, {opened} opened, {polled.refused} unreadable"}
 
-    def _moved(self, store_id: str, site: str, newest: str) -> None:
-        """The poll's cursor, only forward (a turn retried after a later one moved it changes nothing)."""
+    def _moved(self, store_id: str, site: str, newest: str, seen: list[str]) -> None:
+        """The connection's cursor, only forward (a turn retried after a later one moved it changes nothing)."""
         try:
             self.table.update_item(
-                Key={"pk": team_pk(store_id), "sk": f"{POLL_PREFIX}{site}"},
-                UpdateExpression="SET since = :s",
-                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(since) OR since < :s)",
-                ExpressionAttributeValues={":s": newest},
+                Key=site_key(store_id, site),
+                UpdateExpression="SET since = :s, seen = :seen",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(since) OR since <= :s)",
+                ExpressionAttributeValues={":s": newest, ":seen": seen},
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":

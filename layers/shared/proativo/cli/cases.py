@@ -6,7 +6,6 @@ connect|disconnect`: a complaint site's API the store's complaints are polled fr
 
 import argparse
 import json
-from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -65,8 +64,8 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def connect(args: argparse.Namespace) -> dict[str, Any]:
-    """Keep the store's access to a complaint site (JSON on stdin, checked) and put its polls on the due index: the
-    first one now, then every `--every` minutes."""
+    """Keep the store's access to a complaint site (JSON on stdin, checked) and connect it: the team function's next
+    turn (every 30 minutes) polls it."""
     adapter = sources.PULLED[args.site]
     given = stdin_json(f"{args.site} credentials")
     try:
@@ -75,15 +74,14 @@ def connect(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"{args.site} credentials refused: {problems(exc)}") from None
     where = target(args)
     put_secure(sources.credentials_name(where.prefix, args.store_id, args.site), given)
-    every = timedelta(minutes=args.every)
-    table(args).put_item(Item=notices.poll_item(args.store_id, args.site, every, clock.now(), shards=1))
-    return {"store_id": args.store_id, "site": args.site, "every_minutes": args.every, "keys": sorted(given)}
+    table(args).put_item(Item=sources.site_item(args.store_id, args.site, clock.now()))
+    return {"store_id": args.store_id, "site": args.site, "connected": True, "keys": sorted(given)}
 
 
 def disconnect(args: argparse.Namespace) -> dict[str, Any]:
     """Stop polling the site for the store and forget its access (its cases stay)."""
     where = target(args)
-    table(args).delete_item(Key={"pk": notices.team_pk(args.store_id), "sk": f"{notices.POLL_PREFIX}{args.site}"})
+    table(args).delete_item(Key=sources.site_key(args.store_id, args.site))
     try:
         aws.ssm().delete_parameter(Name=sources.credentials_name(where.prefix, args.store_id, args.site))
     except aws.ssm().exceptions.ParameterNotFound:
@@ -172,7 +170,6 @@ def register(commands: Any, where: argparse.ArgumentParser) -> None:
     )
     connecting.add_argument("store_id")
     connecting.add_argument("site", choices=sorted(sources.PULLED))
-    connecting.add_argument("--every", type=int, default=30, help="minutes between polls (default 30)")
     connecting.set_defaults(run=connect)
     disconnecting = commands_of_sites.add_parser("disconnect", parents=[where], help="stop polling; forget the access")
     disconnecting.add_argument("store_id")

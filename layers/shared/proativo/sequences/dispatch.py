@@ -128,8 +128,7 @@ class Dispatcher:
         deadline go to the events queue as events (the engine moves each item off, or along, the index when it
         applies it: an item whose event is still queued goes again next run with the same id, and changes nothing
         twice); what the stores' teams are to hear goes to the team queue (a notice leaves the index once queued: it
-        is delivered at least once, never queued twice; a digest moves to its next day, a complaint site's poll to its
-        next turn)."""
+        is delivered at least once, never queued twice; a digest moves to its next day)."""
         due = query_due(self.table, "case", self.shards, now, limit)
         report.due += len(due.items)
         report.read += due.read
@@ -145,18 +144,16 @@ class Dispatcher:
                     report.failed += 1
                     continue
                 report.enqueued += 1
-                if item.get("kind") in ("team_digest", "team_poll"):
-                    self._next_turn(item, now)
+                if item.get("kind") == "team_digest":
+                    self._next_digest(item, now)
                 else:
                     self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
 
-    def _next_turn(self, item: dict[str, Any], now: datetime) -> None:
-        """A recurring team item's next turn: the digest's next day, a poll's next interval (the dispatcher stopped
-        for days: one turn, then the next one due)."""
-        every = timedelta(minutes=int(item["every_minutes"])) if "every_minutes" in item else timedelta(days=1)
-        nxt = parse_utc(str(item["due_at"])) + every
-        if nxt <= now:
-            nxt += every * ((now - nxt) // every + 1)
+    def _next_digest(self, item: dict[str, Any], now: datetime) -> None:
+        """The digest's next day (the dispatcher stopped for days: one digest, then the next one due)."""
+        nxt = parse_utc(str(item["due_at"])) + timedelta(days=1)
+        while nxt <= now:
+            nxt += timedelta(days=1)
         written(
             lambda: self.table.update_item(
                 Key={"pk": item["pk"], "sk": item["sk"]},
