@@ -84,6 +84,17 @@ def case_desks(table: "Table", shards: int) -> "Callable[[str], CaseDesk]":
     return desk
 
 
+def _outbox(table_name: str) -> "Callable[[str, str, list[str], datetime], bool]":
+    """Record events through the deliveries outbox (each key once; the relay queues them): for what a function
+    other than the webhooks takes in (the store API's requests, a complaint site's complaints)."""
+    from proativo.intake import deliveries
+
+    def record(key: str, store_id: str, events: list[str], now: "datetime") -> bool:
+        return deliveries.record(aws.dynamodb(), table_name, key, store_id, events, now)
+
+    return record
+
+
 @cache
 def team(settings: "TeamSettings") -> "TeamDesk":
     """What the store's teams hear: one pooled HTTP client and SES client per container, each store's profile read
@@ -109,15 +120,11 @@ def team(settings: "TeamSettings") -> "TeamDesk":
         return stores.webhook_secret(settings.secrets_prefix, store_id, "generic", 300)
 
     from proativo.cases import sources
-    from proativo.intake import deliveries
 
     http = httpx.Client(timeout=settings.webhook_timeout_seconds)
 
     def access_of(store_id: str, site: str) -> Any:
         return sources.access(settings.secrets_prefix, store_id, site)
-
-    def record(key: str, store_id: str, events: list[str], now: "datetime") -> bool:
-        return deliveries.record(aws.dynamodb(), settings.deliveries_table_name, key, store_id, events, now)
 
     def enqueue(turns: list[dict[str, Any]]) -> int:
         import json
@@ -136,7 +143,7 @@ def team(settings: "TeamSettings") -> "TeamDesk":
         settings.default_sender,
         pulled={name: adapter(http) for name, adapter in sources.PULLED.items()},
         access_of=access_of,
-        record=record,
+        record=_outbox(settings.deliveries_table_name),
         enqueue=enqueue,
     )
 
@@ -248,19 +255,15 @@ def store_api(settings: "ApiSettings") -> "StoreApi":
         return stores.webhook_secret(settings.secrets_prefix, store_id, "generic", settings.secret_cache_seconds)
 
     from proativo.cases.kinds import RULES_SK, rules_from
-    from proativo.intake import deliveries
 
     table = aws.table(settings.table_name)
     rules = stores.StoreReads(table, RULES_SK, rules_from)
-
-    def record(key: str, store_id: str, events: list[str], now: "datetime") -> bool:
-        return deliveries.record(aws.dynamodb(), settings.deliveries_table_name, key, store_id, events, now)
 
     return StoreApi(
         table,
         secret_of,
         settings.signature_tolerance_seconds,
-        record=record,
+        record=_outbox(settings.deliveries_table_name),
         case_rules=lambda store_id: rules.get(store_id)[1],
     )
 
