@@ -232,7 +232,7 @@ class TeamDesk:
             self.table.delete_item(Key=claim)  # the site did not take it: free to try again
             raise
         except Refused as exc:
-            # Retrying changes nothing (access revoked, complaint closed): a new approval tries again.
+            # Retrying changes nothing (access revoked, complaint closed): a new draft and approval try again.
             self.table.delete_item(Key=claim)
             logger.warning("complaint site refused the answer", extra={"store_id": store_id, "reason": str(exc)})
             return {"done": f"{site} refused the answer ({exc})"}
