@@ -156,3 +156,38 @@ def test_an_answer_approved_for_a_site_without_an_api_goes_to_the_team_to_post(
     (store_case,) = [c for c in _inbox(harness) if c["case_kind"] == "store"]
     draft = {"action": "draft_answer", "note": "x"}
     assert _api(harness, "POST", f"/stores/demo/cases/{store_case['protocol']}/actions", draft)[0] == 409
+
+
+def test_a_complaint_giving_the_buyers_cpf_finds_them_though_the_cpf_itself_is_never_kept(
+    harness: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    davi = {"id": "c-davi", "email": "davi@example.com", "name": "Davi Souza", "tax_id": "123.456.789-09"}
+    placed = {"order_id": "5004", "total": "250.00", "currency": "BRL"}
+    assert harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", placed, davi)).status == 202
+    everything = json.dumps(harness.table().scan()["Items"], default=str)
+    assert "12345678909" not in everything and "123.456.789-09" not in everything  # only its keyed digest
+    # The CPF alone (Reclame Aqui shows it to the company; people rarely give the order number).
+    status, taken = _complain(harness, {"id": "RA-1", "title": "Não chegou", "customer": {"tax_id": "12345678909"}})
+    assert (status, taken["matched"], taken["order_id"]) == (202, "tax_id", "5004")
+    # The order number with another e-mail than the store's, and the same CPF: the CPF confirms it.
+    other = {"email": "davi.souza@outro.example", "tax_id": "123.456.789-09"}
+    status, taken = _complain(harness, {"id": "RA-2", "title": "Pedido 5004 atrasado", "customer": other})
+    assert (status, taken["matched"], taken["order_id"]) == (202, "order+tax_id", "5004")
+    # Another buyer's CPF with Davi's order number: not trusted.
+    status, taken = _complain(harness, {"id": "RA-3", "title": "Pedido 5004", "customer": {"tax_id": "98765432100"}})
+    assert (status, taken["matched"]) == (202, "none")
+    # Polled from the site, the CPF as HugMe shows it.
+    ticket = _ticket(904, "Sem resposta", "Ninguém me responde.", "2026-11-24T12:30:00Z",
+                     customer={"name": "Davi Souza", "cpf": "123.456.789-09"})  # fmt: skip
+    with respx.mock(assert_all_mocked=False, assert_all_called=False) as site:
+        site.route(host="127.0.0.1").pass_through()
+        site.post(f"{SITE}/oauth/token").mock(return_value=httpx.Response(200, json={"access_token": "t"}))
+        site.get(f"{SITE}/ticket/v1/tickets").mock(return_value=httpx.Response(200, json={"data": [ticket]}))
+        _connect(harness, capsys, monkeypatch)
+        harness.stack.advance(31 * 60)
+    polled = [c for c in _inbox(harness) if c.get("subject") == "reclameaqui: Sem resposta"]
+    assert [(c["customer_id"], c.get("order_id")) for c in polled] == [("c-davi", "5004")]
+    # Erasing Davi erases the look-up by his CPF too: the same CPF then matches nothing.
+    assert _api(harness, "DELETE", "/stores/demo/customers/c-davi")[0] == 200
+    status, taken = _complain(harness, {"id": "RA-5", "title": "Oi", "customer": {"tax_id": "12345678909"}})
+    assert (status, taken["matched"]) == (202, "none")

@@ -43,6 +43,9 @@ def test_a_nuvemshop_order_is_read_back_and_applied(harness: Harness, monkeypatc
     assert route.calls.last.request.headers["Authentication"] == "bearer tok-nuvem"
     (order,) = [i for i in harness.table().scan()["Items"] if i["sk"] == "ORDER#2210"]
     assert (order["status"], str(order["total"])) == ("paid", "264.70")
+    # The buyer's CPF (`customer.identification`) is kept only as the keyed digest a complaint can be matched by.
+    assert str(order["tax_id_digest"]).startswith("h1:")
+    assert "52998224725" not in json.dumps(harness.table().scan()["Items"], default=str)
 
 
 def test_a_nuvemshop_shipment_read_back_tells_the_customer(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +76,7 @@ def test_the_platform_api_failing_is_retried_not_lost(harness: Harness, monkeypa
     assert [(o["status"], str(o["total"]), o["tracking_code"]) for o in orders] == [
         ("shipped", "459.90", "AA123456785BR")
     ]
+    assert str(orders[0]["tax_id_digest"]).startswith("h1:")  # `clientProfileData.document`, never kept as such
     assert harness.queue_depth("EventsDLQ") == 0
 
 

@@ -105,6 +105,7 @@ def test_woocommerce_orders_map_status_and_tracking_meta() -> None:
     assert [e.type for e in created] == ["OrderPlaced", "PaymentPending"]
     assert created[0].customer.id == customer_id_for_email("rafael.costa@example.com")
     assert created[0].occurred_at == datetime(2026, 11, 24, 14, 20, 7, tzinfo=UTC)
+    assert created[0].customer.tax_id == "39053344705"  # the Brazilian Market plugin's `_billing_cpf`, cleaned
     shipped = parse("woocommerce", "order-updated-shipped")
     assert [e.type for e in shipped] == ["OrderPlaced", "OrderPaid", "OrderShipped"]
     assert (shipped[2].carrier, shipped[2].tracking_code) == ("correios", "AA123456785BR")

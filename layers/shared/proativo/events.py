@@ -5,6 +5,7 @@ a hash of the payload), which is what makes a redelivered event a no-op.
 """
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -98,6 +99,17 @@ def _link(value: Any) -> str | None:
     return None if value is None else web_url(value) or ""
 
 
+def _tax_id(value: Any) -> str | None:
+    # Dropped, not refused: a malformed document never costs the order it came with.
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"h1:[0-9a-f]{64}", text):
+        return text  # already the engine's digest
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper()
+    return cleaned if 5 <= len(cleaned) <= 20 and any(c.isdigit() for c in cleaned) else None
+
+
 # A link we may place in a message: http(s) only, anything else dropped.
 Link = Annotated[str | None, BeforeValidator(_link)]
 Currency = Annotated[
@@ -124,6 +136,11 @@ class Customer(BaseModel):
     timezone: Annotated[str | None, BeforeValidator(_zone)] = None
     accepts_marketing: bool | None = Field(default=None, description="e-mail marketing consent, as the platform says")
     accepts_sms: bool | None = Field(default=None, description="SMS consent, as the platform says")
+    tax_id: Annotated[str | None, BeforeValidator(_tax_id)] = Field(
+        default=None,
+        description="the buyer's tax id (CPF/CNPJ, RUT, NIF…), only to match public complaints: the engine keeps a "
+        "keyed digest of it, never the id (`proativo.customers.identity`)",
+    )
 
     @field_validator("email")
     @classmethod

@@ -106,6 +106,8 @@ class EventsSettings(CoreSettings):
 
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     platform_api_timeout_seconds: float = env("PLATFORM_API_TIMEOUT_SECONDS", 10.0, gt=0)
+    # A buyer's tax id is kept as a digest keyed from this secret (`customers.identity`).
+    link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +143,8 @@ class TeamSettings(CoreSettings):
     webhook_timeout_seconds: float = env("WEBHOOK_TIMEOUT_SECONDS", 10.0, gt=0)
     deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
     team_queue_url: str = env("TEAM_QUEUE_URL", min_length=1)
+    # A buyer's tax id is kept as a digest keyed from this secret (`customers.identity`).
+    link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,6 +207,8 @@ class ApiSettings(CoreSettings):
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     signature_tolerance_seconds: int = env("SIGNATURE_TOLERANCE_SECONDS", 300, gt=0)
     secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)
+    # A buyer's tax id is kept as a digest keyed from this secret (`customers.identity`).
+    link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
 @dataclass(frozen=True, kw_only=True)

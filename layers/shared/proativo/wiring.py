@@ -60,6 +60,7 @@ def event_processor(settings: "EventsSettings") -> "EventProcessor":
         flows_for=FlowCache(table),
         read_back=lambda: readback(settings),
         case_desks=case_desks(table, settings.due_shards),
+        pseudonym=_pseudonym(settings.link_signing_secret),
     )
 
 
@@ -82,6 +83,17 @@ def case_desks(table: "Table", shards: int) -> "Callable[[str], CaseDesk]":
         )
 
     return desk
+
+
+def _pseudonym(secret_id: str) -> "Callable[[str, str], str]":
+    """A store's buyer's tax id → its digest keyed from the deployment's secret (`customers.identity`)."""
+    from proativo.customers import identity
+    from proativo.messaging import links
+
+    def pseudonym(store_id: str, tax_id: str) -> str:
+        return identity.digest(links.signing_key(secret_id), store_id, tax_id)
+
+    return pseudonym
 
 
 def _outbox(table_name: str) -> "Callable[[str, str, list[str], datetime], bool]":
@@ -145,6 +157,7 @@ def team(settings: "TeamSettings") -> "TeamDesk":
         access_of=access_of,
         record=_outbox(settings.deliveries_table_name),
         enqueue=enqueue,
+        pseudonym=_pseudonym(settings.link_signing_secret),
     )
 
 
@@ -264,6 +277,7 @@ def store_api(settings: "ApiSettings") -> "StoreApi":
         secret_of,
         settings.signature_tolerance_seconds,
         record=_outbox(settings.deliveries_table_name),
+        pseudonym=_pseudonym(settings.link_signing_secret),
         case_rules=lambda store_id: rules.get(store_id)[1],
     )
 

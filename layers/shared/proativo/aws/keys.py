@@ -24,6 +24,11 @@ def event_log_pk(store_id: str, customer_id: str) -> str:
     return f"{customer_pk(store_id, customer_id)}#LOG"
 
 
+def tax_id_key(store_id: str, digest: str) -> dict[str, str]:
+    """Where a public complaint giving only the buyer's tax id finds them (by its keyed digest; their latest order)."""
+    return {"pk": f"{store_pk(store_id)}#TAXID#{digest}", "sk": "REF"}
+
+
 def order_ref_key(store_id: str, order: str) -> dict[str, str]:
     """Where the order look-up (`POST /track/{store_id}`) finds an order by what the customer types: its id or number
     (trimmed, a leading # dropped, case ignored)."""

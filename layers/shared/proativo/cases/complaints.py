@@ -2,11 +2,12 @@
 /complaints/{source}/{store_id}`, signed like the generic platform) becomes a case of kind `public_complaint`, with
 the complaint's own deadline, matched to the store's customer and order.
 
-Matching: by the order number the complaint gives (the order look-up's reference), confirmed by the e-mail when it
-gives one (kept there only as a hash); an order number whose e-mail does not match is not trusted. What matches
-nothing still opens a case (the team must answer in public either way), under a customer of its own made from the
-complaint's id. CPF digits cannot match: Proativo keeps no CPF (LGPD: the least personal data), so a complaint
-giving only a CPF is opened unmatched, for the team to match by hand.
+Matching: by the order number the complaint gives (the order look-up's reference), confirmed by the e-mail or the
+buyer's tax id (CPF/CNPJ…) when it gives them — both kept there only as digests, the tax id's keyed
+(`customers.identity`); an order number whose e-mail and tax id, as the complaint gives them, both differ from the
+order's is not trusted. A complaint giving
+a tax id and no order that matches is matched to that buyer's latest order. What matches nothing still opens a case
+(the team must answer in public either way), under a customer of its own made from the complaint's id.
 
 An order number is taken from the complaint's own field, else from its words ("pedido 6001", "order #6001"): people
 write it there more often than any form asks.
@@ -18,6 +19,7 @@ public automatically: a person approves the answer (`draft_answer`, then `approv
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.aws import keys
 from proativo.cases.fold import protocol_for
+from proativo.customers import identity
 from proativo.events import CaseOpened, Customer
 from proativo.platforms.base import invalid_from
 
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 SOURCE = r"^[a-z0-9][a-z0-9-]{1,39}$"
-Matched = Literal["order+email", "order", "none"]
+Matched = Literal["order+email", "order+tax_id", "order", "tax_id", "none"]
 # An order number in a complaint's words: after "pedido"/"order"/"compra" (and "nº", "number", "#"), with a digit.
 ORDER_IN_WORDS = re.compile(
     r"\b(?:pedido|order|compra)\s*(?:n\.?\s*[º°o]\.?|n[úu]mero|number|no\.)?\s*:?\s*#?\s*((?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{3,40})\b",
@@ -48,6 +51,7 @@ class Complainant(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, max_length=40)
+    tax_id: str | None = Field(default=None, max_length=40, description="the CPF/CNPJ (or any tax id) the site shows")
 
 
 class Complaint(BaseModel):
@@ -73,17 +77,31 @@ def parsed(body: Any) -> Complaint:
         raise invalid_from(exc) from None
 
 
-def match(table: "Table", store_id: str, complaint: Complaint) -> tuple[str, str | None, Matched]:
-    """The customer and order a complaint is about, and how sure: the order's reference, confirmed by the e-mail."""
+def match(
+    table: "Table", store_id: str, complaint: Complaint, pseudonym: Callable[[str, str], str] | None = None
+) -> tuple[str, str | None, Matched]:
+    """The customer and order a complaint is about, and how sure: the order's reference, confirmed by the e-mail or
+    the tax id's digest (`pseudonym`: store, tax id → digest; without it no tax id is read); else the tax id alone."""
+    given = complaint.customer
+    email = hashlib.sha256(given.email.strip().lower().encode()).hexdigest() if given.email else None
+    tax_id = (
+        pseudonym(store_id, given.tax_id) if pseudonym and given.tax_id and identity.normalized(given.tax_id) else None
+    )
     for order in _orders_named(complaint):
         ref = table.get_item(Key=keys.order_ref_key(store_id, order)).get("Item")
+        if not ref:
+            continue
+        found = str(ref["customer_id"]), str(ref["order_id"])
+        if email and hmac.compare_digest(str(ref.get("email_sha256", "")), email):
+            return (*found, "order+email")
+        if tax_id and hmac.compare_digest(str(ref.get("tax_id_digest", "")), tax_id):
+            return (*found, "order+tax_id")
+        if email is None and tax_id is None:
+            return (*found, "order")
+    if tax_id:
+        ref = table.get_item(Key=keys.tax_id_key(store_id, tax_id)).get("Item")
         if ref:
-            given = complaint.customer.email
-            if given is None:
-                return str(ref["customer_id"]), str(ref["order_id"]), "order"
-            digest = hashlib.sha256(given.strip().lower().encode()).hexdigest()
-            if hmac.compare_digest(str(ref.get("email_sha256", "")), digest):
-                return str(ref["customer_id"]), str(ref["order_id"]), "order+email"
+            return str(ref["customer_id"]), str(ref["order_id"]), "tax_id"
     own = hashlib.sha256(f"{complaint.id}".encode()).hexdigest()[:16]
     return f"complaint-{own}", None, "none"
 
@@ -97,17 +115,21 @@ def _orders_named(complaint: Complaint) -> list[str]:
 
 
 def opening(
-    table: "Table", source: str, store_id: str, complaint: Complaint, now: datetime
+    table: "Table",
+    source: str,
+    store_id: str,
+    complaint: Complaint,
+    now: datetime,
+    pseudonym: Callable[[str, str], str] | None = None,
 ) -> tuple[CaseOpened, Matched]:
     """The event that opens the complaint's case, and how it was matched."""
-    customer_id, order_id, how = match(table, store_id, complaint)
+    customer_id, order_id, how = match(table, store_id, complaint, pseudonym)
     source_ref = f"complaint:{source}:{complaint.id}"
     given = complaint.customer
     detail = "\n\n".join(p for p in (complaint.text, complaint.url or "") if p)
-    # A customer matched by the order alone keeps the contact the store knows; one unmatched is reached as the site
-    # gave them.
+    # A customer matched keeps the contact the store knows; one unmatched is reached as the site gave them.
     customer = (
-        Customer(id=customer_id) if how == "order" else Customer(id=customer_id, email=given.email, name=given.name)
+        Customer(id=customer_id) if how != "none" else Customer(id=customer_id, email=given.email, name=given.name)
     )
     event = CaseOpened(
         event_id=f"case:{source_ref}",

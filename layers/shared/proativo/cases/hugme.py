@@ -42,6 +42,7 @@ class Fields(BaseModel):
     order_id: str | None = "order_id"
     name: str | None = "customer.name"
     email: str | None = "customer.email"
+    tax_id: str | None = "customer.cpf"
 
 
 class Contract(BaseModel):
@@ -203,7 +204,7 @@ def _complaint(raw: Any, fields: Fields) -> Complaint | None:
     values = {
         name: _at(raw, path)
         for name, path in fields.model_dump().items()
-        if path is not None and name not in ("name", "email")
+        if path is not None and name not in ("name", "email", "tax_id")
     }
     if values.get("id") is not None:
         values["id"] = str(values["id"])
@@ -211,11 +212,11 @@ def _complaint(raw: Any, fields: Fields) -> Complaint | None:
         values["order_id"] = str(values["order_id"])
     if not str(values.get("url") or "").startswith("https://"):
         values.pop("url", None)  # a link we would not show is no reason to lose the complaint
-    customer = {k: _at(raw, p) for k, p in (("name", fields.name), ("email", fields.email)) if p is not None}
+    who = (("name", fields.name), ("email", fields.email), ("tax_id", fields.tax_id))
+    customer = {k: str(v) for k, p in who if p is not None for v in [_at(raw, p)] if v not in (None, "")}
     try:
         return Complaint.model_validate(
-            {k: v for k, v in values.items() if v not in (None, "")}
-            | {"customer": {k: v for k, v in customer.items() if v}}
+            {k: v for k, v in values.items() if v not in (None, "")} | {"customer": customer}
         )
     except ValidationError:
         return None

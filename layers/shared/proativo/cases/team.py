@@ -130,6 +130,8 @@ class TeamDesk:
     record: Callable[[str, str, list[str], datetime], bool] | None = None
     # Connections' turns handed to the team queue when there are too many to poll in one run (how many it took).
     enqueue: Callable[[list[dict[str, Any]]], int] | None = None
+    # A buyer's tax id → its keyed digest (a complaint giving one is matched by it).
+    pseudonym: Callable[[str, str], str] | None = None
     due_soon: timedelta = timedelta(days=1)
     inline_turns: int = 20
 
@@ -176,7 +178,7 @@ class TeamDesk:
         fresh = [c for c in polled.complaints if not (since and c.created_at == since and c.id in seen)]
         opened = 0
         for complaint in fresh:
-            event, _ = complaints.opening(self.table, site, store_id, complaint, now)
+            event, _ = complaints.opening(self.table, site, store_id, complaint, now, self.pseudonym)
             opened += int(self.record(event.event_id, store_id, [dump_event(event)], event.occurred_at))
         if polled.newest is not None and fresh:
             newest = polled.newest

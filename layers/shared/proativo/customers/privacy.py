@@ -80,6 +80,9 @@ def erase(table: "Table", store_id: str, customer_id: str, now: datetime) -> Era
         if str(item["sk"]).startswith("PARCEL#") and item.get("carrier") and item.get("tracking_code")
     ]
     lookups += [keys.order_ref_key(store_id, str(i["order_id"])) for i in items if str(i["sk"]).startswith("ORDER#")]
+    # Their tax id's look-up (one, however many orders carried it: a batch must not name a key twice).
+    digests = {str(i["tax_id_digest"]) for i in items if str(i["sk"]).startswith("ORDER#") and i.get("tax_id_digest")}
+    lookups += [keys.tax_id_key(store_id, d) for d in sorted(digests)]
     # The summaries of their cases in the store's inbox (a case's subject may carry what the customer said).
     lookups += [
         {"pk": f"{keys.store_pk(store_id)}#CASES", "sk": str(i["sk"])}

@@ -135,6 +135,8 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             _cart(pk, event, at, state, writes)
         case OrderPlaced():
             placed: dict[str, Any] = {"total": event.total, "currency": event.currency}
+            if event.customer.tax_id:
+                placed["tax_id_digest"] = event.customer.tax_id  # so erasing the customer finds its look-up
             if event.items:  # what the customer's page lists (names and quantities only)
                 placed["items"] = [{"name": i.name, "quantity": i.quantity} for i in event.items[:50]]
             if event.recommendations:
@@ -143,10 +145,16 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
                 ]
             _order(pk, event.order_id, "placed", at, placed, state, writes)
             email = event.customer.email or state.profile.get("email")
-            if email and state.get(f"ORDER#{event.order_id}") is None:
-                # The order look-up finds it by its id and the buyer's e-mail (kept hashed: nothing to read back).
-                digest = hashlib.sha256(str(email).strip().lower().encode()).hexdigest()
-                ref = {"customer_id": event.customer.id, "order_id": event.order_id, "email_sha256": digest}
+            tax_id = event.customer.tax_id  # the engine's keyed digest by now (`customers.identity`)
+            if (email or tax_id) and state.get(f"ORDER#{event.order_id}") is None:
+                # The order look-up finds it by its id and the buyer's e-mail (kept hashed: nothing to read back);
+                # a public complaint, by its id confirmed by the e-mail or the tax id's digest, or by that alone.
+                ref: dict[str, Any] = {"customer_id": event.customer.id, "order_id": event.order_id}
+                if email:
+                    ref["email_sha256"] = hashlib.sha256(str(email).strip().lower().encode()).hexdigest()
+                if tax_id:
+                    ref["tax_id_digest"] = tax_id
+                    writes.put({**keys.tax_id_key(event.store_id, tax_id), "kind": "tax_id_ref", **ref})
                 writes.put({**keys.order_ref_key(event.store_id, event.order_id), "kind": "order_ref", **ref})
             last = state.profile.get("last_order_at")
             if last is None or str(last) < at:

@@ -50,6 +50,8 @@ class StoreApi:
     record: Callable[[str, str, list[str], datetime], bool] | None = None
     # The store's case rules (its own over the built-ins).
     case_rules: Callable[[str], "CaseRules"] | None = None
+    # A buyer's tax id → its keyed digest (a complaint giving one is matched by it).
+    pseudonym: Callable[[str, str], str] | None = None
 
     def authorize(self, store_id: str, request: APIGatewayProxyEventV2, now: datetime) -> None:
         """Raise unless the request is the store's own (the edge answers 401, 404 or 503)."""
@@ -150,7 +152,7 @@ class StoreApi:
         body = (request.decoded_body or "").encode()
         GenericPlatform().verify(request.headers, body, self.secret_of(store_id), now, self.tolerance_seconds)
         complaint = complaints.parsed(_json_body(request))
-        event, matched = complaints.opening(self.table, source, store_id, complaint, now)
+        event, matched = complaints.opening(self.table, source, store_id, complaint, now, self.pseudonym)
         fresh = self._record(event)
         answer = {"protocol": event.protocol, "matched": matched, "order_id": event.order_id}
         return (202 if fresh else 200), {**answer, "status": "accepted" if fresh else "duplicate"}

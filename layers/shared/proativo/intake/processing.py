@@ -18,6 +18,7 @@ from proativo.aws import metrics as business
 from proativo.aws.writes import Writes
 from proativo.cases.fold import CaseDesk, concerns_cases, fold_cases
 from proativo.clock import as_utc
+from proativo.customers import identity
 from proativo.customers.privacy import ERASED_SK
 from proativo.customers.profile import (
     CustomerRepository,
@@ -72,6 +73,8 @@ class EventProcessor:
     read_back: Callable[[], "ReadBack"] | None = None
     # The store's case rules and ouvidoria (read only for the events that open or change a case).
     case_desks: Callable[[str], CaseDesk] | None = None
+    # A buyer's tax id → its keyed digest (`customers.identity`), before anything is written; None: ids are dropped.
+    pseudonym: Callable[[str, str], str] | None = None
     attempts: int = 10
 
     def apply_message(self, body: str, now: datetime) -> dict[str, Any]:
@@ -101,6 +104,14 @@ class EventProcessor:
                 business.record(name, store_id, float(recovery["value"]), MetricUnit.NoUnit, **by)
             logger.info("event applied", extra={"store_id": store_id, **applied})
 
+    def _pseudonymized(self, event: Event) -> Event:
+        """The event with its buyer's tax id replaced by the keyed digest (or dropped, with no key to make one)."""
+        tax_id = event.customer.tax_id
+        if tax_id is None or tax_id.startswith(identity.PREFIX):
+            return event
+        kept = self.pseudonym(event.store_id, tax_id) if self.pseudonym else None
+        return event.model_copy(update={"customer": event.customer.model_copy(update={"tax_id": kept})})
+
     def apply(self, event: Event, now: datetime) -> Applied:
         """Apply one event; a repeat changes nothing. A concurrent change to the same customer fails the transaction
         and the event is read and decided again."""
@@ -108,6 +119,7 @@ class EventProcessor:
             # What a customer is told of a case is the engine's own word, never a message's.
             return Applied(event.type, event.customer.id, (), notes=("ignored: case news comes from the engine",))
         event, matched = with_carrier_resolved(event)
+        event = self._pseudonymized(event)
         flows = self.flows_for(event.store_id)
         desk = self.case_desks(event.store_id) if self.case_desks and concerns_cases(event) else None
         for attempt in range(self.attempts):

@@ -110,6 +110,7 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
         "phone": phone,
         "name": order.get("contact_name") or raw.get("name"),
         "locale": {"pt": "pt-BR", "es": "es", "en": "en"}.get(language, language),
+        "tax_id": raw.get("identification"),  # CPF/CNPJ (DNI, CUIT… in other countries): kept only as a digest
     }
     customer = {k: v for k, v in customer.items() if v}
     oid = order["id"]

@@ -130,7 +130,9 @@ def order_facts(order: dict[str, Any], store_id: str) -> list[Event]:
     if key is None:
         return []
     name = full_name(profile.get("firstName"), profile.get("lastName"))
-    customer = {k: v for k, v in {"id": key, "email": email, "phone": phone, "name": name}.items() if v}
+    # `document` is the CPF/CNPJ (or the country's id, as `documentType` says): kept only as a digest.
+    given = {"id": key, "email": email, "phone": phone, "name": name, "tax_id": profile.get("document")}
+    customer = {k: v for k, v in given.items() if v}
     oid = str(order["orderId"])
     created = _vtex_instant(order.get("creationDate"), "creationDate")
     total = _cents(order.get("value"))

@@ -55,7 +55,10 @@ def _customer(order: dict[str, Any]) -> dict[str, Any] | None:
     if key is None:
         return None
     name = full_name(billing.get("first_name"), billing.get("last_name"))
-    customer = {"id": key, "email": email, "phone": phone, "name": name}
+    # A Brazilian store's CPF/CNPJ (the "Brazilian Market on WooCommerce" plugin's billing fields, or its order
+    # meta): kept only as a digest.
+    tax_id = billing.get("cpf") or billing.get("cnpj") or _meta(order, "_billing_cpf") or _meta(order, "_billing_cnpj")
+    customer = {"id": key, "email": email, "phone": phone, "name": name, "tax_id": tax_id or None}
     return {k: v for k, v in customer.items() if v is not None}
 
 
