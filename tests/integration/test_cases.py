@@ -425,6 +425,9 @@ def test_a_public_complaint_is_matched_to_its_order_and_claim_and_the_team_has_t
     # Unsigned, or signed by another store's secret: refused, nothing opened.
     assert _complain(harness, {**complaint, "id": "RA-3"}, secret="wrong")[0] == 401
     assert _complain(harness, {"id": "RA-4"})[0] == 400
+    # A deadline without its offset is hours off: refused, naming the field.
+    status, refused = _complain(harness, {**complaint, "id": "RA-6", "answer_by": "2026-11-27T12:00:00"})
+    assert status == 400 and "answer_by" in json.dumps(refused)
     assert _complain(harness, complaint, source="Not A Source")[0] == 404
     assert len([c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]) == 2
 

@@ -44,7 +44,7 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
     placed = {"order_id": "5004", "total": "250.00", "currency": "BRL"}
     assert harness.post(generic("order.placed", "p1", "2026-11-24T12:00:00Z", placed, davi)).status == 202
     first = [
-        _ticket(901, "Entrega atrasada", "Meu pedido nº 5004 não chegou.", "2026-11-24T12:10:00Z",
+        _ticket(901, "Entrega atrasada", "Meu pedido nº 5004 não chegou.", "2026-11-24T09:10:00",  # São Paulo's time
                 customer={"name": "Davi Souza", "email": "davi@example.com"}),
         _ticket(902, "Produto errado", "Veio outra cor.", "2026-11-24T12:20:00Z"),
         {"id": 903, "description": "a ticket with no title"},

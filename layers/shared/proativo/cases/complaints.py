@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.aws import keys
 from proativo.cases.fold import protocol_for
@@ -63,8 +63,9 @@ class Complaint(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     text: str = Field(default="", max_length=8000)
     url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
-    created_at: datetime | None = None
-    answer_by: datetime | None = None
+    # With their offset: a time without one is ambiguous by hours (400 naming the field).
+    created_at: AwareDatetime | None = None
+    answer_by: AwareDatetime | None = None
     order_id: str | None = Field(default=None, min_length=1, max_length=200)
     customer: Complainant = Complainant()
 

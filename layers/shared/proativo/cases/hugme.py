@@ -14,11 +14,12 @@ answered in public before a person approved it."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.cases.complaints import Complaint
 from proativo.clock import as_utc
@@ -26,6 +27,14 @@ from proativo.errors import RetryableSendError
 
 logger = Logger(child=True)
 _DATA = ConfigDict(frozen=True, extra="forbid")
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"not a time zone: {name!r}") from None
+    return name
 
 
 class Fields(BaseModel):
@@ -69,6 +78,8 @@ class Contract(BaseModel):
     answer_path: str = Field(default="/ticket/v1/tickets/{id}/answers", pattern=r"^/\S*\{id\}\S*$")
     answer_text: str = "message"
     answer_public: str | None = "public"
+    # The zone of the times the API gives without an offset (Reclame Aqui is Brazilian).
+    timezone: Annotated[str, AfterValidator(_known_zone)] = "America/Sao_Paulo"
 
 
 class Credentials(BaseModel):
@@ -118,7 +129,7 @@ class HugMe:
             if not isinstance(items, list):
                 raise RetryableSendError(f"HugMe's list had no '{contract.items}' list")
             for raw in items:
-                complaint = _complaint(raw, contract.fields)
+                complaint = _complaint(raw, contract.fields, contract.timezone)
                 if complaint is None:
                     found.refused += 1
                     continue
@@ -199,13 +210,15 @@ def _at(body: Any, path: str) -> Any:
     return body
 
 
-def _complaint(raw: Any, fields: Fields) -> Complaint | None:
+def _complaint(raw: Any, fields: Fields, zone: str) -> Complaint | None:
     """One ticket as a complaint; None (counted, not logged: it holds a person's words) when it is not one."""
     values = {
         name: _at(raw, path)
         for name, path in fields.model_dump().items()
         if path is not None and name not in ("name", "email", "tax_id")
     }
+    for name in ("created_at", "answer_by"):
+        values[name] = _zoned(values.get(name), zone)
     if values.get("id") is not None:
         values["id"] = str(values["id"])
     if values.get("order_id") is not None:
@@ -220,3 +233,14 @@ def _complaint(raw: Any, fields: Fields) -> Complaint | None:
         )
     except ValidationError:
         return None
+
+
+def _zoned(value: Any, zone: str) -> Any:
+    """A time the API gave without an offset, read in `zone`; anything else as it came (the model judges it)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return at.replace(tzinfo=ZoneInfo(zone)).isoformat() if at.tzinfo is None else value
