@@ -5,7 +5,8 @@ seconds.
 
 The key is derived from the deployment's link-signing secret (Secrets Manager), under a label of its own, so that a
 digest and a link signature never share a key. The engine replaces the id with its digest before anything is
-written (`pseudonymize`); the complaint matcher computes the same digest from what a complaint gives."""
+written (`EventProcessor`'s first step); the complaint matcher computes the same digest from what a complaint
+gives."""
 
 import hashlib
 import hmac
