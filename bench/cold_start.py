@@ -81,22 +81,26 @@ def measure(repeat: int = 9) -> dict[str, Any]:
     parameters = {k: v for k, v in stack.parameter_defaults().items()}
     base_env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     bare = Path(__file__).with_name("bare_handler.py")
+    floor = Path(__file__).with_name("floor_handler.py")
     targets: dict[str, tuple[Path, dict[str, str]]] = {}
     for name, fn in stack.functions.items():
         env = {**base_env, **{k: _placeholder(v, parameters) for k, v in fn.environment.items()}}
         targets[name] = (fn.code_uri / f"{fn.handler.rpartition('.')[0]}.py", env)
-    samples: dict[str, list[float]] = {"": [], **{name: [] for name in targets}}
+    samples: dict[str, list[float]] = {"": [], "floor": [], **{name: [] for name in targets}}
     # Interleaved rounds: drift in the machine's load touches the baseline and the functions alike.
     for _ in range(repeat):
         samples[""].append(_import_seconds(bare, base_env))
+        samples["floor"].append(_import_seconds(floor, base_env))
         for name, (path, env) in targets.items():
             samples[name].append(_import_seconds(path, env))
     baseline = statistics.median(samples.pop(""))
+    validating = statistics.median(samples.pop("floor"))
     per_function = {name: statistics.median(values) for name, values in samples.items()}
     worst = max(per_function, key=lambda k: per_function[k])
     return {
         "cold_start_ratio_max": per_function[worst] / baseline,
         "cold_start_baseline_ms": baseline * 1000,
+        "cold_start_floor_ratio": validating / baseline,
         "cold_start_worst_function": worst,
         "cold_start_ms": {k: round(v * 1000, 1) for k, v in sorted(per_function.items())},
     }

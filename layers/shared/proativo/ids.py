@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 
@@ -14,3 +15,10 @@ def content_id(*parts: Any) -> str:
 def customer_id_for_email(email: str) -> str:
     """A stable customer id for a guest known only by e-mail (never the e-mail itself: ids end up in logs)."""
     return "e-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+
+
+def protocol_for(source_key: str, at: datetime) -> str:
+    """The protocol of the case `source_key` opens (the same source, the same protocol: a repeat opens nothing
+    new): the day, then eight characters of its hash (one chance in 4 billion that two of a store's cases of one day
+    share one)."""
+    return f"{at:%Y%m%d}-{hashlib.sha256(source_key.encode()).hexdigest()[:8].upper()}"

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.aws import keys
-from proativo.cases.fold import protocol_for
 from proativo.customers import identity
 from proativo.events import CaseOpened, Customer
+from proativo.ids import protocol_for
 from proativo.platforms.base import invalid_from
 
 if TYPE_CHECKING:

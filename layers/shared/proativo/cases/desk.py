@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.aws import keys, query_pages
-from proativo.cases.fold import OPEN, case_sk, protocol_for, store_cases_pk
+from proativo.cases.fold import OPEN, case_sk, store_cases_pk
 from proativo.cases.kinds import CaseRules
 from proativo.clock import as_utc
 from proativo.errors import Conflict, InvalidPayload, NotFound
 from proativo.events import CaseChanged, CaseOpened, Customer, TeamCaseAction
+from proativo.ids import protocol_for
 from proativo.platforms.base import invalid_from
 
 if TYPE_CHECKING:

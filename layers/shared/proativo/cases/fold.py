@@ -7,7 +7,6 @@ the order page shows it); a summary of it lives in the store's cases partition (
 store); an open case is on the due index at its deadline (the dispatcher escalates it when it passes). A parcel's
 trouble that may become a case waits on the due index too (`CASEWATCH#…`), until its kind's `open_after`."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from proativo.events import (
     ParcelResolved,
     SurveyAnswered,
 )
+from proativo.ids import protocol_for
 
 CASE_PREFIX = "CASE#"
 WATCH_PREFIX = "CASEWATCH#"
@@ -68,13 +68,6 @@ class CaseDesk:
     shards: int
     webhook: bool = False
     ouvidoria_email: bool = False
-
-
-def protocol_for(source_key: str, at: datetime) -> str:
-    """The protocol of the case `source_key` opens (the same source, the same protocol: a repeat opens nothing
-    new): the day, then eight characters of its hash (one chance in 4 billion that two of a store's cases of one day
-    share one)."""
-    return f"{at:%Y%m%d}-{hashlib.sha256(source_key.encode()).hexdigest()[:8].upper()}"
 
 
 def case_sk(protocol: str) -> str:

@@ -9,8 +9,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from proativo.edge.refusals import REFUSAL_SCHEMA
-from proativo.signals.batch import SignalBatch
-from proativo.tracking.push import CarrierPush
 
 _SIGNED = [
     {
@@ -409,6 +407,9 @@ ROUTES: dict[str, dict[str, Any]] = {
 def with_other_routes(document: dict[str, Any]) -> dict[str, Any]:
     """`document` (the webhook function's own description) with the store's API, the links, the order page and the
     browsing signals added."""
+    # Imported here: the document is asked for seldom, and the webhooks it shares a function with never need these.
+    from proativo.signals.batch import SignalBatch
+
     document.setdefault("paths", {}).update(ROUTES)
     batch = SignalBatch.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
@@ -466,6 +467,8 @@ def serve(app: APIGatewayHttpResolver) -> None:
 
 def answer(app: APIGatewayHttpResolver) -> Response[dict[str, Any]]:
     """`GET /openapi.json`: the webhook function's own description, completed, with every other route added."""
+    from proativo.tracking.push import CarrierPush
+
     schema = json.loads(
         app.get_openapi_json_schema(title="Proativo", version="1.0.0", description="Proactive customer service API")
     )

@@ -34,12 +34,12 @@ from babel.dates import format_datetime
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import keys, query_items, transient
-from proativo.cases.fold import protocol_for
 from proativo.clock import parse_utc
 from proativo.customers.journal import VISIT_GAP
 from proativo.edge.pages import HEADERS, small_page
 from proativo.errors import InvalidPayload, NotFound, Unauthorized, Unavailable
 from proativo.events import HELP_TOPICS, Customer, HelpRequested, PageViewed, dump_event
+from proativo.ids import protocol_for
 from proativo.intake import deliveries
 from proativo.messaging import links
 from proativo.messaging.copy import locale_of
