@@ -170,6 +170,7 @@ def _fleet(fleet: tuple[tuple[str, int, float, int, float], ...]) -> tuple[float
                 limits=limits["total-express"],
             )
             tracker = wiring.tracker(settings)
+            tracker.workers = 1  # the whole fleet in one tracker: each carrier's limits are all its own
             tracker.carriers = lambda store, carrier: adapters.get(carrier)
             tracker.registrars = lambda store: registrar
             refs = [ParcelRef(**{f: str(item[f]) for f in ParcelRef.model_fields}) for item in items]

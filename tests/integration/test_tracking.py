@@ -264,6 +264,45 @@ def ship_with(harness: Harness, carrier: str, code: str) -> None:
     assert harness.post(generic("order.shipped", f"ship-{code}", "2026-11-24T11:50:00Z", data, CUSTOMER)).status == 202
 
 
+def test_a_carrier_is_pressed_within_its_limits_by_every_tracker_together(harness: Harness) -> None:
+    """Jadlog's plugin allows two requests in flight; two trackers may run at once (`TrackerConcurrency`'s default),
+    so each keeps one: 25 parcels (a tracking message's most) are asked in two requests, one after the other."""
+    from proativo.aws import keys
+    from proativo.tracking.model import parcel_sk
+
+    fake = harness.stack.fake_jadlog
+    fake.latency_seconds = 0.05  # long enough for two requests to overlap if they were let
+    codes = [f"100801552{i:05d}" for i in range(25)]
+    with harness.table().batch_writer() as batch:
+        for code in codes:
+            batch.put_item(
+                Item={
+                    "pk": keys.customer_pk("demo", "c-9"),
+                    "sk": parcel_sk("jadlog", code),
+                    "kind": "parcel",
+                    "store_id": "demo",
+                    "customer_id": "c-9",
+                    "order_id": "o-9",
+                    "carrier": "jadlog",
+                    "tracking_code": code,
+                    "shipped_at": "2026-11-24T10:00:00Z",
+                    "status": "info_received",
+                    "version": 0,
+                }
+            )
+    refs = [
+        {"store_id": "demo", "customer_id": "c-9", "order_id": "o-9", "carrier": "jadlog", "tracking_code": c}
+        for c in codes
+    ]
+    queue = harness.stack.physical["TrackingQueue"]
+    harness.stack.client("sqs").send_message(QueueUrl=queue, MessageBody=json.dumps({"parcels": refs}))
+    asked = fake.requests
+    harness.stack.drain()
+    assert fake.requests - asked == 2  # 20 codes, then 5: Jadlog's batch
+    assert fake.most_in_flight == 1
+    assert all(int(p["version"]) == 1 for p in harness.items("c-9", "PARCEL#"))  # every parcel checked once
+
+
 def test_a_carrier_that_pushes_is_heard_like_one_that_is_polled(harness: Harness) -> None:
     ship_with(harness, "Expressa", "EX-778899")
     scan = {"status": "out_for_delivery", "code": "SAI", "description": "Saiu para entrega", "location": "Curitiba/PR"}

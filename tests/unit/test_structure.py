@@ -10,8 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "shared" / "proativo"
 # The composition root builds each function's objects on first use, so a function loads only its own part of the
-# package at cold start.
-LAZY_MODULES = {"proativo/wiring.py"}
+# package at cold start. The OpenAPI description shares the webhook function: the models it alone describes load
+# when `GET /openapi.json` is asked, never for a webhook.
+LAZY_MODULES = {"proativo/wiring.py", "proativo/edge/openapi.py"}
 # Heavy third-party modules a rarely taken path needs (import time on a cold start, measured by `make bench`).
 LAZY_LIBRARIES = {"phonenumbers", "holidays"}
 HANDLER_MAX_LINES = 40

@@ -37,7 +37,8 @@ _SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 @dataclass
 class Scripted:
     """What every scripted fake carrier shares: parcels travelling on named journeys (a YAML file's `journeys`,
-    `codes` and `estimate`) on the stack's clock `now`, a latency before each answer, the requests counted."""
+    `codes` and `estimate`) on the stack's clock `now`, a latency before each answer, the requests counted (and the
+    most ever answered at once: what the carrier would see of our limits)."""
 
     now: Callable[[], datetime]
     latency_seconds: float = 0.0
@@ -46,6 +47,8 @@ class Scripted:
     estimate: timedelta = timedelta(days=3)
     started: dict[str, datetime] = field(default_factory=dict)
     requests: int = 0
+    most_in_flight: int = 0
+    _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     journeys_file: ClassVar[Path] = JOURNEYS
 
@@ -71,8 +74,14 @@ class Scripted:
         """Count a request, and take the fake's time to answer it."""
         with self._lock:
             self.requests += 1
-        if self.latency_seconds:
-            time.sleep(self.latency_seconds)
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            if self.latency_seconds:
+                time.sleep(self.latency_seconds)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def happened(self, code: str) -> tuple[datetime, list[dict[str, Any]]]:
         """When `code`'s journey started (the first question about it) and its steps so far."""

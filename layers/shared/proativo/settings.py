@@ -173,6 +173,8 @@ class TrackingSettings(CoreSettings):
     secrets_prefix: str = env("SECRETS_PREFIX", pattern=r"^/")
     max_items_per_run: int = env("MAX_ITEMS_PER_RUN", 5000, gt=0)
     carrier_timeout_seconds: float = env("CARRIER_TIMEOUT_SECONDS", 10.0, gt=0)
+    # The tracker's queue trigger's maximum concurrency: each running tracker takes this share of a carrier's limits.
+    tracker_workers: int = env("TRACKER_WORKERS", 1, ge=1, le=1000)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -255,6 +255,7 @@ def tracker(settings: "TrackingSettings") -> "Tracker":
         claim_channels=directory.claims,
         registrars=directory.registrar,
         http_timeout=settings.carrier_timeout_seconds,
+        workers=settings.tracker_workers,
     )
 
 

@@ -1,6 +1,7 @@
 """How hard we may press a carrier: at most `concurrency` requests in flight and `per_second` started per second,
-shared by every batch one worker runs at once. (Several workers multiply it: the tracker's reserved concurrency
-bounds the whole.)"""
+in all. A plugin declares its carrier's limits for the whole deployment; the tracker runs as at most `workers`
+Lambda instances at once (its queue trigger's maximum concurrency, `TrackerConcurrency`), and each presses a carrier
+with its share only (`shared_by`), shared by every batch that worker runs at once."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -16,6 +17,13 @@ class Limits:
 
     concurrency: int
     per_second: float
+
+    def shared_by(self, workers: int) -> "Limits":
+        """One worker's share when `workers` run at once: the rate split evenly, the requests in flight too (at
+        least one each: a carrier that allows fewer in flight than there are workers sees at most one per worker)."""
+        if workers <= 1:
+            return self
+        return Limits(concurrency=max(1, self.concurrency // workers), per_second=self.per_second / workers)
 
 
 @dataclass

@@ -176,6 +176,9 @@ class Tracker:
     # The store's aggregator (None: it has none): follows, and pushes, parcels of carriers we do not poll.
     registrars: Callable[[str], Registrar | None] = lambda store: None
     http_timeout: float = 10.0
+    # How many trackers run at once at most (the queue trigger's maximum concurrency): each takes its share of a
+    # carrier's limits.
+    workers: int = 1
     _throttles: dict[tuple[int, str], Throttle] = field(default_factory=dict)
 
     async def check(self, refs: Sequence[ParcelRef], now: datetime) -> list[CheckOutcome]:
@@ -276,7 +279,7 @@ class Tracker:
         key = (id(asyncio.get_running_loop()), adapter.name)  # per carrier, across the stores' contracts
         if key not in self._throttles:
             self._throttles = {k: v for k, v in self._throttles.items() if k[0] == key[0]}  # older loops are gone
-            self._throttles[key] = Throttle(adapter.limits)
+            self._throttles[key] = Throttle(adapter.limits.shared_by(self.workers))
         return self._throttles[key]
 
     async def _batch(
