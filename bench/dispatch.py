@@ -29,6 +29,7 @@ def _steps(n: int, due_at: datetime, prefix: str, shards: int) -> list[dict[str,
             following=[],
             due_at=due_at,
             due_shards=shards,
+            journey="2026-11-24T12:00:00Z",
         )
         for i in range(n)
     ]

@@ -56,6 +56,35 @@ def test_a_cart_left_three_days_gets_three_reminders_the_last_with_a_coupon_only
     assert (placed["attributed_step"], str(placed["recovered_value"])) == ("coupon_72h", "199.90")
 
 
+def test_a_journeys_history_is_kept_only_while_something_reads_it(harness: Harness) -> None:
+    """Every event reads the customer's partition: a loyal customer's past journeys must not make it grow for ever.
+    The dispatched steps go a week after (a postponed message still reads its step), the ended journey after 400
+    days (the longest a flow looks back), the messages after two years; nothing of a journey under way expires."""
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.jump(HOUR + 300)
+    (enrolment,) = harness.items("c-1", "ENROL#")
+    under_way = [s for s in harness.items("c-1", "STEP#") if s["status"] == "pending"]
+    assert enrolment["status"] == "active" and "ttl" not in enrolment
+    assert under_way and all("ttl" not in s for s in under_way)
+    harness.stack.jump(3 * DAY)  # the third reminder goes: the journey is over
+    (enrolment,) = harness.items("c-1", "ENROL#")
+    assert enrolment["status"] == "completed" and len(harness.outbox.entries) == 3
+    harness.stack.expire()
+    assert len(harness.items("c-1", "STEP#")) == 3  # the steps just sent: a postponed one would still read its step
+    harness.stack.jump(8 * DAY)
+    harness.stack.expire()
+    assert harness.items("c-1", "STEP#") == []
+    assert [e["status"] for e in harness.items("c-1", "ENROL#")] == ["completed"]
+    harness.stack.jump(400 * DAY)
+    harness.stack.expire()
+    assert harness.items("c-1", "ENROL#") == []
+    assert len(harness.items("c-1", "MSG#")) == 3  # what was sent, kept two years
+    again = harness.stack.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    harness.post(cart("e2", again))  # the same cart, abandoned again: a journey like the first
+    harness.stack.jump(HOUR + 300)
+    assert harness.outbox.entries[-1].template == "cart_abandoned_1"
+
+
 def test_a_repeat_abandoner_gets_other_words_no_coupon_and_never_the_same_message_twice(harness: Harness) -> None:
     harness.post(cart("e1", "2026-11-24T12:00:00Z", cart_id="a"))
     harness.stack.jump(3 * DAY + 600)

@@ -35,12 +35,15 @@ def test_each_queue_sends_to_its_dlq_after_the_receives_the_readme_says() -> Non
 def test_the_tables_and_logs_keep_data_as_long_as_the_readme_says() -> None:
     from proativo.customers.profile import EVENT_LOG_RETENTION
     from proativo.intake.deliveries import RETENTION_SECONDS
-    from proativo.sequences.items import MESSAGE_RETENTION
+    from proativo.sequences.items import JOURNEY_HISTORY, MESSAGE_RETENTION, STEP_HISTORY
 
     assert f"the key alone {RETENTION_SECONDS // 86400} days" in _row("`DeliveriesTable`")
     customers = _row("`Table`, the customer's partitions")
     assert f"event log {EVENT_LOG_RETENTION.days} days" in customers
     assert f"messages {MESSAGE_RETENTION.days // 365} years" in customers
+    assert f"an ended journey {JOURNEY_HISTORY.days} days and its sent or canceled steps {STEP_HISTORY.days} days" in (
+        customers
+    )
     resources = _template()
     parameters = template()["Parameters"]
     assert f"`LogRetentionDays` ({parameters['LogRetentionDays']['Default']})" in _row("CloudWatch Logs")

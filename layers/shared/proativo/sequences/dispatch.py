@@ -16,7 +16,14 @@ from proativo.aws.queues import send_each
 from proativo.cases.notices import message_of
 from proativo.cases.sweep import messages_of
 from proativo.clock import as_utc, parse_utc
-from proativo.sequences.items import MESSAGE_RETENTION, cancel_step, enrolment_sk, next_step_item
+from proativo.sequences.items import (
+    JOURNEY_HISTORY,
+    STEP_HISTORY,
+    cancel_step,
+    enrolment_sk,
+    expires,
+    next_step_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -172,14 +179,14 @@ class Dispatcher:
                 "Update": {
                     "TableName": self.table.name,
                     "Key": {"pk": step["pk"], "sk": step["sk"]},
-                    # A dispatched step is history: kept as long as its message record, then expired by TTL.
+                    # A dispatched step is read while its message may wait; its message record is the history.
                     "UpdateExpression": "SET #s = :queued, #ttl = :ttl REMOVE due_shard, due_at",
                     "ConditionExpression": "#s = :pending",
                     "ExpressionAttributeNames": {"#s": "status", "#ttl": "ttl"},
                     "ExpressionAttributeValues": {
                         ":queued": "queued",
                         ":pending": "pending",
-                        ":ttl": int((now + MESSAGE_RETENTION).timestamp()),
+                        ":ttl": expires(now, STEP_HISTORY),
                     },
                 }
             },
@@ -187,16 +194,19 @@ class Dispatcher:
                 "Update": {
                     "TableName": self.table.name,
                     "Key": {"pk": step["pk"], "sk": enrolment_sk(str(step["flow_id"]), str(step["key"]))},
-                    # `rev` tells the events function its read of the enrolment is stale (see Writes.revise).
-                    "UpdateExpression": "SET next_index = :n" + ("" if nxt else ", #s = :completed") + " ADD rev :one",
+                    # `rev` tells the events function its read of the enrolment is stale (see Writes.revise). A
+                    # journey that ends here is kept as long as a flow may look back at it, then expires.
+                    "UpdateExpression": "SET next_index = :n"
+                    + ("" if nxt else ", #s = :completed, #ttl = :ttl")
+                    + " ADD rev :one",
                     "ConditionExpression": "#s = :active AND next_index = :i",
-                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeNames": {"#s": "status", **({} if nxt else {"#ttl": "ttl"})},
                     "ExpressionAttributeValues": {
                         ":n": index + 1,
                         ":i": index,
                         ":one": 1,
                         ":active": "active",
-                        **({} if nxt else {":completed": "completed"}),
+                        **({} if nxt else {":completed": "completed", ":ttl": expires(now, JOURNEY_HISTORY)}),
                     },
                 }
             },
@@ -210,7 +220,7 @@ class Dispatcher:
             return True
         # The enrolment ended (or another run advanced it): take the step off the index for good. A transaction
         # cancelled for anything else (throttling) raises instead: the step stays pending for the next run.
-        cancel_step(self.table, str(step["pk"]), str(step["sk"]))
+        cancel_step(self.table, str(step["pk"]), str(step["sk"]), now)
         return False
 
 

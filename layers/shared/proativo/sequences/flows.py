@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from proativo.messaging.kinds import CHANNELS, ChannelName
+from proativo.sequences.items import JOURNEY_HISTORY
 
 Purpose = Literal["marketing", "transactional"]
 
@@ -85,14 +86,20 @@ class Flow(BaseModel):
         default=None, description="enter only first-time abandoners, or only those who left another cart lately"
     )
     repeat_window: timedelta = Field(
-        default=timedelta(days=30), gt=timedelta(0), description="how recent a journey of the group makes a repeat"
+        default=timedelta(days=30),
+        gt=timedelta(0),
+        le=JOURNEY_HISTORY,
+        description="how recent a journey of the group makes a repeat (ended journeys are kept 400 days)",
     )
     min_total: Decimal | None = Field(default=None, ge=0, description="enter only when the trigger's total is this")
     requires: tuple[str, ...] = Field(
         default=(), description="enter only when each of these context fields has a value (e.g. recommendations)"
     )
     no_repeat_within: timedelta | None = Field(
-        default=None, gt=timedelta(0), description="skip a step whose template the customer got this recently"
+        default=None,
+        gt=timedelta(0),
+        le=JOURNEY_HISTORY,
+        description="skip a step whose template the customer got this recently (at most 400 days)",
     )
     restart_on_trigger: bool = False
     skip_if_ordered_since_trigger: bool = False

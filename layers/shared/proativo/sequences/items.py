@@ -9,13 +9,23 @@ from botocore.exceptions import ClientError
 from proativo.aws import error_code, keys
 from proativo.clock import as_utc, parse_utc
 from proativo.ids import content_id
+from proativo.messaging.timing import MAX_POSTPONEMENT
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-# How long a message's record (and the step that sent it) is kept: attribution, reports and a customer's export
-# look back this far; DynamoDB's TTL removes them after.
+# How long a message's record is kept: attribution, reports and a customer's export look back this far; DynamoDB's
+# TTL removes them after.
 MESSAGE_RETENTION = timedelta(days=730)
+# How long a step is kept once it was dispatched or canceled: the sender reads it while its message may still wait
+# for its turn (`MAX_POSTPONEMENT`), then the message's record is its history. Every event's read of the customer
+# and every marketing send's look for rivals read a customer's steps: kept for two years, a loyal customer's would
+# make each of those reads grow with their history instead of with what is going on.
+STEP_HISTORY = MAX_POSTPONEMENT + timedelta(days=4)
+# How long a journey is kept once it ended (completed or exited): the longest look back a flow may ask of it (a
+# repeat abandoner's window, a template not repeated within a period) and as long as the event log catches a
+# repeated event, so an old journey is never started again by a repeat.
+JOURNEY_HISTORY = timedelta(days=400)
 
 CONFLICTS = {"ConditionalCheckFailedException", "TransactionCanceledException"}
 
@@ -30,9 +40,14 @@ def step_sk(flow_id: str, key: str, index: int) -> str:
     return f"STEP#{flow_id}#{key}#{index:03d}"
 
 
-def message_id_for(store_id: str, customer_id: str, flow_id: str, key: str, index: int) -> str:
-    """The deterministic id of the message a step produces: the sender's idempotency key."""
-    return content_id(store_id, customer_id, flow_id, key, index)
+def message_id_for(store_id: str, customer_id: str, flow_id: str, key: str, index: int, journey: str | None) -> str:
+    """The deterministic id of the message a step produces: the sender's idempotency key. `journey` (when the
+    journey began) tells apart two journeys of one flow and key: once an ended journey expires, the same cart may
+    start another, whose messages are not the first's (kept two years, they would read as sent already). Journeys
+    begun before it was recorded keep the ids they had."""
+    if journey is None:
+        return content_id(store_id, customer_id, flow_id, key, index)
+    return content_id(store_id, customer_id, flow_id, key, index, journey)
 
 
 def step_item(
@@ -48,9 +63,10 @@ def step_item(
     following: list[dict[str, Any]],
     due_at: datetime,
     due_shards: int,
+    journey: str | None,
 ) -> dict[str, Any]:
     """A pending step item, on the due index. It carries the steps that follow, so the dispatcher can schedule the
-    next one without reading the enrolment."""
+    next one without reading the enrolment, and when its journey began (`journey`: the enrolment's `entered_at`)."""
     pk = keys.customer_pk(store_id, customer_id)
     sk = step_sk(flow_id, key, index)
     return {
@@ -71,7 +87,8 @@ def step_item(
         "following": following,
         "status": "pending",
         "scheduled_for": as_utc(due_at),
-        "message_id": message_id_for(store_id, customer_id, flow_id, key, index),
+        "message_id": message_id_for(store_id, customer_id, flow_id, key, index, journey),
+        **({"journey": journey} if journey else {}),
         **keys.due_keys("send", f"{pk}|{sk}", due_at, due_shards),
     }
 
@@ -98,18 +115,28 @@ def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] |
         following=following[1:],
         due_at=due_at,
         due_shards=due_shards,
+        journey=str(current["journey"]) if current.get("journey") else None,
     )
 
 
-def cancel_step(table: "Table", pk: str, sk: str) -> None:
-    """Take a pending step off the due index for good (no-op if it already left)."""
+def expires(now: datetime, kept: timedelta) -> int:
+    """The `ttl` of an item kept `kept` from `now` (DynamoDB removes it after)."""
+    return int((now + kept).timestamp())
+
+
+def cancel_step(table: "Table", pk: str, sk: str, now: datetime) -> None:
+    """Take a pending step off the due index for good (no-op if it already left); it expires with the others."""
     try:
         table.update_item(
             Key={"pk": pk, "sk": sk},
-            UpdateExpression="SET #s = :canceled REMOVE due_shard, due_at",
+            UpdateExpression="SET #s = :canceled, #ttl = :ttl REMOVE due_shard, due_at",
             ConditionExpression="#s = :pending",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":canceled": "canceled", ":pending": "pending"},
+            ExpressionAttributeNames={"#s": "status", "#ttl": "ttl"},
+            ExpressionAttributeValues={
+                ":canceled": "canceled",
+                ":pending": "pending",
+                ":ttl": expires(now, STEP_HISTORY),
+            },
         )
     except ClientError as exc:
         if error_code(exc) not in CONFLICTS:

@@ -9,7 +9,7 @@ from proativo.aws.writes import Writes
 from proativo.clock import as_utc, parse_utc
 from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart, schedule
 from proativo.sequences.flows import Step
-from proativo.sequences.items import enrolment_sk, step_item, step_sk
+from proativo.sequences.items import JOURNEY_HISTORY, enrolment_sk, expires, step_item, step_sk
 
 
 def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
@@ -123,7 +123,8 @@ class SequenceStore:
             **({"group": e.group} if e.group else {}),
         }
         writes.put(item, condition="attribute_not_exists(pk)")
-        writes.put(self._step(store_id, customer_id, e, steps, first, decision.due_at), "attribute_not_exists(pk)")
+        step = self._step(store_id, customer_id, e, steps, first, decision.due_at, item["entered_at"])
+        writes.put(step, "attribute_not_exists(pk)")
         writes.count(store_id, e.anchor_at, f"FLOW#{e.flow_id}", enrolled=1)
 
     def _restart(
@@ -135,7 +136,8 @@ class SequenceStore:
         current = read[key["sk"]]
         writes.revise(key, current, {"anchor_at": as_utc(e.anchor_at), "context": e.context})
         # The first step is still pending (the enrolment is at step 0 and unchanged): it is rewritten, due later.
-        writes.put(self._step(store_id, customer_id, e, list(current["steps"]), 0, decision.due_at))
+        journey = str(current["entered_at"]) if current.get("entered_at") else None
+        writes.put(self._step(store_id, customer_id, e, list(current["steps"]), 0, decision.due_at, journey))
 
     def _step(
         self,
@@ -145,8 +147,10 @@ class SequenceStore:
         steps: list[dict[str, Any]],
         index: int,
         due_at: datetime,
+        journey: str | None,
     ) -> dict[str, Any]:
-        """The pending item of step `index` of a journey, due at `due_at`, carrying the steps after it."""
+        """The pending item of step `index` of a journey (begun at `journey`), due at `due_at`, carrying the steps
+        after it."""
         return step_item(
             store_id=store_id,
             customer_id=customer_id,
@@ -159,6 +163,7 @@ class SequenceStore:
             following=steps[index + 1 :],
             due_at=due_at,
             due_shards=self.due_shards,
+            journey=journey,
         )
 
     def _exit(
@@ -173,7 +178,12 @@ class SequenceStore:
         e = decision.enrolment
         pk = keys.customer_pk(store_id, customer_id)
         key = {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)}
-        fields = {"status": "exited", "exit_reason": decision.reason, "exited_at": as_utc(now)}
+        fields = {
+            "status": "exited",
+            "exit_reason": decision.reason,
+            "exited_at": as_utc(now),
+            "ttl": expires(now, JOURNEY_HISTORY),
+        }
         writes.revise(key, read[key["sk"]], fields)
         # The exit itself is the truth the sender checks; the pending step leaves the due index with it.
         writes.delete({"pk": pk, "sk": step_sk(e.flow_id, e.key, e.next_index)})
