@@ -116,7 +116,7 @@ def parcel_sk(carrier: str, tracking_code: str) -> str:
 class ParcelRef(BaseModel):
     """The tracking queue's message: which parcel to check."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     store_id: str
     customer_id: str
@@ -129,7 +129,7 @@ class ParcelBatch(BaseModel):
     """The tracking queue's message: parcels of one store and carrier to check together (a lone ParcelRef, the
     earlier shape, reads as a batch of one)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     parcels: tuple[ParcelRef, ...]
 
@@ -148,7 +148,7 @@ class ParcelNotYetKnown(RuntimeError):
 class ClaimsDue(BaseModel):
     """The tracking queue's message: a store's claims with something to do now (file, follow up, warn)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     store_id: str
     keys: tuple[str, ...]
