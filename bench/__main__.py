@@ -60,7 +60,8 @@ def main() -> int:
     print(
         f"  the same checks with carriers answering at once: {own:.1f} s (our own work and the local stack's, which no"
         f" latency hides); wall / max(ideal, that): {hidden:.2f}; of it, the local stack's bare put and send per"
-        f" parcel: {checked['tracking_bare_calls_seconds']:.1f} s"
+        f" parcel: {checked['tracking_bare_calls_seconds']:.1f} s; the carriers' fakes spent"
+        f" {checked['tracking_fakes_cpu_seconds']:.1f} s of CPU answering them, on the same cores"
     )
     polled = _isolated("tracking", "reads")
     print(f"tracking_read_ratio: {polled['tracking_read_ratio']:.2f}")

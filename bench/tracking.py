@@ -13,10 +13,12 @@ parcels due, with 100 000 parcels waiting on the same index for later checks. Th
 messages to the tracking queue, parcels taken off the index."""
 
 import json
+import os
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from infra.local.stack import DEMO_STORE, LocalStack, _free_port
@@ -81,11 +83,20 @@ def _serve(carrier: str, latency: float) -> tuple[subprocess.Popen[str], int]:
     return process, port
 
 
+def _cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user and system (Linux `/proc`; 0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wall() -> dict[str, float]:
     """Check the mixed fleet at once, each carrier within its own limits, against its own fake; then the same checks
     against fakes that answer at once (the process's own work: what no carrier latency can hide)."""
-    elapsed, checked = _fleet(FLEET)
-    own, _ = _fleet(tuple((c, n, 0.0, k, r) for c, n, _, k, r in FLEET))
+    elapsed, checked, _ = _fleet(FLEET)
+    own, _, fakes_cpu = _fleet(tuple((c, n, 0.0, k, r) for c, n, _, k, r in FLEET))
     bare = _bare_calls(checked)
     floors = {c: max(n * latency / k, n / r) for c, n, latency, k, r in FLEET}
     ideal = max(floors.values())
@@ -95,6 +106,7 @@ def wall() -> dict[str, float]:
         "tracking_ideal_seconds": ideal,
         "tracking_own_work_seconds": own,
         "tracking_bare_calls_seconds": bare,
+        "tracking_fakes_cpu_seconds": fakes_cpu,
         "tracking_parcels": checked,
         **{f"tracking_ideal_seconds_{c.replace('-', '_')}": f for c, f in floors.items()},
     }
@@ -127,8 +139,9 @@ def _bare_calls(parcels: int) -> float:
         return time.perf_counter() - started
 
 
-def _fleet(fleet: tuple[tuple[str, int, float, int, float], ...]) -> tuple[float, int]:
-    """Seconds to check `fleet` (carrier, parcels, latency, in flight, rate) at once, and the parcels checked."""
+def _fleet(fleet: tuple[tuple[str, int, float, int, float], ...]) -> tuple[float, int, float]:
+    """Seconds to check `fleet` (carrier, parcels, latency, in flight, rate) at once, the parcels checked, and the
+    CPU seconds the carriers' fakes spent answering meanwhile (on this machine's cores, as our process is)."""
     with LocalStack(start=NOW, log_level="ERROR") as stack:
         from proativo import aws, wiring
         from proativo.settings import TrackingSettings
@@ -177,9 +190,11 @@ def _fleet(fleet: tuple[tuple[str, int, float, int, float], ...]) -> tuple[float
             warm = [r for r in refs if r.customer_id.endswith("-0")]
             rest = [r for r in refs if not r.customer_id.endswith("-0")]
             tracker.check_now(warm, NOW)  # the token, and warm code paths
+            before = sum(_cpu_seconds(p.pid) for p, _ in fakes.values())
             started = time.perf_counter()
             outcomes = tracker.check_now(rest, NOW + timedelta(minutes=1))
             elapsed = time.perf_counter() - started
+            fakes_cpu = sum(_cpu_seconds(p.pid) for p, _ in fakes.values()) - before
         finally:
             for process, _ in fakes.values():
                 process.terminate()
@@ -188,7 +203,7 @@ def _fleet(fleet: tuple[tuple[str, int, float, int, float], ...]) -> tuple[float
     polled = [o for o in outcomes if o.ref.carrier in adapters]
     assert all(o.new_scans for o in polled), "a polled parcel came back without scans"
     assert all("followed through aftership" in o.note for o in outcomes if o.ref.carrier not in adapters)
-    return elapsed, len(outcomes)
+    return elapsed, len(outcomes), fakes_cpu
 
 
 def reads(idle: int = 100_000, due: int = 500) -> dict[str, float]:
