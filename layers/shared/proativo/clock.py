@@ -4,7 +4,7 @@ The local stack swaps the source for a virtual clock so a store day replays in s
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 type Clock = Callable[[], datetime]
 
@@ -31,6 +31,11 @@ def use(source: Clock) -> None:
 def as_utc(value: datetime) -> str:
     """ISO-8601 in UTC with seconds, sortable as a string (how every instant is stored)."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def expires(start: datetime, kept: timedelta) -> int:
+    """The epoch second `kept` after `start`: an item's `ttl` (DynamoDB removes it after), a link's expiry."""
+    return int((start + kept).timestamp())
 
 
 def parse_utc(value: str) -> datetime:

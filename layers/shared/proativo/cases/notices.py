@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from proativo.aws import keys
-from proativo.clock import as_utc
+from proativo.clock import as_utc, expires
 from proativo.stores import StoreProfile
 
 NOTICE_RETENTION = timedelta(days=30)
@@ -47,7 +47,7 @@ def notice_item(
         "answer_by": case["answer_by"],
         "by": by,
         "source_ref": case.get("source_ref"),
-        "ttl": int((at + NOTICE_RETENTION).timestamp()),
+        "ttl": expires(at, NOTICE_RETENTION),
         **keys.due_keys("case", f"{pk}|{sk}", at, shards),
     }
 

@@ -27,7 +27,7 @@ from proativo.cases.desk import inbox, overdue, show
 from proativo.cases.hugme import Refused
 from proativo.cases.notices import team_pk
 from proativo.cases.sources import connected, site_key, source_of, turn_of
-from proativo.clock import as_utc, parse_utc
+from proativo.clock import as_utc, expires, parse_utc
 from proativo.edge.signing import sign_request
 from proativo.errors import RetryableSendError
 from proativo.events import CaseChanged, Customer, dump_event
@@ -221,7 +221,7 @@ class TeamDesk:
         claim = {"pk": team_pk(store_id), "sk": f"ANSWERED#{protocol}#{answer.get('approved_at')}"}
         try:
             self.table.put_item(
-                Item={**claim, "kind": "team_answer", "ttl": int((now + timedelta(days=400)).timestamp())},
+                Item={**claim, "kind": "team_answer", "ttl": expires(now, timedelta(days=400))},
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:

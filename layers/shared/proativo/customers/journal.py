@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws.writes import Writes
-from proativo.clock import parse_utc
+from proativo.clock import expires, parse_utc
 from proativo.events import ClaimUpdated, HelpRequested, PageViewed, ParcelException, ParcelResolved
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _note(pk: str, event: Any, at: str, what: str, fields: dict[str, Any]) -> di
         "what": what,
         "at": at,
         **{k: v for k, v in fields.items() if v is not None},
-        "ttl": int((event.occurred_at + NOTE_RETENTION).timestamp()),
+        "ttl": expires(event.occurred_at, NOTE_RETENTION),
     }
 
 

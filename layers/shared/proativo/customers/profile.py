@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.aws import keys, query_items
 from proativo.aws.writes import Writes
-from proativo.clock import as_utc, parse_utc
+from proativo.clock import as_utc, expires, parse_utc
 from proativo.customers.consent import PLATFORM_CONSENT_FLAGS, e164
 from proativo.customers.journal import fold_journal
 from proativo.events import (
@@ -124,7 +124,7 @@ def fold(event: Event, state: CustomerState, now: datetime, writes: Writes) -> N
             "source": event.source,
             "event_id": event.event_id,
             "received_at": as_utc(now),
-            "ttl": int((now + EVENT_LOG_RETENTION).timestamp()),
+            "ttl": expires(now, EVENT_LOG_RETENTION),
         },
         condition="attribute_not_exists(pk)",
     )

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.utilities import parameters
 
+from proativo.clock import expires
 from proativo.errors import Unauthorized
 
 SURVEY_LINK_LIFETIME = timedelta(days=60)
@@ -85,7 +86,7 @@ class LinkSigner:
             "c": customer_id,
             "o": order_id,
             "l": locale,
-            "x": int((now + SURVEY_LINK_LIFETIME).timestamp()),
+            "x": expires(now, SURVEY_LINK_LIFETIME),
         }
         return [self._url("/links/survey", payload, score=n) for n in range(11)]
 
@@ -98,7 +99,7 @@ class LinkSigner:
             "c": customer_id,
             "ch": channel,
             "l": locale,
-            "x": int((now + UNSUBSCRIBE_LINK_LIFETIME).timestamp()),
+            "x": expires(now, UNSUBSCRIBE_LINK_LIFETIME),
         }
         return self._url("/links/unsubscribe", payload)
 
@@ -110,7 +111,7 @@ class LinkSigner:
             "c": customer_id,
             "o": order_id,
             "l": locale,
-            "x": int((now + ORDER_PAGE_LINK_LIFETIME).timestamp()),
+            "x": expires(now, ORDER_PAGE_LINK_LIFETIME),
         }
         return f"{self.base_url.rstrip('/')}/t/{sign(self.key(), payload)}"
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from proativo.aws import batch_get, error_code, failed_conditions, keys, query_items, written
 from proativo.aws import metrics as business
-from proativo.clock import as_utc, parse_utc
+from proativo.clock import as_utc, expires, parse_utc
 from proativo.customers.consent import on_dnc_list
 from proativo.errors import ChannelRefused, NotFound, RetryableSendError, Unavailable
 from proativo.events import plain_text, web_url
@@ -78,7 +78,7 @@ def _claim_item(pk: str, request: SendRequest, now: datetime) -> dict[str, Any]:
         "template": request.template,
         "purpose": request.purpose,
         "claimed_at": as_utc(now),
-        "ttl": int((now + MESSAGE_RETENTION).timestamp()),
+        "ttl": expires(now, MESSAGE_RETENTION),
     }
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from proativo.aws import failed_conditions, keys
+from proativo.clock import expires
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -100,7 +101,7 @@ def commit(
     changed = 0
     for part, start in enumerate(range(0, len(names), _PER_TRANSACTION)):
         chunk = names[start : start + _PER_TRANSACTION]
-        marker = {"id": f"stats#{digest}#{part}", "expiration": int((now + _MARKER_TTL).timestamp())}
+        marker = {"id": f"stats#{digest}#{part}", "expiration": expires(now, _MARKER_TTL)}
         items: list[Any] = [
             {"Put": {"TableName": markers_table, "Item": marker, "ConditionExpression": "attribute_not_exists(id)"}}
         ]

@@ -15,13 +15,12 @@ from proativo.aws import query_pages, written
 from proativo.aws.queues import send_each
 from proativo.cases.notices import message_of
 from proativo.cases.sweep import messages_of
-from proativo.clock import as_utc, parse_utc
+from proativo.clock import as_utc, expires, parse_utc
 from proativo.sequences.items import (
     JOURNEY_HISTORY,
     STEP_HISTORY,
     cancel_step,
     enrolment_sk,
-    expires,
     next_step_item,
 )
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from proativo.aws import error_code, keys
-from proativo.clock import as_utc, parse_utc
+from proativo.clock import as_utc, expires, parse_utc
 from proativo.ids import content_id
 from proativo.messaging.timing import MAX_POSTPONEMENT
 
@@ -117,11 +117,6 @@ def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] |
         due_shards=due_shards,
         journey=str(current["journey"]) if current.get("journey") else None,
     )
-
-
-def expires(now: datetime, kept: timedelta) -> int:
-    """The `ttl` of an item kept `kept` from `now` (DynamoDB removes it after)."""
-    return int((now + kept).timestamp())
 
 
 def cancel_step(table: "Table", pk: str, sk: str, now: datetime) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from proativo.aws import keys
 from proativo.aws.writes import Writes
-from proativo.clock import as_utc, parse_utc
+from proativo.clock import as_utc, expires, parse_utc
 from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart, schedule
 from proativo.sequences.flows import Step
-from proativo.sequences.items import JOURNEY_HISTORY, enrolment_sk, expires, step_item, step_sk
+from proativo.sequences.items import JOURNEY_HISTORY, enrolment_sk, step_item, step_sk
 
 
 def enrolment_from_item(item: dict[str, Any]) -> Enrolment:

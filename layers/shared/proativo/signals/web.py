@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from proativo.aws import keys, queues, written
 from proativo.aws import metrics as business
-from proativo.clock import as_utc
+from proativo.clock import as_utc, expires
 from proativo.edge.refusals import json_answer
 from proativo.errors import Forbidden, InvalidPayload, NotFound, Unauthorized, Unavailable
 from proativo.events import BrowseAbandoned, CheckoutStepReached, Customer, dump_event
@@ -223,7 +223,7 @@ class SignalsDesk:
         item = {
             **visitor_key(store_id, visitor),
             **visit.to_item(),
-            "ttl": int((now + timedelta(days=30)).timestamp()),
+            "ttl": expires(now, timedelta(days=30)),
         }
         put: dict[str, Any] = {"TableName": self.table.name, "Item": item}
         if read is None:
@@ -245,7 +245,7 @@ def _facts(
     """The invitation made, the ones accepted and a purchase that followed one, each an item carrying what it adds to
     the day's counters."""
     facts = []
-    ttl = int((now + FACT_TTL).timestamp())
+    ttl = expires(now, FACT_TTL)
     session = folded.visit.session
     if offer is not None:
         what = f"{'held_out' if offer.held_out else 'invited'}_{offer.rule.id}"
