@@ -99,8 +99,9 @@ def main() -> int:
     counters = billed["cost_counters"]
     print(
         f"  read units per event {billed['rru_per_event']:.2f}; the day's counters (stats function, for events,"
-        f" messages, parcels and visits alike): {counters['batches']} transactions for {counters['facts']} facts,"
-        f" {counters['wru']:.0f} write units ({counters['wru'] / max(counters['facts'], 1):.1f} a fact)"
+        f" messages, parcels and visits alike): {counters['batches']} batches of {counters['facts']} facts put"
+        f" {counters['wru']:.0f} write units ({counters['wru'] / max(counters['facts'], 1):.1f} a fact), their"
+        f" {counters['roll_ups']} roll-ups {counters['roll_up_wru']:.0f}"
     )
     print(f"ddb_requests_per_message: {billed['ddb_requests_per_message']:.2f}")
     print(f"wru_per_message: {billed['wru_per_message']:.2f}")

@@ -157,15 +157,24 @@ def measure() -> dict[str, Any]:
         image = (rec.get("dynamodb") or {}).get("NewImage") or {}
         return str(image.get("sk", {}).get("S", "")).startswith("MSG#")
 
+    # The counters' roll-ups serve every fact of their days: the messages' share of them is the messages' share of
+    # the facts counted.
+    counted = [r for r in runs if r.function == "StatsFunction" and r.trigger == "stream"]
+    rolled = [r for r in work if r.function == "StatsFunction" and r.trigger != "stream"]
+    facts = [rec for r in counted for rec in r.records]
+    of_messages = sum(1 for rec in facts if message_record(rec)) / max(len(facts), 1)
     message_path = [(r, 1.0) for r in work if r.function in ("DispatcherFunction", "SenderFunction")]
-    message_path += [(r, _share(r, message_record)) for r in runs if r.function == "StatsFunction"]
+    message_path += [(r, _share(r, message_record)) for r in counted]
+    message_path += [(r, of_messages) for r in rolled]
     per_message = _path(message_path, messages)
-    counted = [r for r in runs if r.function == "StatsFunction"]
     counters = {
         "batches": len(counted),
-        "facts": sum(len(r.records) for r in counted),
+        "facts": len(facts),
         "requests": sum(_ddb(r.calls)[0] for r in counted),
         "wru": sum(_ddb(r.calls)[1] for r in counted),
+        "roll_ups": len(rolled),
+        "roll_up_requests": sum(_ddb(r.calls)[0] for r in rolled),
+        "roll_up_wru": sum(_ddb(r.calls)[1] for r in rolled),
     }
 
     # Idle: each schedule's idle run as measured, at its rate; Lambda's pollers; alarms, dashboard, live metrics.

@@ -84,6 +84,15 @@ class Harness:
 
         return aws.table(self.stack.physical["Table"])
 
+    def counters(self, day: str, store: str = "demo") -> dict[str, dict[str, Any]]:
+        """A store's counters of one day by scope, as the reports read them (`stats.figures`)."""
+        from datetime import date
+
+        from proativo.reporting import stats
+
+        on = date.fromisoformat(day)
+        return stats.figures(self.table(), store, on, on).get(day, {})
+
     def items(self, customer_id: str, prefix: str = "", store: str = "demo") -> list[dict[str, Any]]:
         """Every item of a customer's partition whose sort key starts with `prefix` (`EVENT#`: their event log's)."""
         from proativo.aws import keys

@@ -141,6 +141,11 @@ def sns_event(topic_arn: str, message: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def _epoch(value: Any) -> float:
+    """A record's creation time as Lambda passes it (epoch seconds): the stack's stamp, or now."""
+    return float(value) if isinstance(value, int | float) else time.time()
+
+
 def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
     """A DynamoDB Streams event for records read from a table's stream, as Lambda delivers them."""
     return {
@@ -151,7 +156,10 @@ def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str) -> dic
                 "eventVersion": "1.1",
                 "eventSource": "aws:dynamodb",
                 "awsRegion": REGION,
-                "dynamodb": {**r["dynamodb"], "ApproximateCreationDateTime": time.time()},
+                "dynamodb": {
+                    **r["dynamodb"],
+                    "ApproximateCreationDateTime": _epoch(r["dynamodb"].get("ApproximateCreationDateTime")),
+                },
                 "eventSourceARN": stream_arn,
             }
             for r in records

@@ -636,7 +636,14 @@ class LocalStack:
         if self._stream_may_have_records(index, trigger.table):
             answer = streams.get_records(ShardIterator=self._stream_iterators[index])
             self._stream_iterators[index] = answer["NextShardIterator"]
-            pending.extend(r for r in answer["Records"] if trigger.accepts(r))
+            # Stamped with the virtual clock as it is read (the stack reads the stream as it is written): what
+            # Lambda passes as the record's creation time, the same on every retry of its batch.
+            created = self.clock.now().timestamp()
+            pending.extend(
+                {**r, "dynamodb": {**r["dynamodb"], "ApproximateCreationDateTime": created}}
+                for r in answer["Records"]
+                if trigger.accepts(r)
+            )
         if not pending:
             return 0
         batch = pending[: trigger.batch_size]

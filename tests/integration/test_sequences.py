@@ -19,11 +19,7 @@ DAY = 24 * HOUR
 
 
 def _stats(harness: Harness, day: str) -> dict[str, dict[str, Any]]:
-    answer = harness.table().query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
-        ExpressionAttributeValues={":pk": "STORE#demo#STATS", ":d": f"DAY#{day}#"},
-    )
-    return {str(i["sk"]).split("#", 2)[2]: i for i in answer["Items"]}
+    return harness.counters(day)
 
 
 def _flows(harness: Harness, tmp_path: Path, text: str) -> None:

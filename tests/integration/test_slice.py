@@ -75,11 +75,7 @@ def test_the_same_webhook_delivered_twice_changes_nothing(harness: Harness) -> N
 
 
 def _stats(harness: Harness, day: str) -> dict[str, dict]:
-    answer = harness.table().query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
-        ExpressionAttributeValues={":pk": "STORE#demo#STATS", ":d": f"DAY#{day}#"},
-    )
-    return {i["sk"].split("#", 2)[2]: i for i in answer["Items"]}
+    return harness.counters(day)
 
 
 def test_an_order_after_a_reminder_is_credited_to_it_once_and_counted(harness: Harness) -> None:

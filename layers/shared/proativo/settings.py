@@ -188,9 +188,7 @@ class RelaySettings(CoreSettings):
 
 @dataclass(frozen=True, kw_only=True)
 class StatsSettings(CoreSettings):
-    """The stats function: the table's stream to the daily counters, a batch's marker in the idempotency table."""
-
-    idempotency_table_name: str = env("IDEMPOTENCY_TABLE_NAME", min_length=1)
+    """The stats function: the table's stream to the daily counters (its deltas, rolled up every hour)."""
 
 
 @dataclass(frozen=True, kw_only=True)

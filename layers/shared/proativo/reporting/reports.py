@@ -1,5 +1,6 @@
-"""What proactivity earned a store, day by day: read from the daily counters written when the work happened (one
-Query of the store's `STATS` partition for the period, never a scan of customers or messages).
+"""What proactivity earned a store, day by day: read from the daily counters written when the work happened (the
+store's `STATS` partition for the period and the deltas not yet rolled into it: `stats.figures`, never a scan of
+customers or messages).
 
 Counters (`STORE#<id>#STATS`, `DAY#<date>#<scope>`): `EVENTS` (received, by type), `MESSAGES#<channel>` (sent,
 failed, bounced, complained), `FLOW#<flow>` (enrolled, messages, recovered orders and revenue, recovered payments),
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from proativo.aws import keys, query_items
 from proativo.clock import parse_utc
+from proativo.reporting import stats
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -215,19 +217,7 @@ def report(table: "Table", store_id: str, since: date, until: date) -> dict[str,
         raise ValueError("the period ends before it starts")
     if (until - since).days >= MAX_DAYS:
         raise ValueError(f"a report covers at most {MAX_DAYS} days")
-    by_day: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    items = query_items(
-        table,
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
-        ExpressionAttributeValues={
-            ":pk": f"{keys.store_pk(store_id)}#STATS",
-            ":a": f"DAY#{since.isoformat()}",
-            ":b": f"DAY#{until.isoformat()}#~",
-        },
-    )
-    for item in items:
-        _, day, scope = str(item["sk"]).split("#", 2)
-        by_day[day][scope] = {k: v for k, v in item.items() if isinstance(v, Decimal)}
+    by_day = stats.figures(table, store_id, since, until)
     period: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for scopes in by_day.values():
         for scope, counters in scopes.items():

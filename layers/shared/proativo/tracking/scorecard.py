@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import keys, query_items, written
+from proativo.aws import keys, written
 from proativo.clock import as_utc
 from proativo.reporting import stats
 from proativo.tracking.carriers import carrier_id
@@ -108,24 +108,13 @@ def check_alert(table: "Table", store_id: str, where: str, policy: TrackingPolic
 
 
 def scorecard(table: "Table", store_id: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """Per carrier and destination state, the counts and rates of the days from `since` to `until` (one Query of
-    the store's counters)."""
+    """Per carrier and destination state, the counts and rates of the days from `since` to `until` (the store's
+    counters, `stats.figures`)."""
     rows: dict[str, dict[str, Decimal]] = {}
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-        "ExpressionAttributeValues": {
-            ":pk": f"{keys.store_pk(store_id)}#STATS",
-            ":a": f"DAY#{since:%Y-%m-%d}",
-            ":b": f"DAY#{until:%Y-%m-%d}#~",
-        },
-    }
-    for item in query_items(table, **kwargs):
-        where = str(item["sk"]).split("#", 2)[2]
-        if not where.startswith("CARRIER#"):
-            continue
-        row = rows.setdefault(where, {})
-        for name, value in item.items():
-            if name not in ("pk", "sk") and isinstance(value, Decimal):
+    for scopes in stats.figures(table, store_id, since.date(), until.date(), scope="CARRIER#").values():
+        for where, counters in scopes.items():
+            row = rows.setdefault(where, {})
+            for name, value in counters.items():
                 row[name] = row.get(name, Decimal(0)) + value
     out = []
     for where, row in sorted(rows.items()):
