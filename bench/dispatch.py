@@ -12,31 +12,37 @@ from typing import Any
 from infra.local.stack import LocalStack
 
 
-def _steps(n: int, due_at: datetime, prefix: str, shards: int) -> list[dict[str, Any]]:
-    from proativo.sequences.items import step_item
+def _journeys(n: int, due_at: datetime, prefix: str, shards: int) -> list[dict[str, Any]]:
+    """`n` journeys waiting for their first step, due at `due_at` (each an enrolment on the due index)."""
+    from proativo.aws import keys
+    from proativo.sequences.items import enrolment_sk, pending_step
 
     step = {"id": "reminder_1h", "delay_seconds": 3600, "channel": "email", "template": "cart_abandoned_1"}
-    return [
-        step_item(
-            store_id="bench",
-            customer_id=f"{prefix}-{i}",
-            flow_id="cart_abandonment",
-            key=f"cart-{i}",
-            purpose="marketing",
-            priority=10,
-            index=0,
-            step=step,
-            following=[],
-            due_at=due_at,
-            due_shards=shards,
-            journey="2026-11-24T12:00:00Z",
-        )
-        for i in range(n)
-    ]
+    journeys = []
+    for i in range(n):
+        journey: dict[str, Any] = {
+            "pk": keys.customer_pk("bench", f"{prefix}-{i}"),
+            "sk": enrolment_sk("cart_abandonment", f"cart-{i}"),
+            "kind": "enrolment",
+            "store_id": "bench",
+            "customer_id": f"{prefix}-{i}",
+            "flow_id": "cart_abandonment",
+            "key": f"cart-{i}",
+            "purpose": "marketing",
+            "priority": 10,
+            "status": "active",
+            "entered_at": "2026-11-24T12:00:00Z",
+            "next_index": 0,
+            "steps": [step],
+        }
+        journey.update(pending_step(journey, 0, step, due_at, shards))
+        journeys.append(journey)
+    return journeys
 
 
 def measure(idle: int = 100_000, due: int = 500) -> dict[str, float]:
-    """Load `idle` future steps and `due` due ones, run the dispatcher once, compare reads with work."""
+    """Load `idle` journeys waiting for a later step and `due` due ones, run the dispatcher's read once, compare
+    reads with work."""
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     with LocalStack(start=now, log_level="ERROR") as stack:
         from proativo import aws
@@ -45,7 +51,7 @@ def measure(idle: int = 100_000, due: int = 500) -> dict[str, float]:
         table = aws.table(stack.physical["Table"])
         started = time.perf_counter()
         with table.batch_writer() as batch:
-            for item in _steps(idle, now + timedelta(days=1), "idle", shards) + _steps(due, now, "due", shards):
+            for item in _journeys(idle, now + timedelta(days=1), "idle", shards) + _journeys(due, now, "due", shards):
                 batch.put_item(Item=item)
         loaded = time.perf_counter() - started
         from proativo.sequences.dispatch import query_due

@@ -46,7 +46,6 @@ def test_concurrent_duplicates_never_enrol_a_customer_twice(harness: Harness) ->
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(harness.items("c-race", "ENROL#")) == 1
-    assert len(harness.items("c-race", "STEP#")) == 1
+    assert [j["pending"]["index"] for j in harness.items("c-race", "ENROL#")] == [0]
     harness.stack.drain()  # the counts the winner's log entry carries reach the counter through the stream
     assert harness.counters("2026-11-24")["FLOW#cart_abandonment"]["enrolled"] == 1

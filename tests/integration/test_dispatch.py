@@ -5,7 +5,7 @@ import json
 import pytest
 
 from infra.local.shapes import sqs_event
-from tests.conftest import T0, Harness, cart
+from tests.conftest import T0, Harness, cart, order
 
 
 def test_the_dispatcher_reads_only_the_steps_due(harness: Harness) -> None:
@@ -40,23 +40,58 @@ def test_a_throttled_advance_keeps_the_step_for_the_next_run_instead_of_cancelli
 
     harness.post(cart("e1", "2026-11-24T10:30:00Z"))  # the 1 h reminder is due at once
     client = harness.table().meta.client
-    real = client.transact_write_items
+    real = client.update_item
     throttled = ClientError(
-        {
-            "Error": {"Code": "TransactionCanceledException", "Message": "throttled"},
-            "CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}],
-        },
-        "TransactWriteItems",
+        {"Error": {"Code": "ThrottlingException", "Message": "throttled"}},
+        "UpdateItem",
     )
 
     def once(**kwargs: object) -> object:
-        monkeypatch.setattr(client, "transact_write_items", real)
+        monkeypatch.setattr(client, "update_item", real)
         raise throttled
 
-    monkeypatch.setattr(client, "transact_write_items", once)
+    monkeypatch.setattr(client, "update_item", once)
     failed = harness.stack.fire("DispatcherFunction", "EveryMinute")
-    assert failed.error and "TransactionCanceledException" in failed.error
-    (step,) = harness.items("c-1", "STEP#")
-    assert step["status"] == "pending"  # not cancelled: the reminder still goes
+    assert failed.error and "ThrottlingException" in failed.error
+    (journey,) = harness.items("c-1", "ENROL#")
+    assert journey["pending"]["index"] == 0  # not moved on: the reminder queued goes, and once
     harness.stack.advance(120)
     assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]
+
+
+def test_a_journey_stored_as_step_items_before_is_carried_to_its_end(harness: Harness) -> None:
+    """A deployment upgraded with journeys under way: their enrolments carry no step, each step is an item of its
+    own on the due index. They go on as they began: their reminders go, and a purchase stops them."""
+    from proativo.clock import parse_utc
+    from proativo.sequences.items import DUE, step_item
+
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    (journey,) = harness.items("c-1", "ENROL#")
+    steps = [dict(s) for s in journey["steps"]]
+    table = harness.table()
+    table.put_item(Item={k: v for k, v in journey.items() if k not in DUE})  # as the previous version wrote them
+    table.put_item(
+        Item=step_item(
+            store_id="demo",
+            customer_id="c-1",
+            flow_id=str(journey["flow_id"]),
+            key=str(journey["key"]),
+            purpose=str(journey["purpose"]),
+            priority=int(journey["priority"]),
+            index=0,
+            step=steps[0],
+            following=steps[1:],
+            due_at=parse_utc(str(journey["pending"]["scheduled_for"])),
+            due_shards=int(harness.stack.parameters["DueShards"]),
+            journey=str(journey["entered_at"]),
+        )
+    )
+    harness.stack.jump(3600 + 300)
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]
+    assert [(s["index"], s["status"]) for s in harness.items("c-1", "STEP#")] == [(0, "queued"), (1, "pending")]
+    harness.post(order("o1", "2026-11-24T14:00:00Z"))
+    harness.stack.jump(4 * 24 * 3600)
+    assert [e.template for e in harness.outbox.entries if e.template.startswith("cart_")] == ["cart_abandoned_1"]
+    assert [(s["index"], s["status"]) for s in harness.items("c-1", "STEP#")] == [(0, "queued")]
+    (journey,) = harness.items("c-1", "ENROL#cart_abandonment#")
+    assert journey["status"] == "exited" and "pending" not in journey

@@ -33,7 +33,7 @@ def test_the_store_exports_everything_it_holds_about_a_customer(harness: Harness
     status, exported = _api(harness, "GET")
     assert status == 200
     records = exported["records"]
-    assert {"cart", "enrolment", "step", "message", "event", "parcel"} <= set(records)
+    assert {"cart", "enrolment", "message", "event", "parcel"} <= set(records)
     (profile,) = records["profile"]
     assert (profile["email"], profile["phone"], profile["name"]) == (
         "maria@example.com",

@@ -10,11 +10,18 @@ from botocore.exceptions import ClientError
 from tests.conftest import EVENTS, Harness, cart, order
 
 
-def _request_of_first_step(harness: Harness) -> dict:
-    (step,) = [s for s in harness.items("c-1", "STEP#") if s["index"] == 0]
+def _request_waiting(harness: Harness) -> dict:
+    """The send request of the step the customer's journey waits for, as the dispatcher will queue it."""
+    (journey,) = harness.items("c-1", "ENROL#")
     from proativo.sequences.dispatch import send_request_of
 
-    return send_request_of(step)
+    return send_request_of(journey)
+
+
+def _request_sent(harness: Harness) -> dict:
+    """The first send request the sender was given."""
+    (first, *_) = [i.event for i in harness.stack.invocations if i.function == "SenderFunction"]
+    return dict(json.loads(first["Records"][0]["body"]))
 
 
 def _sqs_event(*bodies: dict) -> dict:
@@ -31,7 +38,7 @@ def test_a_redelivered_send_request_sends_one_email(harness: Harness) -> None:
     harness.post(cart("e1", "2026-11-24T12:00:00Z"))
     harness.stack.advance(3600 + 60)
     assert harness.ses_sent() == 1
-    request = _request_of_first_step(harness)
+    request = _request_sent(harness)
     for _ in range(3):
         invocation = harness.stack.invoke("SenderFunction", _sqs_event(request, request))
         assert invocation.result == {"batchItemFailures": []}
@@ -40,7 +47,7 @@ def test_a_redelivered_send_request_sends_one_email(harness: Harness) -> None:
 
 def test_a_step_whose_enrolment_exited_is_dropped_at_send_time(harness: Harness) -> None:
     harness.post(cart("e1", "2026-11-24T12:00:00Z"))
-    request = _request_of_first_step(harness)
+    request = _request_waiting(harness)
     harness.post(order("o1", "2026-11-24T12:05:00Z"))
     harness.stack.invoke("SenderFunction", _sqs_event(request))
     assert harness.ses_sent() == 0
@@ -79,8 +86,12 @@ def test_a_send_that_keeps_failing_ends_in_the_dead_letter_queue_not_lost(harnes
         harness.stack.advance(3600 + 60)
     assert harness.ses_sent() == 0
     assert harness.queue_depth("SendDLQ") == 1
-    (step,) = [s for s in harness.items("c-1", "STEP#") if s["index"] == 0]
-    assert step["status"] == "queued"
+    (journey,) = harness.items("c-1", "ENROL#")  # the first step was queued: the journey waits for the second
+    assert (journey["next_index"], journey["pending"]["index"], journey["dispatched"]["message_id"]) == (
+        1,
+        1,
+        _request_sent(harness)["message_id"],
+    )
     assert harness.items("c-1", "MSG#") == []
 
 
@@ -148,16 +159,16 @@ def test_after_the_outage_the_redrive_command_sends_what_the_dlq_kept_once(harne
     assert harness.ses_sent() == 1
 
 
-def test_message_records_expire_after_two_years_and_their_steps_a_week_after_they_went(harness: Harness) -> None:
+def test_message_records_expire_after_two_years_and_a_journey_under_way_never(harness: Harness) -> None:
     from datetime import UTC, datetime
 
     harness.post(cart("e1", "2026-11-24T12:00:00Z"))
     harness.stack.advance(3600 + 60)
     (message,) = harness.items("c-1", "MSG#")
-    (step,) = [s for s in harness.items("c-1", "STEP#") if s["status"] == "queued"]
+    (journey,) = harness.items("c-1", "ENROL#")
     two_years = datetime(2028, 11, 23, 13, 0, tzinfo=UTC).timestamp()
-    a_week = datetime(2026, 12, 1, 13, 0, tzinfo=UTC).timestamp()
-    assert abs(int(message["ttl"]) - two_years) < 3600 and abs(int(step["ttl"]) - a_week) < 3600
+    assert abs(int(message["ttl"]) - two_years) < 3600 and "ttl" not in journey
+    assert harness.items("c-1", "STEP#") == []  # the journey is one item: no step items
 
 
 def test_a_deployment_that_asks_gets_each_message_counted_per_store_too(harness: Harness) -> None:

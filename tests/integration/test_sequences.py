@@ -54,19 +54,16 @@ def test_a_cart_left_three_days_gets_three_reminders_the_last_with_a_coupon_only
 
 def test_a_journeys_history_is_kept_only_while_something_reads_it(harness: Harness) -> None:
     """Every event reads the customer's partition: a loyal customer's past journeys must not make it grow for ever.
-    The dispatched steps go a week after (a postponed message still reads its step), the ended journey after 400
-    days (the longest a flow looks back), the messages after two years; nothing of a journey under way expires."""
+    A journey is one item whatever its steps; once ended it goes after 400 days (the longest a flow looks back), the
+    messages after two years; nothing of a journey under way expires."""
     harness.post(cart("e1", "2026-11-24T12:00:00Z"))
     harness.stack.jump(HOUR + 300)
     (enrolment,) = harness.items("c-1", "ENROL#")
-    under_way = [s for s in harness.items("c-1", "STEP#") if s["status"] == "pending"]
-    assert enrolment["status"] == "active" and "ttl" not in enrolment
-    assert under_way and all("ttl" not in s for s in under_way)
+    assert enrolment["status"] == "active" and "ttl" not in enrolment and enrolment["pending"]["index"] == 1
     harness.stack.jump(3 * DAY)  # the third reminder goes: the journey is over
     (enrolment,) = harness.items("c-1", "ENROL#")
     assert enrolment["status"] == "completed" and len(harness.outbox.entries) == 3
-    harness.stack.expire()
-    assert len(harness.items("c-1", "STEP#")) == 3  # the steps just sent: a postponed one would still read its step
+    assert "pending" not in enrolment and "due_at" not in enrolment  # off the due index
     harness.stack.jump(8 * DAY)
     harness.stack.expire()
     assert harness.items("c-1", "STEP#") == []
@@ -296,3 +293,18 @@ def test_a_pix_expiring_within_the_hour_gets_only_the_way_out_after_it_expires(h
     harness.stack.advance(2 * HOUR)
     (way_out,) = harness.outbox.entries
     assert way_out.template == "payment_expired" and way_out.at.startswith("2026-11-24T13:30")
+
+
+def test_a_cart_touched_again_before_its_first_reminder_moves_the_journeys_wait(harness: Harness) -> None:
+    harness.post(cart("e1", "2026-11-24T12:00:00Z"))
+    harness.stack.advance(1800)
+    harness.post(cart("e2", "2026-11-24T12:30:00Z", total=150))
+    (journey,) = harness.items("c-1", "ENROL#")
+    assert (journey["anchor_at"], journey["pending"]["scheduled_for"]) == (
+        "2026-11-24T12:30:00Z",
+        "2026-11-24T13:30:00Z",
+    )
+    harness.stack.jump(1800 + 300)  # 13:05: the first reminder's old time has passed, and nothing went
+    assert harness.outbox.entries == []
+    harness.stack.jump(1800)
+    assert [e.template for e in harness.outbox.entries] == ["cart_abandoned_1"]

@@ -47,5 +47,10 @@ def test_the_tables_and_logs_keep_data_as_long_as_the_readme_says() -> None:
     resources = _template()
     parameters = template()["Parameters"]
     assert f"`LogRetentionDays` ({parameters['LogRetentionDays']['Default']})" in _row("CloudWatch Logs")
-    for table in ("Table", "IdempotencyTable", "DeliveriesTable"):
+    from proativo.reporting.stats import DELTA_KEPT
+
+    assert f"a stream batch's delta {DELTA_KEPT.days} days (TTL)" in _row(
+        "`Table`, the store's counters (`STORE#<id>#STATS`)"
+    )
+    for table in ("Table", "DeliveriesTable"):
         assert resources[table]["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]

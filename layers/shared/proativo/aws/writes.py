@@ -44,10 +44,15 @@ class Writes:
     _serial: int = 0
 
     def revise(
-        self, key: dict[str, str], read: dict[str, Any] | None, set_: dict[str, Any], add: dict[str, Any] | None = None
+        self,
+        key: dict[str, str],
+        read: dict[str, Any] | None,
+        set_: dict[str, Any],
+        add: dict[str, Any] | None = None,
+        remove: Iterable[str] = (),
     ) -> None:
-        """Rewrite the item `read` (None: it did not exist) with `set_` applied and `add` added, provided nobody
-        changed it since it was read."""
+        """Rewrite the item `read` (None: it did not exist) with `set_` applied, `add` added and `remove` removed,
+        provided nobody changed it since it was read."""
         slot = (key["pk"], key["sk"])
         if slot not in self._revised:
             base = dict(read) if read is not None else dict(key)
@@ -56,6 +61,8 @@ class Writes:
         item.update(set_)
         for name, value in (add or {}).items():
             item[name] = item.get(name, 0) + value
+        for name in remove:
+            item.pop(name, None)
 
     def revised(self, key: dict[str, str]) -> dict[str, Any] | None:
         """The item as this transaction will leave it, if it revises it."""

@@ -46,6 +46,19 @@ class SendRequest(BaseModel):
     channel: ChannelName
     template: str
     purpose: Literal["marketing", "transactional"]
+    # The step as its journey's enrolment held it when it was queued (the enrolment has moved on since). None: the
+    # request of a step item (a journey begun before enrolments carried their step), which the sender reads.
+    scheduled_for: str | None = None
+    priority: int = 0
+    coupon: dict[str, Any] | None = None
+    survey: bool = False
+
+    def step(self) -> dict[str, Any] | None:
+        """The step's facts the request carries (None: read the step item)."""
+        if self.scheduled_for is None:
+            return None
+        extra = {"coupon": self.coupon} if self.coupon else {}
+        return {"scheduled_for": self.scheduled_for, "priority": self.priority, "survey": self.survey, **extra}
 
     @property
     def journey(self) -> str:

@@ -209,7 +209,7 @@ class Sender:
             store = None
         return Facts(
             enrolment=items.get(enrolment_sk(request.flow_id, request.key)),
-            step=items.get(step_sk(request.flow_id, request.key, request.index)),
+            step=request.step() or items.get(step_sk(request.flow_id, request.key, request.index)),
             message_handled=message_sk(request.message_id) in items,
             profile=items.get("PROFILE", {}),
             consents={k.removeprefix("CONSENT#"): v for k, v in items.items() if k.startswith("CONSENT#")},
@@ -289,7 +289,7 @@ class Sender:
         wanted = [
             "PROFILE",
             enrolment_sk(request.flow_id, request.key),
-            step_sk(request.flow_id, request.key, request.index),
+            *([step_sk(request.flow_id, request.key, request.index)] if request.scheduled_for is None else []),
             message_sk(request.message_id),
             CAP_SK,
             f"CONSENT#{request.channel}#{request.purpose}",
@@ -299,31 +299,40 @@ class Sender:
         return list(dict.fromkeys(wanted))
 
     def _rival(self, pk: str, step: dict[str, Any], now: datetime, period: timedelta) -> datetime | None:
-        """When the customer's next marketing message of a higher priority than `step` goes: a step still pending
-        within `period`, or one dispatched in the last minutes whose message is still on its way (two flows due the
-        same minute leave the dispatcher together; the higher priority takes the slot)."""
+        """When the customer's next marketing message of a higher priority than `step` goes: a journey's step
+        pending within `period`, or one queued in the last minutes whose message is still on its way (two flows due
+        the same minute leave the dispatcher together; the higher priority takes the slot). One Query of the
+        customer's journeys (a journey begun before enrolments carried their step is not seen here: the cap's slot
+        still holds for it)."""
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "FilterExpression": "(#s = :pending OR (#s = :queued AND scheduled_for >= :recent))"
-            " AND purpose = :m AND priority > :mine AND scheduled_for < :horizon",
+            "FilterExpression": "purpose = :m AND priority > :mine AND ((#s = :active AND pending.scheduled_for <"
+            " :horizon) OR (#s <> :exited AND dispatched.scheduled_for >= :recent))",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
                 ":pk": pk,
-                ":p": "STEP#",
-                ":pending": "pending",
-                ":queued": "queued",
+                ":p": "ENROL#",
+                ":active": "active",
+                ":exited": "exited",
                 ":recent": as_utc(now - IN_FLIGHT),
                 ":m": "marketing",
                 ":mine": int(step.get("priority", 0)),
                 ":horizon": as_utc(now + period),
             },
         }
-        rivals = list(query_items(self.table, **kwargs))
-        in_flight = [{"pk": pk, "sk": message_sk(str(r["message_id"]))} for r in rivals if r["status"] == "queued"]
+        due: list[datetime] = []
+        in_flight: dict[str, datetime] = {}
+        horizon, recent = now + period, now - IN_FLIGHT
+        for journey in query_items(self.table, **kwargs):
+            pending, dispatched = journey.get("pending") or {}, journey.get("dispatched") or {}
+            if journey.get("status") == "active" and pending and parse_utc(str(pending["scheduled_for"])) < horizon:
+                due.append(parse_utc(str(pending["scheduled_for"])))
+            if dispatched and parse_utc(str(dispatched["scheduled_for"])) >= recent:
+                in_flight[str(dispatched["message_id"])] = parse_utc(str(dispatched["scheduled_for"]))
         if in_flight:
-            handled = {str(m["message_id"]) for m in batch_get(self.table, in_flight).found.values()}
-            rivals = [r for r in rivals if r["status"] == "pending" or str(r["message_id"]) not in handled]
-        due = [parse_utc(str(r["scheduled_for"])) for r in rivals]
+            keys_ = [{"pk": pk, "sk": message_sk(m)} for m in in_flight]
+            handled = {str(m["message_id"]) for m in batch_get(self.table, keys_).found.values()}
+            due += [at for message_id, at in in_flight.items() if message_id not in handled]
         return min(due) if due else None
 
     def _postpone(self, pk: str, request: SendRequest, step: dict[str, Any], until: datetime, reason: str) -> Outcome:

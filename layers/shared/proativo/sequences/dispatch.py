@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from proativo.aws import query_pages, written
@@ -17,10 +18,12 @@ from proativo.cases.notices import message_of
 from proativo.cases.sweep import messages_of
 from proativo.clock import as_utc, expires, parse_utc
 from proativo.sequences.items import (
+    DUE,
     JOURNEY_HISTORY,
     STEP_HISTORY,
     cancel_step,
     enrolment_sk,
+    next_pending,
     next_step_item,
 )
 
@@ -38,7 +41,7 @@ class DueRead:
 
 
 def query_due(table: "Table", kind: str, shards: int, now: datetime, limit: int) -> DueRead:
-    """Every item of `kind` due at or before `now`, oldest first per shard, at most `limit` in all."""
+    """Every item of `kind` due at or before `now`, oldest first, at most `limit` in all."""
     found = DueRead()
     for shard in range(shards):
         kwargs: dict[str, Any] = {
@@ -49,6 +52,7 @@ def query_due(table: "Table", kind: str, shards: int, now: datetime, limit: int)
         for page in query_pages(table, limit=limit - len(found.items), **kwargs):
             found.read += int(page.get("ScannedCount", 0))
             found.items.extend(dict(i) for i in page.get("Items", []))
+    found.items.sort(key=lambda i: str(i["due_at"]))  # the shards merged: what fell due first goes first
     return found
 
 
@@ -63,20 +67,48 @@ def enqueue_each(
     yield from zip(items, send_each(sqs, queue_url, messages), strict=True)
 
 
-def send_request_of(step: dict[str, Any]) -> dict[str, Any]:
-    """The send queue's message for a due step item."""
-    return {
+def send_request_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The send queue's message for a due journey (an enrolment and the step it waits for), or for a step item of
+    a journey begun before enrolments carried their step. A journey's message carries what the sender needs of its
+    step (the enrolment moves on to the next one as the message leaves); a step item's, only which step it is (the
+    sender reads the item)."""
+    step = item.get("pending") if _is_journey(item) else item
+    assert step is not None
+    request = {
         "message_id": step["message_id"],
-        "store_id": step["store_id"],
-        "customer_id": step["customer_id"],
-        "flow_id": step["flow_id"],
-        "key": step["key"],
+        "store_id": item["store_id"],
+        "customer_id": item["customer_id"],
+        "flow_id": item["flow_id"],
+        "key": item["key"],
         "index": int(step["index"]),
         "step_id": step["step_id"],
         "channel": step["channel"],
         "template": step["template"],
-        "purpose": step["purpose"],
+        "purpose": item["purpose"],
     }
+    if _is_journey(item):
+        request.update(
+            scheduled_for=str(step["scheduled_for"]),
+            priority=int(item.get("priority", 0)),
+            **({"coupon": _plain(step["coupon"])} if step.get("coupon") else {}),
+            **({"survey": True} if step.get("survey") else {}),
+        )
+    return request
+
+
+def _is_journey(item: dict[str, Any]) -> bool:
+    return str(item["sk"]).startswith("ENROL#")
+
+
+def _plain(value: Any) -> Any:
+    """A DynamoDB value as JSON takes it (numbers as int or float)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 @dataclass
@@ -106,10 +138,10 @@ class Dispatcher:
         """One pass over everything due now."""
         due = query_due(self.table, "send", self.shards, now, limit)
         report = DispatchReport(due=len(due.items), read=due.read)
-        for step, accepted in enqueue_each(self.sqs, self.send_queue_url, due.items, send_request_of):
+        for item, accepted in enqueue_each(self.sqs, self.send_queue_url, due.items, send_request_of):
             if not accepted:
                 report.failed += 1
-            elif self._advance(step, now):
+            elif (self._move_on if _is_journey(item) else self._advance)(item, now):
                 report.enqueued += 1
             else:
                 report.canceled += 1
@@ -169,8 +201,48 @@ class Dispatcher:
             )
         )
 
+    def _move_on(self, journey: dict[str, Any], now: datetime) -> bool:
+        """Move a journey whose step was just queued to its next step (or end it): one conditional update of its
+        enrolment, which holds only if the journey still waits for that step at that time (an exit, a restart or
+        another run since: False, and the journey keeps what they made of it)."""
+        pending = journey["pending"]
+        index = int(pending["index"])
+        nxt = next_pending(journey, self.shards)
+        # What was queued last, with its time: the sender's frequency cap sees a message still on its way.
+        sets: dict[str, Any] = {
+            "next_index": index + 1,
+            "dispatched": {"message_id": pending["message_id"], "scheduled_for": pending["scheduled_for"]},
+        }
+        removes: tuple[str, ...] = ()
+        if nxt:
+            sets.update(nxt)
+        else:  # the journey is complete: kept as long as a flow may look back at it, then it expires
+            sets.update(status="completed", ttl=expires(now, JOURNEY_HISTORY))
+            removes = DUE
+        names = {f"#a{n}": name for n, name in enumerate(sets)}
+        values: dict[str, Any] = {f":a{n}": value for n, value in enumerate(sets.values())}
+        return written(
+            lambda: self.table.update_item(
+                Key={"pk": journey["pk"], "sk": journey["sk"]},
+                UpdateExpression="SET "
+                + ", ".join(f"#a{n} = :a{n}" for n in range(len(sets)))
+                + (" REMOVE " + ", ".join(removes) if removes else "")
+                + " ADD rev :one",  # `rev`: the events function's read of the enrolment is stale (Writes.revise)
+                ConditionExpression="#s = :active AND next_index = :i AND due_at = :d",
+                ExpressionAttributeNames={**names, "#s": "status"},
+                ExpressionAttributeValues={
+                    **values,
+                    ":one": 1,
+                    ":active": "active",
+                    ":i": index,
+                    ":d": journey["due_at"],
+                },
+            )
+        )
+
     def _advance(self, step: dict[str, Any], now: datetime) -> bool:
-        """Mark the step queued and schedule the next; False when the enrolment had ended (step canceled)."""
+        """A step item's journey (begun before enrolments carried their step): mark the step queued and schedule the
+        next; False when the enrolment had ended (step canceled)."""
         nxt = next_step_item(step, self.shards)
         index = int(step["index"])
         items: list[dict[str, Any]] = [

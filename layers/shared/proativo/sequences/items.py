@@ -1,5 +1,11 @@
 """The DynamoDB items of enrolments and steps, and what the dispatcher does to them: plain dicts, no models, so
-the functions that only move due work stay light at cold start."""
+the functions that only move due work stay light at cold start.
+
+A journey is one item: its enrolment, which carries the step it waits for (`pending`) and, while it waits, sits on
+the due index itself. The dispatcher moves it to its next step with one update. Journeys begun before that have a
+`STEP#` item per step instead (`step_item`, `next_step_item`, `cancel_step`): they are carried to their end as
+they began.
+"""
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +33,9 @@ STEP_HISTORY = MAX_POSTPONEMENT + timedelta(days=4)
 # repeated event, so an old journey is never started again by a repeat.
 JOURNEY_HISTORY = timedelta(days=400)
 
+# What a journey waiting for a step carries; removing them takes it off the due index (it ended).
+DUE = ("pending", "due_shard", "due_at")
+
 CONFLICTS = {"ConditionalCheckFailedException", "TransactionCanceledException"}
 
 
@@ -50,6 +59,44 @@ def message_id_for(store_id: str, customer_id: str, flow_id: str, key: str, inde
     return content_id(store_id, customer_id, flow_id, key, index, journey)
 
 
+def pending_step(
+    enrolment: dict[str, Any], index: int, step: dict[str, Any], due_at: datetime, due_shards: int
+) -> dict[str, Any]:
+    """The attributes that make `enrolment` (an item: its keys and `store_id`, `customer_id`, `flow_id`, `key`,
+    `entered_at`) wait for step `index`, due at `due_at`: what the dispatcher queues then (`pending`), and the due
+    index's keys."""
+    store_id, customer_id = str(enrolment["store_id"]), str(enrolment["customer_id"])
+    flow_id, key = str(enrolment["flow_id"]), str(enrolment["key"])
+    journey = str(enrolment["entered_at"]) if enrolment.get("entered_at") else None
+    pending: dict[str, Any] = {
+        "index": index,
+        "step_id": step["id"],
+        "channel": step["channel"],
+        "template": step["template"],
+        **{name: step[name] for name in ("coupon", "survey") if name in step},
+        "scheduled_for": as_utc(due_at),
+        "message_id": message_id_for(store_id, customer_id, flow_id, key, index, journey),
+    }
+    item_id = f"{enrolment['pk']}|{enrolment['sk']}"
+    return {"pending": pending, **keys.due_keys("send", item_id, due_at, due_shards)}
+
+
+def next_pending(enrolment: dict[str, Any], due_shards: int) -> dict[str, Any] | None:
+    """`pending_step` for the step after the one `enrolment` waits for: its delay after that one was due, or its
+    time fixed at entry (a deadline step); None when the journey has no more steps."""
+    pending = enrolment["pending"]
+    index = int(pending["index"]) + 1
+    steps = list(enrolment.get("steps", []))
+    if index >= len(steps):
+        return None
+    step = dict(steps[index])
+    if "due_at" in step:
+        due_at = parse_utc(str(step["due_at"]))
+    else:
+        due_at = parse_utc(str(pending["scheduled_for"])) + timedelta(seconds=int(step["delay_seconds"]))
+    return pending_step(enrolment, index, step, due_at, due_shards)
+
+
 def step_item(
     *,
     store_id: str,
@@ -65,8 +112,9 @@ def step_item(
     due_shards: int,
     journey: str | None,
 ) -> dict[str, Any]:
-    """A pending step item, on the due index. It carries the steps that follow, so the dispatcher can schedule the
-    next one without reading the enrolment, and when its journey began (`journey`: the enrolment's `entered_at`)."""
+    """A pending step item of a journey begun before enrolments carried their step (see the module's docstring), on
+    the due index. It carries the steps that follow, so the dispatcher can schedule the next one without reading the
+    enrolment, and when its journey began (`journey`: the enrolment's `entered_at`)."""
     pk = keys.customer_pk(store_id, customer_id)
     sk = step_sk(flow_id, key, index)
     return {

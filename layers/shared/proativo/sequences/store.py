@@ -9,7 +9,7 @@ from proativo.aws.writes import Writes
 from proativo.clock import as_utc, expires, parse_utc
 from proativo.sequences.engine import Decision, Enrol, Enrolment, Exit, Restart, schedule
 from proativo.sequences.flows import Step
-from proativo.sequences.items import JOURNEY_HISTORY, enrolment_sk, step_item, step_sk
+from proativo.sequences.items import DUE, JOURNEY_HISTORY, enrolment_sk, pending_step, step_item, step_sk
 
 
 def enrolment_from_item(item: dict[str, Any]) -> Enrolment:
@@ -122,9 +122,9 @@ class SequenceStore:
             **({"deadline_at": as_utc(e.deadline_at)} if e.deadline_at else {}),
             **({"group": e.group} if e.group else {}),
         }
+        # The journey waits for its first step on the due index itself: one item, one write.
+        item.update(pending_step(item, first, steps[first], decision.due_at, self.due_shards))
         writes.put(item, condition="attribute_not_exists(pk)")
-        step = self._step(store_id, customer_id, e, steps, first, decision.due_at, item["entered_at"])
-        writes.put(step, "attribute_not_exists(pk)")
         writes.count(store_id, e.anchor_at, f"FLOW#{e.flow_id}", enrolled=1)
 
     def _restart(
@@ -134,8 +134,13 @@ class SequenceStore:
         pk = keys.customer_pk(store_id, customer_id)
         key = {"pk": pk, "sk": enrolment_sk(e.flow_id, e.key)}
         current = read[key["sk"]]
-        writes.revise(key, current, {"anchor_at": as_utc(e.anchor_at), "context": e.context})
-        # The first step is still pending (the enrolment is at step 0 and unchanged): it is rewritten, due later.
+        fields = {"anchor_at": as_utc(e.anchor_at), "context": e.context}
+        # The first step is still pending (the enrolment is at step 0 and unchanged): it is due later.
+        if "pending" in current:
+            step = dict(current["steps"][0])
+            writes.revise(key, current, {**fields, **pending_step(current, 0, step, decision.due_at, self.due_shards)})
+            return
+        writes.revise(key, current, fields)
         journey = str(current["entered_at"]) if current.get("entered_at") else None
         writes.put(self._step(store_id, customer_id, e, list(current["steps"]), 0, decision.due_at, journey))
 
@@ -149,8 +154,8 @@ class SequenceStore:
         due_at: datetime,
         journey: str | None,
     ) -> dict[str, Any]:
-        """The pending item of step `index` of a journey (begun at `journey`), due at `due_at`, carrying the steps
-        after it."""
+        """The pending item of step `index` of a journey begun before enrolments carried their step (at `journey`),
+        due at `due_at`, carrying the steps after it."""
         return step_item(
             store_id=store_id,
             customer_id=customer_id,
@@ -184,6 +189,8 @@ class SequenceStore:
             "exited_at": as_utc(now),
             "ttl": expires(now, JOURNEY_HISTORY),
         }
-        writes.revise(key, read[key["sk"]], fields)
+        current = read[key["sk"]]
         # The exit itself is the truth the sender checks; the pending step leaves the due index with it.
-        writes.delete({"pk": pk, "sk": step_sk(e.flow_id, e.key, e.next_index)})
+        writes.revise(key, current, fields, remove=DUE)
+        if "pending" not in current:  # a journey with a step item of its own
+            writes.delete({"pk": pk, "sk": step_sk(e.flow_id, e.key, e.next_index)})
