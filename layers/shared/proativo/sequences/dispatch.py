@@ -208,11 +208,11 @@ class Dispatcher:
         pending = journey["pending"]
         index = int(pending["index"])
         nxt = next_pending(journey, self.shards)
-        # What was queued last, with its time: the sender's frequency cap sees a message still on its way.
-        sets: dict[str, Any] = {
-            "next_index": index + 1,
-            "dispatched": {"message_id": pending["message_id"], "scheduled_for": pending["scheduled_for"]},
-        }
+        sets: dict[str, Any] = {"next_index": index + 1}
+        if journey.get("purpose") == "marketing":
+            # What was queued last, with its time: another journey's marketing message under the frequency cap sees
+            # one still on its way (`Sender._rival`); nothing reads it of a transactional journey.
+            sets["dispatched"] = {"message_id": pending["message_id"], "scheduled_for": pending["scheduled_for"]}
         removes: tuple[str, ...] = ()
         if nxt:
             sets.update(nxt)
