@@ -210,7 +210,7 @@ class StoreReads[T]:
         return profile, made
 
 
-REGISTRY_PK = "STORES"
+REGISTRY_PK = keys.REGISTRY_PK
 
 
 def _strings(item: dict[str, Any]) -> set[Any]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -169,3 +170,16 @@ def written(write: Callable[[], object]) -> bool:
             return False
         raise
     return True
+
+
+def json_ready(value: Any) -> Any:
+    """A value read from DynamoDB, ready for JSON: numbers as int or float, sets as sorted lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, set):
+        return sorted(json_ready(v) for v in value)
+    return value

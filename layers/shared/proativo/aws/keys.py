@@ -8,6 +8,9 @@ from datetime import datetime
 
 from proativo.clock import as_utc
 
+# The partition that lists the stores (`proativo.stores.register`): listing them is one Query, never a scan.
+REGISTRY_PK = "STORES"
+
 
 def store_pk(store_id: str) -> str:
     """Partition of a store's own settings."""

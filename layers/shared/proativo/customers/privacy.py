@@ -13,10 +13,9 @@ contact data; webhook deliveries expire by TTL within 7 days.
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import keys, query_items
+from proativo.aws import json_ready, keys, query_items
 from proativo.clock import as_utc
 from proativo.tracking.registry import lookup_pk
 
@@ -38,25 +37,12 @@ def _customer_items(table: "Table", store_id: str, customer_id: str) -> Iterator
     yield from _partition(table, keys.event_log_pk(store_id, customer_id))
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready: DynamoDB numbers as numbers, sets as sorted lists."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, set):
-        return sorted(_plain(v) for v in value)
-    return value
-
-
 def export(table: "Table", store_id: str, customer_id: str) -> dict[str, Any]:
     """Every item we hold about the customer, grouped by kind (what a data-subject access request returns)."""
     records: dict[str, list[dict[str, Any]]] = {}
     for item in _customer_items(table, store_id, customer_id):
         kind = str(item.get("kind") or str(item["sk"]).split("#", 1)[0].lower())
-        shown = {k: _plain(v) for k, v in item.items() if k not in ("pk", "due_shard", "due_at")}
+        shown = {k: json_ready(v) for k, v in item.items() if k not in ("pk", "due_shard", "due_at")}
         records.setdefault(kind, []).append(shown)
     return {"store_id": store_id, "customer_id": customer_id, "records": records}
 

@@ -46,8 +46,6 @@ CLOSING = timedelta(hours=25)
 DELTA_KEPT = timedelta(days=35)
 # The item saying up to which day (when the deltas were written) every delta of a store is rolled up.
 ROLLED_SK = "ROLLED"
-# The store registry's partition (`proativo.stores.REGISTRY_PK`): the roll-up visits every store listed there.
-_REGISTRY_PK = "STORES"
 
 type Amounts = dict[str, int | Decimal]
 type Figures = dict[str, dict[str, dict[str, Decimal]]]  # day → scope → counter → amount
@@ -134,9 +132,9 @@ def commit(
                 "deltas": chunk,
                 "ttl": expires(now, DELTA_KEPT),
             }
-            if written(partial(table.put_item, Item=item, ConditionExpression="attribute_not_exists(pk)")):
-                # (else put by this very batch before: a retry)
-                changed += len(chunk)
+            if not written(partial(table.put_item, Item=item, ConditionExpression="attribute_not_exists(pk)")):
+                continue  # put by this very batch before: a retry
+            changed += len(chunk)
     return changed
 
 
@@ -204,7 +202,7 @@ def roll_up(table: "Table", store_id: str, now: datetime) -> int:
 
 def roll_up_all(table: "Table", now: datetime) -> int:
     """`roll_up` for every store in the registry (one Query of its partition, never a scan)."""
-    stores = query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _REGISTRY_PK})
+    stores = query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": keys.REGISTRY_PK})
     return sum(roll_up(table, str(s["sk"]), now) for s in stores)
 
 

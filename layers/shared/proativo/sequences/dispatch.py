@@ -9,10 +9,9 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from proativo.aws import query_pages, written
+from proativo.aws import json_ready, query_pages, written
 from proativo.aws.queues import send_each
 from proativo.cases.notices import message_of
 from proativo.cases.sweep import messages_of
@@ -72,8 +71,7 @@ def send_request_of(item: dict[str, Any]) -> dict[str, Any]:
     a journey begun before enrolments carried their step. A journey's message carries what the sender needs of its
     step (the enrolment moves on to the next one as the message leaves); a step item's, only which step it is (the
     sender reads the item)."""
-    step = item.get("pending") if _is_journey(item) else item
-    assert step is not None
+    step = item["pending"] if _is_journey(item) else item
     request = {
         "message_id": step["message_id"],
         "store_id": item["store_id"],
@@ -90,7 +88,7 @@ def send_request_of(item: dict[str, Any]) -> dict[str, Any]:
         request.update(
             scheduled_for=str(step["scheduled_for"]),
             priority=int(item.get("priority", 0)),
-            **({"coupon": _plain(step["coupon"])} if step.get("coupon") else {}),
+            **({"coupon": json_ready(step["coupon"])} if step.get("coupon") else {}),
             **({"survey": True} if step.get("survey") else {}),
         )
     return request
@@ -98,17 +96,6 @@ def send_request_of(item: dict[str, Any]) -> dict[str, Any]:
 
 def _is_journey(item: dict[str, Any]) -> bool:
     return str(item["sk"]).startswith("ENROL#")
-
-
-def _plain(value: Any) -> Any:
-    """A DynamoDB value as JSON takes it (numbers as int or float)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 @dataclass
