@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from proativo.stores import StoreProfile
 # 15:00 in São Paulo: outside the default quiet hours (21:00-08:00).
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 STORE = StoreProfile(store_id="s1", name="Loja", marketing_cap_hours=24)
+HOUR = timedelta(hours=1)
 
 
 def request(channel: str = "email", purpose: str = "marketing", flow: str = "cart_abandoned") -> SendRequest:
@@ -74,6 +76,11 @@ def test_a_message_that_may_go_goes_to_the_channel_s_address() -> None:
         ({"step": None}, "unknown_step"),
         ({"enrolment": {"status": "exited", "exit_reason": "OrderPlaced"}}, "exited:OrderPlaced"),
         ({"step": {"status": "canceled", "scheduled_for": as_utc(NOW)}}, "exited:canceled"),
+        # The journey's wait for this very step began again after the message left (a cart touched once more).
+        (
+            {"enrolment": {"status": "active", "pending": {"index": 0, "scheduled_for": as_utc(NOW + HOUR)}}},
+            "rescheduled",
+        ),
         ({"message_handled": True}, "duplicate"),
         ({"suppressed": frozenset({"email"})}, "suppressed"),
         ({"channel_connected": False}, "channel_unavailable:email"),
@@ -84,6 +91,16 @@ def test_a_message_that_may_go_goes_to_the_channel_s_address() -> None:
 )
 def test_each_reason_not_to_send(changes: dict[str, Any], reason: str) -> None:
     assert decide(request(), facts(**changes), NOW) == Skip(reason)
+
+
+def test_a_step_its_journey_waits_for_at_its_time_or_has_left_behind_goes() -> None:
+    """The dispatcher queues the step, then moves the journey on: the sender may see either."""
+    for pending in (
+        {"index": Decimal(0), "scheduled_for": as_utc(NOW)},
+        {"index": 1, "scheduled_for": as_utc(NOW + HOUR)},
+    ):
+        journey = {"status": "active", "pending": pending}
+        assert decide(request(), facts(enrolment=journey), NOW) == Send("ana@example.com", timedelta(hours=24))
 
 
 def test_consent_is_the_customer_s_latest_word() -> None:

@@ -9,6 +9,8 @@ pass decides exactly as one pass with every fact would.
 
 The rules, in order (the first that applies decides):
   the step is unknown, its journey exited, or the message was handled already → skip;
+  the journey waits for this very step at another time (its wait began again as the message left: a cart touched
+  once more) → skip: it goes at its new time;
   consent (suppression, opt-out, opt-in channels) → skip;
   the channel is not connected, the store unknown, no address for the channel → skip;
   a marketing recipient on the store's do-not-contact list → skip;
@@ -147,6 +149,9 @@ def decide(request: SendRequest, facts: Facts, now: datetime) -> Decision:
         return Skip(f"exited:{enrolment.get('exit_reason', 'canceled')}")
     if facts.message_handled:
         return Skip("duplicate")
+    pending = enrolment.get("pending") or {}
+    if pending.get("index") == request.index and pending.get("scheduled_for") != step.get("scheduled_for"):
+        return Skip("rescheduled")
     verdict = may_contact(
         dict(facts.profile),
         {k: dict(v) for k, v in facts.consents.items()},
