@@ -16,11 +16,11 @@ def _counter(harness: Harness, scope: str, day: str = "2026-11-24") -> dict[str,
     return harness.counters(day).get(scope, {})
 
 
-def _rolled(harness: Harness, day: str) -> dict[str, dict[str, Any]]:
+def _rolled(harness: Harness, day: str, store: str = "demo") -> dict[str, dict[str, Any]]:
     """What the roll-ups have put for a day so far: its counters by the day their batches were written."""
     answer = harness.table().query(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
-        ExpressionAttributeValues={":pk": "STORE#demo#STATS", ":d": f"DAY#{day}@"},
+        ExpressionAttributeValues={":pk": f"STORE#{store}#STATS", ":d": f"DAY#{day}@"},
         ConsistentRead=True,
     )
     return {str(i["sk"]).split("@")[1]: i["counters"] for i in answer["Items"]}
@@ -115,3 +115,20 @@ def test_a_late_event_counts_on_its_own_day_after_that_day_was_rolled_up(harness
         "2026-11-24": {"CartUpdated": 1},
         "2026-11-27": {"CartUpdated": 1},
     }
+
+
+def test_a_batch_of_two_stores_facts_counts_each_for_its_own_store(harness: Harness) -> None:
+    from proativo import stores
+
+    stores.register(
+        harness.table(), stores.StoreProfile(store_id="outra", name="Outra"), ["generic"], harness.stack.clock.now()
+    )
+    sample = json.loads((EVENTS / "stats" / "new-facts.json").read_text(encoding="utf-8"))
+    other = json.loads(json.dumps(sample["Records"][0]).replace("STORE#demo#", "STORE#outra#"))
+    other["eventID"] = "a-record-of-another-store"
+    assert harness.stack.invoke("StatsFunction", {"Records": [sample["Records"][0], other]}).result == {"counters": 4}
+    mine, theirs = harness.counters("2026-11-24"), harness.counters("2026-11-24", store="outra")
+    assert mine == theirs == {"EVENTS": {"CartUpdated": 1}, "FLOW#cart_abandonment": {"enrolled": 1}}
+    harness.stack.jump(2 * DAY)  # both stores' days rolled up, each into its own partition
+    assert harness.counters("2026-11-24") == mine and harness.counters("2026-11-24", store="outra") == theirs
+    assert _rolled(harness, "2026-11-24")["2026-11-24"] == _rolled(harness, "2026-11-24", "outra")["2026-11-24"]
