@@ -24,16 +24,17 @@ def record_handler(record: SQSRecord) -> None:
     message = json.loads(record.body)
     done = wiring.team(settings).deliver(message, clock.now())
     metrics.add_metric(name="TeamNotices", unit=MetricUnit.Count, value=1)
-    logger.info("team told", extra={"store_id": next(iter(message.values())).get("store_id"), **done})
+    extra = {"store_id": next(iter(message.values())).get("store_id"), **done}
+    (logger.info if done.get("new", 1) else logger.debug)("team told", extra=extra)  # a turn with no news: quiet
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, str]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, Any]:
     if event.get("detail-type") == "Scheduled Event":
         done = wiring.team(settings).turn(clock.now())
-        # A turn that found nothing says nothing (no metric kept alive by idle runs).
-        (logger.info if " new complaints" in done["done"] else logger.debug)("team told", extra=done)
+        # A turn that found nothing new says nothing (no metric kept alive by idle runs).
+        (logger.info if done["new"] else logger.debug)("team told", extra=done)
         return done
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

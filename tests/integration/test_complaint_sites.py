@@ -76,13 +76,19 @@ def test_a_stores_complaints_on_the_site_are_polled_and_each_opens_one_matched_c
         asked = parse_qs(urlsplit(str(listed.calls[-1].request.url)).query)
         assert asked["creation_date[gte]"][0][:10] == "2026-10-25"  # a store new to it: the last 30 days
         assert listed.calls[-1].request.headers["authorization"] == "Bearer t-1"
+        before = len(harness.stack.invocations)
+        team_logger = harness.stack.modules["TeamFunction"].logger
+        team_logger.setLevel("INFO")  # what a deployment logs (the tests' stack logs warnings only)
         with Meter(harness.stack) as meter:
             harness.stack.advance(30 * 60)
+        team_logger.setLevel("WARNING")
         asked = parse_qs(urlsplit(str(listed.calls[-1].request.url)).query)
         assert asked["creation_date[gte]"] == ["2026-11-24T12:20:00Z"]  # from the newest seen
         assert len([c for c in _inbox(harness) if c["case_kind"] == "public_complaint"]) == 2
         turn = [c.operation for r in meter.runs if r.function == "TeamFunction" for c in r.calls]
         assert turn == ["Query"]  # what was seen before costs no write, not even a refused one
+        turns = [i for i in list(harness.stack.invocations)[before:] if i.function == "TeamFunction"]
+        assert turns and not [line for i in turns for line in i.logs if line.get("message") == "team told"]  # quiet
         assert token.call_count == 1  # one token for the turns while it lasts
     # Disconnected: no more turns, the cases stay.
     assert _cli(capsys, "cases", "sources", "disconnect", "demo", "reclameaqui")["connected"] is False

@@ -135,7 +135,7 @@ class TeamDesk:
     due_soon: timedelta = timedelta(days=1)
     inline_turns: int = 20
 
-    def deliver(self, message: dict[str, Any], now: datetime) -> dict[str, str]:
+    def deliver(self, message: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Deliver one team queue message; what was done (and the e-mail's SES id, if one was sent), for the log."""
         if "digest" in message:
             digest = message["digest"]
@@ -144,22 +144,26 @@ class TeamDesk:
             return self._poll(dict(message["poll"]), now)
         return self._notice(dict(message["notice"]), now)
 
-    def turn(self, now: datetime) -> dict[str, str]:
+    def turn(self, now: datetime) -> dict[str, Any]:
         """The schedule's turn at every store's complaint sites: one Query of the connections; each polled here
         (a site that fails now is tried again next turn), or, past `inline_turns`, handed to the team queue one
         message each. A turn that finds nothing new writes nothing."""
         sites = connected(self.table)
         if len(sites) > self.inline_turns and self.enqueue is not None:
-            return {"done": f"{self.enqueue([turn_of(s) for s in sites])} of {len(sites)} turns queued"}
-        found = []
+            queued = self.enqueue([turn_of(s) for s in sites])
+            return {"done": f"{queued} of {len(sites)} turns queued", "new": queued}
+        found, new = [], 0
         for site in sites:
             try:
-                found.append(self._poll(turn_of(site)["poll"], now)["done"])
+                polled = self._poll(turn_of(site)["poll"], now)
             except RetryableSendError as exc:
                 logger.warning("complaint site unavailable", extra={"store_id": site["store_id"], "reason": str(exc)})
-        return {"done": "; ".join(found) or "no complaint site connected"}
+                continue
+            found.append(str(polled["done"]))
+            new += int(polled.get("new", 0))
+        return {"done": "; ".join(found) or "no complaint site connected", "new": new}
 
-    def _poll(self, poll: dict[str, Any], now: datetime) -> dict[str, str]:
+    def _poll(self, poll: dict[str, Any], now: datetime) -> dict[str, Any]:
         """One turn at a complaint site: its new complaints become cases (each once: the case's event id is the
         complaint's), and the cursor moves to the newest one seen (those seen at that very instant are kept with
         it, so the next turn, asking from that instant on, skips them without a write)."""
@@ -184,7 +188,8 @@ class TeamDesk:
             newest = polled.newest
             at_newest = {c.id for c in polled.complaints if c.created_at == newest}
             self._moved(store_id, site, as_utc(newest), sorted(at_newest | (seen if newest == since else set())))
-        return {"done": f"{site}: {len(fresh)} new complaints, {opened} opened, {polled.refused} unreadable"}
+        done = f"{site}: {len(fresh)} new complaints, {opened} opened, {polled.refused} unreadable"
+        return {"done": done, "new": len(fresh)}
 
     def _moved(self, store_id: str, site: str, newest: str, seen: list[str]) -> None:
         """The connection's cursor, only forward (a turn retried after a later one moved it changes nothing)."""
