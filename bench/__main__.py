@@ -103,9 +103,11 @@ def main() -> int:
         f" {counters['wru']:.0f} write units ({counters['wru'] / max(counters['facts'], 1):.1f} a fact), their"
         f" {counters['roll_ups']} roll-ups {counters['roll_up_wru']:.0f}"
     )
+    print("  per event, by function: " + _parts(billed["cost_event_parts"]))
     print(f"ddb_requests_per_message: {billed['ddb_requests_per_message']:.2f}")
     print(f"wru_per_message: {billed['wru_per_message']:.2f}")
     print(f"  read units per message {billed['rru_per_message']:.2f}")
+    print("  per message, by function: " + _parts(billed["cost_message_parts"]))
     print(f"idle_usd_per_month: {billed['idle_usd_per_month']:.2f}")
     for part, usd in billed["cost_idle_parts"].items():
         print(f"  {part}: {usd:.3f}")
@@ -125,6 +127,11 @@ def main() -> int:
     for name, ms in results["cold_start_ms"].items():
         print(f"  {name}: {ms:.0f} ms")
     return 0
+
+
+def _parts(parts: dict[str, dict[str, float]]) -> str:
+    """Requests and write units of a path's parts, e.g. `sender 3.51 req 2.42 wru`."""
+    return ", ".join(f"{name} {p['requests']:.2f} req {p['wru']:.2f} wru" for name, p in parts.items())
 
 
 if __name__ == "__main__":

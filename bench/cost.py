@@ -102,6 +102,15 @@ def _path(shares: list[tuple[Run, float]], count: int) -> dict[str, float]:
     return {"requests": requests / count, "wru": wru / count, "rru": rru / count}
 
 
+def _by_part(shares: list[tuple[Run, float]], count: int) -> dict[str, dict[str, float]]:
+    """`_path` per function (the stats function's batches and its roll-ups apart)."""
+    parts: dict[str, list[tuple[Run, float]]] = defaultdict(list)
+    for run, share in shares:
+        name = run.function.removesuffix("Function").lower()
+        parts[name + (" roll-ups" if name == "stats" and run.trigger != "stream" else "")].append((run, share))
+    return {name: _path(part, count) for name, part in parts.items()}
+
+
 def replay() -> tuple[Meter, int]:
     """The demo day replayed with the meter on: the meter, and how many messages went out."""
     from infra.local.demo import run_demo
@@ -213,6 +222,8 @@ def measure() -> dict[str, Any]:
         "ddb_requests_per_event": per_event["requests"],
         "wru_per_event": per_event["wru"],
         "rru_per_event": per_event["rru"],
+        "cost_event_parts": _by_part(event_path, external),
+        "cost_message_parts": _by_part(message_path, messages),
         "ddb_requests_per_message": per_message["requests"],
         "wru_per_message": per_message["wru"],
         "rru_per_message": per_message["rru"],
