@@ -147,7 +147,8 @@ class TeamDesk:
     def turn(self, now: datetime) -> dict[str, Any]:
         """The schedule's turn at every store's complaint sites: one Query of the connections; each polled here
         (a site that fails now is tried again next turn), or, past `inline_turns`, handed to the team queue one
-        message each. A turn that finds nothing new writes nothing."""
+        message each. A turn that finds nothing new writes nothing. `new`: the complaints found new, or the turns
+        handed to the queue (what is worth a line in the log)."""
         sites = connected(self.table)
         if len(sites) > self.inline_turns and self.enqueue is not None:
             queued = self.enqueue([turn_of(s) for s in sites])

@@ -218,12 +218,7 @@ def report(table: "Table", store_id: str, since: date, until: date) -> dict[str,
     if (until - since).days >= MAX_DAYS:
         raise ValueError(f"a report covers at most {MAX_DAYS} days")
     by_day = stats.figures(table, store_id, since, until)
-    period: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for scopes in by_day.values():
-        for scope, counters in scopes.items():
-            into = period[scope]
-            for name, value in counters.items():
-                into[name] = into.get(name, Decimal(0)) + value
+    period = stats.summed(by_day)
     days = []
     current = since
     while current <= until:

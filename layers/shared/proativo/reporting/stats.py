@@ -246,3 +246,14 @@ def figures(table: "Table", store_id: str, since: date, until: date, scope: str 
             if written_on not in rolled[day]:
                 count(day, name, dict(amounts))
     return {day: {name: dict(c) for name, c in scopes.items()} for day, scopes in out.items()}
+
+
+def summed(figures: Figures) -> dict[str, dict[str, Decimal]]:
+    """`figures` over all their days: scope → counter → amount."""
+    total: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for scopes in figures.values():
+        for scope, counters in scopes.items():
+            into = total[scope]
+            for name, value in counters.items():
+                into[name] = into.get(name, Decimal(0)) + value
+    return dict(total)

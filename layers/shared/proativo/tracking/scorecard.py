@@ -110,12 +110,7 @@ def check_alert(table: "Table", store_id: str, where: str, policy: TrackingPolic
 def scorecard(table: "Table", store_id: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Per carrier and destination state, the counts and rates of the days from `since` to `until` (the store's
     counters, `stats.figures`)."""
-    rows: dict[str, dict[str, Decimal]] = {}
-    for scopes in stats.figures(table, store_id, since.date(), until.date(), scope="CARRIER#").values():
-        for where, counters in scopes.items():
-            row = rows.setdefault(where, {})
-            for name, value in counters.items():
-                row[name] = row.get(name, Decimal(0)) + value
+    rows = stats.summed(stats.figures(table, store_id, since.date(), until.date(), scope="CARRIER#"))
     out = []
     for where, row in sorted(rows.items()):
         _, carrier, uf = where.split("#", 2)
