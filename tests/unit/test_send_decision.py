@@ -166,3 +166,12 @@ def test_the_first_pass_stops_where_the_marketing_facts_are_needed() -> None:
         decide(request(purpose="transactional"), first, NOW), request(purpose="transactional")
     )
     assert not needs_marketing_facts(decide(request(), replace(first, enrolment=None), NOW), request())
+
+
+def test_a_send_request_whose_step_time_is_not_a_utc_instant_is_refused() -> None:
+    from pydantic import ValidationError
+
+    body = {**request().model_dump(), "scheduled_for": "amanhã"}
+    with pytest.raises(ValidationError, match="scheduled_for"):
+        SendRequest.model_validate(body)
+    assert SendRequest.model_validate({**body, "scheduled_for": "2026-11-24T18:00:00Z"}).step() is not None

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeIs
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proativo.clock import parse_utc
 from proativo.customers.consent import e164, may_contact
@@ -50,7 +50,7 @@ class SendRequest(BaseModel):
     purpose: Literal["marketing", "transactional"]
     # The step as its journey's enrolment held it when it was queued (the enrolment has moved on since). None: the
     # request of a step item (a journey begun before enrolments carried their step), which the sender reads.
-    scheduled_for: str | None = None
+    scheduled_for: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
     priority: int = 0
     coupon: dict[str, Any] | None = None
     survey: bool = False
