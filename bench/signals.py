@@ -40,7 +40,7 @@ def _event(n: int) -> dict[str, Any]:
 
 def measure(requests: int = 150, rounds: int = 5) -> dict[str, float]:
     """Per-request milliseconds of both handlers, their ratio, and the snippet's gzipped size."""
-    from proativo.signals.web import snippet
+    from proativo.signals.snippet import snippet
 
     warnings.filterwarnings("ignore", message="No application metrics")
     with LocalStack(start=NOW, log_level="ERROR") as stack:

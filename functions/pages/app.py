@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
-from proativo.selfservice.web import Asked
+from proativo.edge.pages import Asked
 from proativo.settings import PagesSettings
 
 settings = PagesSettings.from_env()

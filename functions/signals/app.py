@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from proativo import clock, wiring
 from proativo.edge.refusals import answer_refusals
 from proativo.settings import SignalsSettings
-from proativo.signals.web import snippet_answer
+from proativo.signals.snippet import snippet_answer
 
 settings = SignalsSettings.from_env()
 logger, tracer, metrics = Logger(), Tracer(), Metrics()

@@ -2,7 +2,9 @@
 order look-up: what every one of them answers with. No request to anyone but us (Content-Security-Policy), never
 cached, never indexed, no referrer (their tokens are in the URL)."""
 
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
@@ -31,3 +33,30 @@ def small_page(status: int, locale: str, title: str, text: str, form: str = "") 
         f"<body><h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</body></html>"
     )
     return Response(status_code=status, content_type=content_types.TEXT_HTML, body=html, headers=dict(HEADERS))
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a request to the pages says beyond its path: the body, its type, the language wanted, who asks."""
+
+    body: str
+    content_type: str
+    wants_json: bool
+    locale: str | None
+    client: str
+    request_id: str
+
+    @classmethod
+    def of(cls, event: Any) -> "Asked":
+        """From API Gateway's (HTTP API) event as Powertools reads it."""
+        headers = event.headers or {}
+        query = event.query_string_parameters or {}
+        language = (headers.get("accept-language") or "").split(",")[0].split(";")[0].strip()
+        return cls(
+            body=event.decoded_body or "",
+            content_type=headers.get("content-type") or "",
+            wants_json="application/json" in (headers.get("accept") or ""),
+            locale=query.get("lang") or language or None,
+            client=event.request_context.http.source_ip,
+            request_id=event.request_context.request_id,
+        )

@@ -36,7 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from proativo.aws import keys, query_items, transient
 from proativo.clock import parse_utc
 from proativo.customers.journal import VISIT_GAP
-from proativo.edge.pages import HEADERS, small_page
+from proativo.edge.pages import HEADERS, Asked, small_page
 from proativo.errors import InvalidPayload, NotFound, Unauthorized, Unavailable
 from proativo.events import HELP_TOPICS, Customer, HelpRequested, PageViewed, dump_event
 from proativo.ids import protocol_for
@@ -380,30 +380,3 @@ def _lookup_fields(body: str, as_json: bool) -> dict[str, str]:
     if not isinstance(email, str) or "@" not in email or len(email) > 254:
         raise InvalidPayload("email: the e-mail used for the order", field="email")
     return {"order": order, "email": email}
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What a request to the pages says beyond its path: the body, its type, the language wanted, who asks."""
-
-    body: str
-    content_type: str
-    wants_json: bool
-    locale: str | None
-    client: str
-    request_id: str
-
-    @classmethod
-    def of(cls, event: Any) -> "Asked":
-        """From API Gateway's (HTTP API) event as Powertools reads it."""
-        headers = event.headers or {}
-        query = event.query_string_parameters or {}
-        language = (headers.get("accept-language") or "").split(",")[0].split(";")[0].strip()
-        return cls(
-            body=event.decoded_body or "",
-            content_type=headers.get("content-type") or "",
-            wants_json="application/json" in (headers.get("accept") or ""),
-            locale=query.get("lang") or language or None,
-            client=event.request_context.http.source_ip,
-            request_id=event.request_context.request_id,
-        )

@@ -7,7 +7,8 @@
   of the visitor's state and one conditional write of it (a transaction when an invitation or an acceptance is
   recorded with it, for the counters); the answer says what to offer now: `{"actions": [...]}`.
 - `OPTIONS /signals/{store_id}`: the browser's preflight.
-- `GET /s/{store_id}.js`: the snippet (static: it learns its endpoint and store from its own address).
+- `GET /s/{store_id}.js`: the snippet (static: it learns its endpoint and store from its own address), served by
+  `proativo.signals.snippet`.
 """
 
 import hashlib
@@ -15,8 +16,6 @@ import hmac
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -66,24 +65,9 @@ def signals_pk(store_id: str) -> str:
     return f"{keys.store_pk(store_id)}#SIGNALS"
 
 
-@cache
-def snippet() -> str:
-    """The snippet the store's pages load."""
-    return resources.files("proativo.signals").joinpath("snippet.js").read_text(encoding="utf-8")
-
-
 def _rules_of(document: Any) -> rulebook.RuleBook:
     """The built-in rules, with the store's own (a document saved by `proativo signals rules set`) on top."""
     return rulebook.built_in() if document is None else rulebook.built_in().with_store(rulebook.parse(document))
-
-
-def snippet_answer(name: str) -> Response[str]:
-    """`GET /s/{store_id}.js`: the snippet, the same for every store (it reads its store from its own address), cached
-    an hour by browsers and CDNs."""
-    if not name.endswith(".js") or not STORE_ID.match(name.removesuffix(".js")):
-        raise NotFound(f"no script '{name}'")
-    headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    return Response(200, "application/javascript; charset=utf-8", snippet(), headers)
 
 
 @dataclass
