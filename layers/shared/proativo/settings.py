@@ -1,14 +1,15 @@
 """Settings read once from the environment at cold start. A missing or bad variable fails loudly, naming itself.
 
-Plain frozen dataclasses with a rule per field, not pydantic models: pydantic's import costs a bare handler's cold
+Plain read-only classes with a rule per field, not pydantic models: pydantic's import costs a bare handler's cold
 start a fifth again (`make bench`, `cold_start_ratio_max`), and the dispatcher, the tracking schedule, the relay and
-the stats function need nothing else from it. The rules are the few an environment variable needs: present (or a
-default), a type (str, int, float), a length, a pattern, bounds."""
+the stats function need nothing else from it. Nor dataclasses: each one generates and compiles its methods when its
+module is imported, a dozen classes of which a function uses one (12 ms of every cold start). The rules are the few
+an environment variable needs: present (or a default), a type (str, int, float), a length, a pattern, bounds."""
 
 import os
 import re
-from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Self, get_type_hints
+from dataclasses import MISSING, dataclass
+from typing import Any, ClassVar, Self, dataclass_transform, get_type_hints
 
 
 class SettingsError(RuntimeError):
@@ -18,6 +19,8 @@ class SettingsError(RuntimeError):
 @dataclass(frozen=True)
 class _Rule:
     alias: str
+    default: Any = MISSING
+    secret: bool = False
     min_length: int | None = None
     pattern: str | None = None
     gt: float | None = None
@@ -43,14 +46,55 @@ class _Rule:
 
 def env(alias: str, default: Any = MISSING, secret: bool = False, **rules: Any) -> Any:
     """A field read from the environment variable `alias` (a `secret` one is left out of the settings' repr)."""
-    return field(default=default, repr=not secret, metadata={"env": _Rule(alias, **rules)})
+    return _Rule(alias, default, secret, **rules)
 
 
 _PARSE: dict[type, Any] = {str: str, int: int, float: float}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(env,))
 class _FromEnv:
+    """Read-only settings: their fields are the class attributes `env` made, in the order the classes declare them
+    (a base's first); equal (and hashed) by value, as the composition root caches what it builds per settings."""
+
+    _rules: ClassVar[dict[str, _Rule]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._rules = {
+            name: rule
+            for klass in reversed(cls.__mro__)
+            for name, rule in vars(klass).items()
+            if isinstance(rule, _Rule)
+        }
+
+    def __init__(self, **values: Any) -> None:
+        for name, rule in self._rules.items():
+            if name not in values and rule.default is MISSING:
+                raise TypeError(f"{type(self).__name__}: {name} is required")
+            object.__setattr__(self, name, values.pop(name, rule.default))
+        if values:
+            raise TypeError(f"{type(self).__name__}: no field {', '.join(sorted(values))}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._rules)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n, rule in self._rules.items() if not rule.secret)
+        return f"{type(self).__name__}({shown})"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Self:
         """Build the settings from environment variables named by each field's alias."""
@@ -58,14 +102,13 @@ class _FromEnv:
         types = get_type_hints(cls)
         values: dict[str, Any] = {}
         problems: list[str] = []
-        for spec in fields(cls):
-            rule: _Rule = spec.metadata["env"]
+        for name, rule in cls._rules.items():
             raw = source.get(rule.alias)
             if raw is None:
-                if spec.default is MISSING:
+                if rule.default is MISSING:
                     problems.append(f"{rule.alias}: Field required")
                 continue
-            kind = types[spec.name]
+            kind = types[name]
             try:
                 value = _PARSE[kind](raw)
             except ValueError:
@@ -74,13 +117,12 @@ class _FromEnv:
             wrong = rule.check(value)
             if wrong:
                 problems.append(f"{rule.alias}: {wrong}")
-            values[spec.name] = value
+            values[name] = value
         if problems:
             raise SettingsError(f"{cls.__name__} cannot start: {'; '.join(problems)}")
         return cls(**values)
 
 
-@dataclass(frozen=True, kw_only=True)
 class CoreSettings(_FromEnv):
     """What every function needs."""
 
@@ -89,7 +131,6 @@ class CoreSettings(_FromEnv):
     due_shards: int = env("DUE_SHARDS", 4, ge=1, le=256)
 
 
-@dataclass(frozen=True, kw_only=True)
 class WebhookSettings(CoreSettings):
     """The webhook receiver: where deliveries are recorded, where secrets live, what it accepts."""
 
@@ -100,7 +141,6 @@ class WebhookSettings(CoreSettings):
     secret_cache_seconds: int = env("SECRET_CACHE_SECONDS", 300, ge=0)
 
 
-@dataclass(frozen=True, kw_only=True)
 class EventsSettings(CoreSettings):
     """The event processor (which also reads resources back from notify-only platforms)."""
 
@@ -110,7 +150,6 @@ class EventsSettings(CoreSettings):
     link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class DispatcherSettings(CoreSettings):
     """The dispatcher: reads due work and routes it to the queues."""
 
@@ -121,7 +160,6 @@ class DispatcherSettings(CoreSettings):
     max_items_per_run: int = env("MAX_ITEMS_PER_RUN", 5000, gt=0)
 
 
-@dataclass(frozen=True, kw_only=True)
 class SenderSettings(CoreSettings):
     """The sender: channels and their configuration."""
 
@@ -134,7 +172,6 @@ class SenderSettings(CoreSettings):
     provider_timeout_seconds: float = env("PROVIDER_TIMEOUT_SECONDS", 10.0, gt=0)
 
 
-@dataclass(frozen=True, kw_only=True)
 class TeamSettings(CoreSettings):
     """The team function: notices to a store's webhook and ouvidoria, the daily digest e-mail."""
 
@@ -147,7 +184,6 @@ class TeamSettings(CoreSettings):
     link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class LinksSettings(CoreSettings):
     """The links customers click in messages (survey answers)."""
 
@@ -155,7 +191,6 @@ class LinksSettings(CoreSettings):
     link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class PagesSettings(CoreSettings):
     """The customer's own order page, its help form and the order look-up."""
 
@@ -164,7 +199,6 @@ class PagesSettings(CoreSettings):
     link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class TrackingSettings(CoreSettings):
     """The parcel tracking schedule and worker."""
 
@@ -177,7 +211,6 @@ class TrackingSettings(CoreSettings):
     tracker_workers: int = env("TRACKER_WORKERS", 1, ge=1, le=1000)
 
 
-@dataclass(frozen=True, kw_only=True)
 class RelaySettings(CoreSettings):
     """The relay: new deliveries (the deliveries table's stream) to the events or the tracking queue."""
 
@@ -186,19 +219,16 @@ class RelaySettings(CoreSettings):
     deliveries_table_name: str = env("DELIVERIES_TABLE_NAME", min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class StatsSettings(CoreSettings):
     """The stats function: the table's stream to the daily counters (its deltas, rolled up every hour)."""
 
 
-@dataclass(frozen=True, kw_only=True)
 class FeedbackSettings(CoreSettings):
     """The SES feedback receiver."""
 
     events_queue_url: str = env("EVENTS_QUEUE_URL", min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class ApiSettings(CoreSettings):
     """The store's API: customer export and erasure, the reports, the cases (whose requests it records as
     deliveries, like a webhook's)."""
@@ -211,7 +241,6 @@ class ApiSettings(CoreSettings):
     link_signing_secret: str = env("LINK_SIGNING_SECRET", secret=True, min_length=1)
 
 
-@dataclass(frozen=True, kw_only=True)
 class SignalsSettings(CoreSettings):
     """Browsing signals from the stores' pages, and the snippet that sends them."""
 
