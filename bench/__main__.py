@@ -9,6 +9,8 @@ import subprocess
 import sys
 from typing import Any
 
+from bench.prices import DYNAMODB_WRITE_UNIT
+
 
 def _isolated(module: str, function: str = "measure") -> Any:
     """`bench.<module>.<function>()` run in a fresh interpreter; its result."""
@@ -94,6 +96,11 @@ def main() -> int:
     parts = billed["cost_parts"]
     print("  per order: " + ", ".join(f"{k} {v / billed['cost_orders']:.6f}" for k, v in parts.items()))
     print(f"  (messaging apart: SES e-mail {billed['cost_emails_usd'] / billed['cost_orders']:.6f} per order)")
+    print(
+        f"  were every event and message at its goal of 8 write units, the same day would cost"
+        f" {billed['cost_at_goals_usd_per_order']:.6f} per order; the tracker's writes alone (parcel checks and claims)"
+        f" {billed['cost_tracker_wru'] * DYNAMODB_WRITE_UNIT / billed['cost_orders']:.6f}"
+    )
     print(f"ddb_requests_per_event: {billed['ddb_requests_per_event']:.2f}")
     print(f"wru_per_event: {billed['wru_per_event']:.2f}")
     counters = billed["cost_counters"]

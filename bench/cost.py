@@ -27,6 +27,7 @@ from bench import prices
 from infra.local.meter import Call, Meter, Run
 
 _SEND = {("sqs", "SendMessage"), ("sqs", "SendMessageBatch"), ("sesv2", "SendEmail"), ("sns", "Publish")}
+WRU_GOAL = 8.0  # wru_per_event's and wru_per_message's goal (#17)
 _WRITE_OPS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 # Lambda's SQS pollers are always on: each event source mapping long-polls its queue (20 s) with about five
 # concurrent pollers while the queue is empty, ~15 ReceiveMessage a minute (an estimate: AWS publishes no figure).
@@ -217,8 +218,14 @@ def measure() -> dict[str, Any]:
             row["rru"] += call.rru
             row["failed"] += 1 if call.error else 0
     emails = sum(1 for r in work for c in r.calls if (c.service, c.operation) == ("sesv2", "SendEmail") and not c.error)
+    # What the same day would cost were every event and every message at its write-unit goal: how far the per-unit
+    # goals alone could bring the bill (the day's shape, its parcel checks, logs and queues, is the rest).
+    over = max(0.0, per_event["wru"] - WRU_GOAL) * external + max(0.0, per_message["wru"] - WRU_GOAL) * messages
+    tracker = sum(_ddb(r.calls)[1] for r in work if r.function == "TrackerFunction")
     return {
         "infra_usd_per_order": infra_usd / max(orders, 1),
+        "cost_at_goals_usd_per_order": (infra_usd - over * prices.DYNAMODB_WRITE_UNIT) / max(orders, 1),
+        "cost_tracker_wru": tracker,
         "ddb_requests_per_event": per_event["requests"],
         "wru_per_event": per_event["wru"],
         "rru_per_event": per_event["rru"],
