@@ -80,7 +80,7 @@ def layer_package() -> Path:
     shutil.copytree(
         ROOT / "layers" / "shared" / "proativo", BUILT / "proativo", ignore=shutil.ignore_patterns("__pycache__")
     )
-    compileall.compile_dir(BUILT, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH, workers=0)
+    compileall.compile_dir(BUILT, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     return BUILT
 
 
@@ -101,25 +101,29 @@ def measure(repeat: int = 9) -> dict[str, Any]:
     base_env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     bare = Path(__file__).with_name("bare_handler.py")
     floor = Path(__file__).with_name("floor_handler.py")
+    queue_floor = Path(__file__).with_name("queue_floor_handler.py")
     targets: dict[str, tuple[Path, dict[str, str]]] = {}
     for name, fn in stack.functions.items():
         env = {**base_env, **{k: _placeholder(v, parameters) for k, v in fn.environment.items()}}
         targets[name] = (fn.code_uri / f"{fn.handler.rpartition('.')[0]}.py", env)
-    samples: dict[str, list[float]] = {"": [], "floor": [], **{name: [] for name in targets}}
+    samples: dict[str, list[float]] = {"": [], "floor": [], "queue floor": [], **{name: [] for name in targets}}
     # Interleaved rounds: drift in the machine's load touches the baseline and the functions alike.
     for _ in range(repeat):
         samples[""].append(_import_seconds(bare, base_env))
         samples["floor"].append(_import_seconds(floor, base_env))
+        samples["queue floor"].append(_import_seconds(queue_floor, base_env))
         for name, (path, env) in targets.items():
             samples[name].append(_import_seconds(path, env))
     baseline = statistics.median(samples.pop(""))
     validating = statistics.median(samples.pop("floor"))
+    parsing = statistics.median(samples.pop("queue floor"))
     per_function = {name: statistics.median(values) for name, values in samples.items()}
     worst = max(per_function, key=lambda k: per_function[k])
     return {
         "cold_start_ratio_max": per_function[worst] / baseline,
         "cold_start_baseline_ms": baseline * 1000,
         "cold_start_floor_ratio": validating / baseline,
+        "cold_start_queue_floor_ratio": parsing / baseline,
         "cold_start_worst_function": worst,
         "cold_start_ms": {k: round(v * 1000, 1) for k, v in sorted(per_function.items())},
     }
