@@ -2,8 +2,13 @@
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any
+
+# A store's id: what every route, key and secret's name is built from (`proativo stores create` checks it).
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+STORE_ID = re.compile(STORE_ID_PATTERN)
 
 
 def content_id(*parts: Any) -> str:

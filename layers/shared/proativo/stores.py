@@ -20,13 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from proativo.aws import error_code, keys, query_items
 from proativo.clock import as_utc
 from proativo.errors import NotFound, Unavailable
+from proativo.ids import STORE_ID_PATTERN
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_ssm import SSMClient
-
-STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-STORE_ID = re.compile(STORE_ID_PATTERN)
 
 
 class StoreProfile(BaseModel):

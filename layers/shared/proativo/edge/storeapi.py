@@ -23,9 +23,9 @@ from proativo.customers import privacy
 from proativo.edge.signing import api_signature, sign_request, verify_request
 from proativo.errors import InvalidPayload, NotFound
 from proativo.events import dump_event
+from proativo.ids import STORE_ID
 from proativo.platforms.generic import GenericPlatform
 from proativo.reporting import reports
-from proativo.stores import STORE_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

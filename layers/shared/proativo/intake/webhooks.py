@@ -19,11 +19,11 @@ from pydantic import ValidationError
 from proativo.edge.refusals import json_answer
 from proativo.errors import InvalidPayload, NotFound, PayloadTooLarge
 from proativo.events import Event, ResourceChanged, dump_event, taken_by_receipt
+from proativo.ids import STORE_ID as _STORE_ID
 from proativo.intake import deliveries
 from proativo.platforms.base import Platform, invalid_from
 from proativo.platforms.generic import GenericPlatform
 from proativo.platforms.registry import PLATFORMS
-from proativo.stores import STORE_ID as _STORE_ID
 from proativo.tracking.carriers import PLUGINS
 from proativo.tracking.push import CarrierPush, parse_push
 

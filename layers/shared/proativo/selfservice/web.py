@@ -39,13 +39,13 @@ from proativo.customers.journal import VISIT_GAP
 from proativo.edge.pages import HEADERS, Asked, small_page
 from proativo.errors import InvalidPayload, NotFound, Unauthorized, Unavailable
 from proativo.events import HELP_TOPICS, Customer, HelpRequested, PageViewed, dump_event
-from proativo.ids import protocol_for
+from proativo.ids import STORE_ID, protocol_for
 from proativo.intake import deliveries
 from proativo.messaging import links
 from proativo.messaging.copy import locale_of
 from proativo.selfservice import answers as answer_book
 from proativo.selfservice.page import OrderPage, build, say
-from proativo.stores import STORE_ID, StoreProfile, StoreReads
+from proativo.stores import StoreProfile, StoreReads
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -7,7 +7,7 @@ from importlib import resources
 from aws_lambda_powertools.event_handler import Response
 
 from proativo.errors import NotFound
-from proativo.stores import STORE_ID
+from proativo.ids import STORE_ID
 
 
 @cache

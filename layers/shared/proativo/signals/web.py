@@ -30,6 +30,7 @@ from proativo.clock import as_utc, expires
 from proativo.edge.refusals import json_answer
 from proativo.errors import Forbidden, InvalidPayload, NotFound, Unauthorized, Unavailable
 from proativo.events import BrowseAbandoned, CheckoutStepReached, Customer, dump_event
+from proativo.ids import STORE_ID
 from proativo.platforms.base import hmac_sha256, invalid_from
 from proativo.reporting import stats
 from proativo.signals import rules as rulebook
@@ -43,7 +44,7 @@ from proativo.signals.visit import (
     invitation,
     invited,
 )
-from proativo.stores import STORE_ID, StoreProfile, StoreReads
+from proativo.stores import StoreProfile, StoreReads
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
