@@ -115,6 +115,15 @@ def main() -> int:
     print(f"wru_per_message: {billed['wru_per_message']:.2f}")
     print(f"  read units per message {billed['rru_per_message']:.2f}")
     print("  per message, by function: " + _parts(billed["cost_message_parts"]))
+    busy = _isolated("cost", "busy_hour")
+    print(
+        f"  where batches fill ({busy['busy_carts']} carts left at noon, their {busy['busy_messages']} first"
+        f" reminders an hour later): {busy['busy_ddb_requests_per_message']:.2f} requests and"
+        f" {busy['busy_wru_per_message']:.2f} write units a message ("
+        + _parts(busy["busy_message_parts"])
+        + f"); {busy['busy_ddb_requests_per_event']:.2f} requests and {busy['busy_wru_per_event']:.2f} write units"
+        " an event"
+    )
     print(f"idle_usd_per_month: {billed['idle_usd_per_month']:.2f}")
     for part, usd in billed["cost_idle_parts"].items():
         print(f"  {part}: {usd:.3f}")

@@ -20,8 +20,11 @@ import tempfile
 from collections import Counter, defaultdict
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from proativo.clock import as_utc
 
 from bench import prices
 from infra.local.meter import Call, Meter, Run
@@ -112,6 +115,47 @@ def _by_part(shares: list[tuple[Run, float]], count: int) -> dict[str, dict[str,
     return {name: _path(part, count) for name, part in parts.items()}
 
 
+def _split(runs: list[Run]) -> tuple[list[Run], list[Run]]:
+    """The idle schedule runs, and the work (a schedule's run that found work counted for what it added)."""
+    idle = [r for r in runs if r.trigger == "schedule" and not _changed(r)]
+    idle_ms = {f: statistics.median(r.ms for r in idle if r.function == f) for f in {r.function for r in idle}}
+    work = [
+        r if r.trigger != "schedule" else _marginal(r, idle_ms.get(r.function, 0.0))
+        for r in runs
+        if r.trigger != "schedule" or _changed(r)
+    ]
+    return idle, work
+
+
+def _message_record(rec: dict[str, Any]) -> bool:
+    image = (rec.get("dynamodb") or {}).get("NewImage") or {}
+    return str(image.get("sk", {}).get("S", "")).startswith("MSG#")
+
+
+Shares = list[tuple[Run, float]]
+
+
+def _paths(runs: list[Run], work: list[Run]) -> tuple[int, Shares, Shares, list[Run], list[Run]]:
+    """The external events counted, each path's runs with the share of each run that is the path's, and the stats
+    function's counting runs and roll-ups."""
+    # External events: webhook → relay → events function.
+    external = sum(1 for r in runs if r.function == "EventsFunction" for rec in r.records if _external(rec["body"]))
+    event_path = [(r, 1.0) for r in runs if r.function == "WebhooksFunction"]
+    event_path += [(r, _share(r, _relayed_external)) for r in runs if r.function == "RelayFunction"]
+    event_path += [(r, _share(r, lambda rec: _external(rec["body"]))) for r in runs if r.function == "EventsFunction"]
+    # Messages: dispatcher's and sender's work, and the stats function's share for message records. The counters'
+    # roll-ups serve every fact of their days: the messages' share of them is the messages' share of the facts
+    # counted.
+    counted = [r for r in runs if r.function == "StatsFunction" and r.trigger == "stream"]
+    rolled = [r for r in work if r.function == "StatsFunction" and r.trigger != "stream"]
+    facts = [rec for r in counted for rec in r.records]
+    of_messages = sum(1 for rec in facts if _message_record(rec)) / max(len(facts), 1)
+    message_path = [(r, 1.0) for r in work if r.function in ("DispatcherFunction", "SenderFunction")]
+    message_path += [(r, _share(r, _message_record)) for r in counted]
+    message_path += [(r, of_messages) for r in rolled]
+    return external, event_path, message_path, counted, rolled
+
+
 def replay() -> tuple[Meter, int]:
     """The demo day replayed with the meter on: the meter, and how many messages went out."""
     from infra.local.demo import run_demo
@@ -135,13 +179,7 @@ def measure() -> dict[str, Any]:
     memory = {name: fn.memory for name, fn in stack.stack.functions.items()}
     traced = stack.parameters.get("Tracing") == "Active"
     runs = meter.runs
-    idle = [r for r in runs if r.trigger == "schedule" and not _changed(r)]
-    idle_ms = {f: statistics.median(r.ms for r in idle if r.function == f) for f in {r.function for r in idle}}
-    work = [
-        r if r.trigger != "schedule" else _marginal(r, idle_ms.get(r.function, 0.0))
-        for r in runs
-        if r.trigger != "schedule" or _changed(r)
-    ]
+    idle, work = _split(runs)
 
     orders = sum(
         1
@@ -155,31 +193,12 @@ def measure() -> dict[str, Any]:
         work_parts.update(_usd(run, memory, traced))
     infra_usd = sum(work_parts.values())
 
-    # External events: webhook → relay → events function.
-    external = sum(1 for r in runs if r.function == "EventsFunction" for rec in r.records if _external(rec["body"]))
-    event_path = [(r, 1.0) for r in runs if r.function == "WebhooksFunction"]
-    event_path += [(r, _share(r, _relayed_external)) for r in runs if r.function == "RelayFunction"]
-    event_path += [(r, _share(r, lambda rec: _external(rec["body"]))) for r in runs if r.function == "EventsFunction"]
+    external, event_path, message_path, counted, rolled = _paths(runs, work)
     per_event = _path(event_path, external)
-
-    # Messages: dispatcher's and sender's work, and the stats function's share for message records.
-    def message_record(rec: dict[str, Any]) -> bool:
-        image = (rec.get("dynamodb") or {}).get("NewImage") or {}
-        return str(image.get("sk", {}).get("S", "")).startswith("MSG#")
-
-    # The counters' roll-ups serve every fact of their days: the messages' share of them is the messages' share of
-    # the facts counted.
-    counted = [r for r in runs if r.function == "StatsFunction" and r.trigger == "stream"]
-    rolled = [r for r in work if r.function == "StatsFunction" and r.trigger != "stream"]
-    facts = [rec for r in counted for rec in r.records]
-    of_messages = sum(1 for rec in facts if message_record(rec)) / max(len(facts), 1)
-    message_path = [(r, 1.0) for r in work if r.function in ("DispatcherFunction", "SenderFunction")]
-    message_path += [(r, _share(r, message_record)) for r in counted]
-    message_path += [(r, of_messages) for r in rolled]
     per_message = _path(message_path, messages)
     counters = {
         "batches": len(counted),
-        "facts": len(facts),
+        "facts": sum(len(r.records) for r in counted),
         "requests": sum(_ddb(r.calls)[0] for r in counted),
         "wru": sum(_ddb(r.calls)[1] for r in counted),
         "roll_ups": len(rolled),
@@ -246,4 +265,59 @@ def measure() -> dict[str, Any]:
         "cost_emails_usd": emails * prices.SES_EMAIL,
         "cost_by_operation": {k: dict(v) for k, v in sorted(by_operation.items())},
         "cost_prices": prices.AS_OF,
+    }
+
+
+BUSY_CARTS = 200
+
+
+def busy_hour(carts: int = BUSY_CARTS) -> dict[str, Any]:
+    """The same paths counted where batches fill, as at a busy store: `carts` customers leave their carts within a
+    minute of noon, and an hour later each is sent the first reminder. The demo day's figures carry what a batch of
+    one costs (a read, a counters' put); this one shows what each message and event costs once they are shared."""
+    from proativo.platforms.registry import PLATFORMS
+
+    from infra.local.outbox import Outbox
+    from infra.local.stack import DEMO_SECRET, LocalStack
+
+    generic = PLATFORMS["generic"]
+    noon = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    with LocalStack(start=noon, log_level="WARNING") as stack, Meter(stack) as meter:
+        outbox = Outbox(stack, None)
+        for n in range(carts):
+            item = {"sku": f"S{n % 7}", "name": "Camiseta", "quantity": 1, "unit_price": "129.90"}
+            body = json.dumps(
+                {
+                    "topic": "cart.updated",
+                    "id": f"busy-{n}",
+                    "occurred_at": as_utc(stack.clock.now()),
+                    "customer": {"id": f"c-{n}", "email": f"cliente{n}@example.com", "locale": "pt-BR"},
+                    "data": {
+                        "cart_id": f"cart-{n}",
+                        "currency": "BRL",
+                        "total": "129.90",
+                        "items": [item],
+                        "recovery_url": f"https://loja.example/carrinho/{n}",
+                    },
+                }
+            ).encode()
+            headers = {**generic.sign_headers(DEMO_SECRET, body, stack.clock.now()), "content-type": "application/json"}
+            status, _, _ = stack.http("POST", "/webhooks/generic/demo", headers, body)
+            if status != 202:
+                raise RuntimeError(f"the busy hour's webhook {n} was answered {status}")
+        stack.drain()
+        stack.jump(3600 + 300)
+        messages = len(outbox.entries)
+    runs = meter.runs
+    _, work = _split(runs)
+    external, event_path, message_path, _, _ = _paths(runs, work)
+    per_event, per_message = _path(event_path, external), _path(message_path, messages)
+    return {
+        "busy_carts": carts,
+        "busy_messages": messages,
+        "busy_ddb_requests_per_event": per_event["requests"],
+        "busy_wru_per_event": per_event["wru"],
+        "busy_ddb_requests_per_message": per_message["requests"],
+        "busy_wru_per_message": per_message["wru"],
+        "busy_message_parts": _by_part(message_path, messages),
     }
