@@ -56,7 +56,7 @@ def measure(messages: int = 300) -> dict[str, float]:
         outcomes: list[Any] = []
         for start_at in range(1, len(requests), BATCH):
             batch = requests[start_at : start_at + BATCH]
-            sender.prefetch(batch)
+            sender.prefetch(batch, due_at)
             outcomes.extend(sender.deliver(request, due_at) for request in batch)
         ours = time.perf_counter() - started
         assert all(o.status == "sent" for o in outcomes), {o.reason for o in outcomes}

@@ -29,5 +29,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # The batch's reads in one call; then each message on its own (its claim, its send, its record).
-    wiring.sender(settings).prefetch(requests_in(event))
+    wiring.sender(settings).prefetch(requests_in(event), clock.now())
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -72,3 +72,20 @@ def test_a_phone_that_is_no_number_is_not_texted(harness: Harness) -> None:
     harness.post(generic("order.shipped", "s1", "2026-11-24T12:00:00Z", SHIPPED, who))
     harness.stack.advance(10 * 60)
     assert [e.channel for e in harness.outbox.entries] == ["email"]
+
+
+def test_in_a_batch_of_reminders_only_the_listed_customer_is_left_out(
+    harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Carts left in the same minute are reminded in one batch, whose do-not-contact entries are read together:
+    each answer must reach its own message."""
+    listing = tmp_path / "nao-me-perturbe.csv"
+    listing.write_text("email\nCliente2@Example.com\n", encoding="utf-8")
+    assert cli(["consent", "import-dnc", "demo", str(listing), *WHERE]) == 0
+    for n in range(5):
+        who = {"id": f"c-{n}", "email": f"cliente{n}@example.com", "name": f"Cliente {n}", "locale": "pt-BR"}
+        harness.post(cart(f"e{n}", "2026-11-24T12:00:00Z", cart_id=f"cart-{n}", **who), drain=False)
+    harness.stack.drain()
+    harness.stack.jump(3600 + 300)
+    reminded = sorted(e.recipient for e in harness.outbox.entries if e.template == "cart_abandoned_1")
+    assert reminded == [f"cliente{n}@example.com" for n in (0, 1, 3, 4)]

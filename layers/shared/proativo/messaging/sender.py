@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from proativo.aws import batch_get, error_code, failed_conditions, keys, query_items, written
 from proativo.aws import metrics as business
 from proativo.clock import as_utc, expires, parse_utc
-from proativo.customers.consent import on_dnc_list
+from proativo.customers.consent import dnc_pk, dnc_sk, on_dnc_list
 from proativo.errors import ChannelRefused, NotFound, RetryableSendError, Unavailable
 from proativo.events import plain_text, web_url
 from proativo.messaging.channels import Channel, Outgoing
@@ -133,15 +133,19 @@ class Sender:
     # The store's own templates over ours (a sandboxed environment per store, cached): None for the built-in only.
     templates_for: Callable[[str], "ImmutableSandboxedEnvironment"] | None = None
     _stores: dict[str, tuple[float, StoreProfile]] = field(default_factory=dict)
-    # What `prefetch` read for a batch, by message id: each request's first read.
+    # What `prefetch` read for a batch, by message id: each request's first read, and whether the store's
+    # do-not-contact list names a marketing message's recipient.
     _prefetched: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    _listed: dict[str, bool] = field(default_factory=dict)
 
-    def prefetch(self, requests: Sequence[SendRequest]) -> None:
+    def prefetch(self, requests: Sequence[SendRequest], now: datetime) -> None:
         """Read what a batch of requests decides on in one consistent BatchGetItem (100 keys a call) before they are
-        delivered one by one. A customer's second request in the batch reads again when its turn comes (the first
-        may have taken the marketing slot); a customer whose keys DynamoDB left unprocessed is read by the request
+        delivered one by one, then, in one more, the do-not-contact entries of the marketing messages the first
+        pass would send. A customer's second request in the batch reads again when its turn comes (the first may
+        have taken the marketing slot); a customer whose keys DynamoDB left unprocessed is read by the request
         itself."""
         self._prefetched.clear()
+        self._listed.clear()
         firsts: dict[str, SendRequest] = {}
         for request in requests:
             firsts.setdefault(keys.customer_pk(request.store_id, request.customer_id), request)
@@ -158,6 +162,27 @@ class Sender:
                 found[pk][sk] = item
         for pk, items in found.items():
             self._prefetched[firsts[pk].message_id] = items
+        self._prefetch_listed([firsts[pk] for pk in found], now)
+
+    def _prefetch_listed(self, requests: Sequence[SendRequest], now: datetime) -> None:
+        """The do-not-contact entries the second pass of these (prefetched) requests would read one by one: those of
+        the marketing messages the first pass sends, in one consistent read. Whatever cannot be read here is read
+        by its request."""
+        try:
+            recipients: dict[str, tuple[str, str]] = {}
+            for request in requests:
+                first = decide(request, self._facts(request, self._prefetched[request.message_id]), now)
+                if needs_marketing_facts(first, request):
+                    recipients[request.message_id] = (dnc_pk(request.store_id), dnc_sk(first.recipient))
+            if not recipients:
+                return
+            read = batch_get(self.table, [{"pk": pk, "sk": sk} for pk, sk in dict.fromkeys(recipients.values())])
+        except (ClientError, BotoCoreError, Unavailable):
+            return
+        unread = {(str(k["pk"]), str(k["sk"])) for k in read.unprocessed}
+        for message_id, key in recipients.items():
+            if key not in unread:
+                self._listed[message_id] = key in read.found
 
     def deliver_observed(self, request: SendRequest, now: datetime, metrics: Metrics, logger: Logger) -> Outcome:
         """`deliver`, counted (by outcome, channel and flow: the dashboard's "messages by channel", the store as a
@@ -221,7 +246,9 @@ class Sender:
 
     def _marketing(self, pk: str, request: SendRequest, facts: Facts, first: Send, now: datetime) -> Marketing:
         """The second pass's facts: the store's do-not-contact list and the next higher-priority marketing step."""
-        listed = on_dnc_list(self.table, request.store_id, first.recipient)
+        listed = self._listed.pop(request.message_id, None)
+        if listed is None:
+            listed = on_dnc_list(self.table, request.store_id, first.recipient)
         rival = (
             None if listed or not first.cap_period else self._rival(pk, dict(facts.step or {}), now, first.cap_period)
         )
