@@ -51,9 +51,14 @@ type Amounts = dict[str, int | Decimal]
 type Figures = dict[str, dict[str, dict[str, Decimal]]]  # day → scope → counter → amount
 
 
+def stats_pk(store_id: str) -> str:
+    """Partition of a store's counters, their deltas and roll-ups."""
+    return f"{keys.store_pk(store_id)}#STATS"
+
+
 def stats_key(store_id: str, day: datetime, scope: str) -> dict[str, str]:
     """The counter item of one store, one UTC day, one scope (e.g. 'FLOW#cart_abandonment')."""
-    return {"pk": f"{keys.store_pk(store_id)}#STATS", "sk": f"DAY#{day:%Y-%m-%d}#{scope}"}
+    return {"pk": stats_pk(store_id), "sk": f"DAY#{day:%Y-%m-%d}#{scope}"}
 
 
 def slot(store_id: str, day: datetime, scope: str) -> str:
@@ -82,6 +87,13 @@ def carrying(item: dict[str, Any], counts: Mapping[str, Mapping[str, int | Decim
     return {**item, COUNTS: {s: dict(a) for s, a in counts.items()}, COUNTS_MARK: 1}
 
 
+def _add(into: dict[str, Any], amounts: Mapping[str, Any]) -> None:
+    """Add each amount of `amounts` that is a number to `into`, by field (what is not a number is skipped)."""
+    for field, amount in amounts.items():
+        if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
+            into[str(field)] = into.get(str(field), 0) + amount
+
+
 def tally(images: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> dict[str, Amounts]:
     """Sum the counts of stream records (old image, new image): an item adds its counts when it is written with
     them for the first time (an insert, or a claim rewritten as its outcome); rewrites that keep them add nothing."""
@@ -92,15 +104,8 @@ def tally(images: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, Any] | N
         for name, amounts in new[COUNTS].items():
             if "|" not in str(name) or not isinstance(amounts, Mapping):
                 continue
-            bucket = totals.setdefault(str(name), {})
-            for field, amount in amounts.items():
-                if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
-                    bucket[str(field)] = bucket.get(str(field), 0) + amount
+            _add(totals.setdefault(str(name), {}), amounts)
     return totals
-
-
-def _stats_pk(store_id: str) -> str:
-    return f"{keys.store_pk(store_id)}#STATS"
 
 
 def delta_sk(written_on: date, digest: str, part: int) -> str:
@@ -169,7 +174,7 @@ def roll_up(table: "Table", store_id: str, now: datetime) -> int:
     """Roll up a store's deltas written on days that are over (`CLOSING`): for each such day and each day its
     deltas count on, one item with their sums (a put: the same item every time, so a roll-up interrupted and run
     again writes what it wrote), then the store's `ROLLED` item moves to that day. Returns the items put."""
-    pk = _stats_pk(store_id)
+    pk = stats_pk(store_id)
     last_closed = ((now - CLOSING).date() - timedelta(days=1)).isoformat()
     through = _rolled_through(table, pk)
     if through and through >= last_closed:
@@ -179,9 +184,7 @@ def roll_up(table: "Table", store_id: str, now: datetime) -> int:
         written_on = str(delta["sk"]).split("#")[1]
         for counter, amounts in dict(delta.get("deltas") or {}).items():
             day, scope = _counter_day(str(counter))
-            into = sums[written_on][day][scope]
-            for field, amount in dict(amounts).items():
-                into[str(field)] = into.get(str(field), 0) + amount
+            _add(sums[written_on][day][scope], dict(amounts))
     put = 0
     for written_on, days in sorted(sums.items()):
         for day, scopes in sorted(days.items()):
@@ -211,7 +214,7 @@ def figures(table: "Table", store_id: str, since: date, until: date, scope: str 
     counter items, its rolled-up days, and the deltas not rolled up yet. Read in this order, consistently (the
     roll-up writes in the reverse order), so a roll-up running meanwhile is counted once: a delta counts on a day
     unless that day's items hold its roll-up."""
-    pk = _stats_pk(store_id)
+    pk = stats_pk(store_id)
     through = _rolled_through(table, pk)
     out: Figures = defaultdict(lambda: defaultdict(dict))
     rolled: dict[str, set[str]] = defaultdict(set)
@@ -219,10 +222,7 @@ def figures(table: "Table", store_id: str, since: date, until: date, scope: str 
 
     def count(day: str, name: str, amounts: Mapping[str, Any]) -> None:
         if first <= day <= last and name.startswith(scope):
-            into = out[day][name]
-            for field, amount in amounts.items():
-                if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
-                    into[str(field)] = into.get(str(field), Decimal(0)) + Decimal(amount)
+            _add(out[day][name], amounts)
 
     counters = query_items(
         table,
@@ -253,7 +253,5 @@ def summed(figures: Figures) -> dict[str, dict[str, Decimal]]:
     total: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for scopes in figures.values():
         for scope, counters in scopes.items():
-            into = total[scope]
-            for name, value in counters.items():
-                into[name] = into.get(name, Decimal(0)) + value
+            _add(total[scope], counters)
     return dict(total)

@@ -40,7 +40,7 @@ def scope(carrier: str, uf: str) -> str:
 
 def month_key(store_id: str, at: datetime, where: str) -> dict[str, str]:
     """The month's counter item of a scope (what the alert reads: one item)."""
-    return {"pk": f"{keys.store_pk(store_id)}#STATS", "sk": f"MONTH#{at:%Y-%m}#{where}"}
+    return {"pk": stats.stats_pk(store_id), "sk": f"MONTH#{at:%Y-%m}#{where}"}
 
 
 def counters(
