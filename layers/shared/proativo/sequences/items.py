@@ -90,11 +90,14 @@ def next_pending(enrolment: dict[str, Any], due_shards: int) -> dict[str, Any] |
     if index >= len(steps):
         return None
     step = dict(steps[index])
+    return pending_step(enrolment, index, step, _due_after(step, pending["scheduled_for"]), due_shards)
+
+
+def _due_after(step: dict[str, Any], previous_due: Any) -> datetime:
+    """When `step` is due: its time fixed at entry (a deadline step), or its delay after the step before it was."""
     if "due_at" in step:
-        due_at = parse_utc(str(step["due_at"]))
-    else:
-        due_at = parse_utc(str(pending["scheduled_for"])) + timedelta(seconds=int(step["delay_seconds"]))
-    return pending_step(enrolment, index, step, due_at, due_shards)
+        return parse_utc(str(step["due_at"]))
+    return parse_utc(str(previous_due)) + timedelta(seconds=int(step["delay_seconds"]))
 
 
 def step_item(
@@ -147,10 +150,6 @@ def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] |
     if not following:
         return None
     step = following[0]
-    if "due_at" in step:  # a deadline step: its time was fixed at entry
-        due_at = parse_utc(str(step["due_at"]))
-    else:
-        due_at = parse_utc(str(current["scheduled_for"])) + timedelta(seconds=int(step["delay_seconds"]))
     return step_item(
         store_id=str(current["store_id"]),
         customer_id=str(current["customer_id"]),
@@ -161,7 +160,7 @@ def next_step_item(current: dict[str, Any], due_shards: int) -> dict[str, Any] |
         index=int(current["index"]) + 1,
         step=step,
         following=following[1:],
-        due_at=due_at,
+        due_at=_due_after(step, current["scheduled_for"]),
         due_shards=due_shards,
         journey=str(current["journey"]) if current.get("journey") else None,
     )
