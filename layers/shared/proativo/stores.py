@@ -208,9 +208,6 @@ class StoreReads[T]:
         return profile, made
 
 
-REGISTRY_PK = keys.REGISTRY_PK
-
-
 def _strings(item: dict[str, Any]) -> set[Any]:
     value = item.get("platforms")
     return value if isinstance(value, set) else set()
@@ -220,7 +217,7 @@ def register(table: "Table", profile: StoreProfile, platforms: list[str], now: d
     """Record a store in the registry (the one partition that lists stores, so listing never scans)."""
     put_profile(table, profile, now)
     table.update_item(
-        Key={"pk": REGISTRY_PK, "sk": profile.store_id},
+        Key={"pk": keys.REGISTRY_PK, "sk": profile.store_id},
         UpdateExpression="SET #n = :n, updated_at = :t ADD platforms :p",
         ExpressionAttributeNames={"#n": "name"},
         ExpressionAttributeValues={":n": profile.name, ":t": as_utc(now), ":p": set(platforms)},
@@ -229,7 +226,7 @@ def register(table: "Table", profile: StoreProfile, platforms: list[str], now: d
 
 def registered(table: "Table") -> list[dict[str, Any]]:
     """Every registered store: id, name, platforms."""
-    items = query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": REGISTRY_PK})
+    items = query_items(table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": keys.REGISTRY_PK})
     return [
         {"store_id": i["sk"], "name": i.get("name", ""), "platforms": sorted(str(p) for p in _strings(i))}
         for i in items
