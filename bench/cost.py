@@ -277,6 +277,7 @@ def busy_hour(carts: int = BUSY_CARTS) -> dict[str, Any]:
     one costs (a read, a counters' put); this one shows what each message and event costs once they are shared."""
     from proativo.platforms.registry import PLATFORMS
 
+    from bench.webhook import cart_body
     from infra.local.outbox import Outbox
     from infra.local.stack import DEMO_SECRET, LocalStack
 
@@ -285,22 +286,7 @@ def busy_hour(carts: int = BUSY_CARTS) -> dict[str, Any]:
     with LocalStack(start=noon, log_level="WARNING") as stack, Meter(stack) as meter:
         outbox = Outbox(stack, None)
         for n in range(carts):
-            item = {"sku": f"S{n % 7}", "name": "Camiseta", "quantity": 1, "unit_price": "129.90"}
-            body = json.dumps(
-                {
-                    "topic": "cart.updated",
-                    "id": f"busy-{n}",
-                    "occurred_at": as_utc(stack.clock.now()),
-                    "customer": {"id": f"c-{n}", "email": f"cliente{n}@example.com", "locale": "pt-BR"},
-                    "data": {
-                        "cart_id": f"cart-{n}",
-                        "currency": "BRL",
-                        "total": "129.90",
-                        "items": [item],
-                        "recovery_url": f"https://loja.example/carrinho/{n}",
-                    },
-                }
-            ).encode()
+            body = cart_body(n, as_utc(stack.clock.now()))
             headers = {**generic.sign_headers(DEMO_SECRET, body, stack.clock.now()), "content-type": "application/json"}
             status, _, _ = stack.http("POST", "/webhooks/generic/demo", headers, body)
             if status != 202:

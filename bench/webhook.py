@@ -16,18 +16,20 @@ from infra.local.shapes import http_api_event
 from infra.local.stack import DEMO_SECRET, LambdaContext, LocalStack
 
 
-def _body(n: int) -> bytes:
+def cart_body(n: int, occurred_at: str = "2026-11-24T12:00:00Z") -> bytes:
+    """A generic platform's `cart.updated` of customer `n` (the webhook and cost benchmarks' cart)."""
     return json.dumps(
         {
             "topic": "cart.updated",
             "id": f"bench-{n}",
-            "occurred_at": "2026-11-24T12:00:00Z",
-            "customer": {"id": f"c-{n}", "email": f"c{n}@example.com", "name": "Cliente Bench"},
+            "occurred_at": occurred_at,
+            "customer": {"id": f"c-{n}", "email": f"cliente{n}@example.com", "name": f"Cliente {n}", "locale": "pt-BR"},
             "data": {
                 "cart_id": f"cart-{n}",
                 "currency": "BRL",
-                "total": "199.90",
-                "items": [{"sku": "S1", "name": "Camiseta", "quantity": 1, "unit_price": "199.90"}],
+                "total": "129.90",
+                "items": [{"sku": f"S{n % 7}", "name": "Camiseta", "quantity": 1, "unit_price": "129.90"}],
+                "recovery_url": f"https://loja.example/carrinho/{n}",
             },
         }
     ).encode()
@@ -61,7 +63,7 @@ def measure(requests: int = 200, rounds: int = 5) -> dict[str, float]:
         def events(offset: int) -> list[dict[str, Any]]:
             out = []
             for n in range(offset, offset + requests):
-                body = _body(n)
+                body = cart_body(n)
                 signed = PLATFORMS["generic"].sign_headers(DEMO_SECRET, body, now)
                 headers = {"content-type": "application/json", **signed}
                 out.append(http_api_event(*route, headers, body, "", now))
