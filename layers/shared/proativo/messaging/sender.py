@@ -352,10 +352,11 @@ class Sender:
         horizon, recent = now + period, now - IN_FLIGHT
         for journey in query_items(self.table, **kwargs):
             pending, dispatched = journey.get("pending") or {}, journey.get("dispatched") or {}
-            if journey.get("status") == "active" and pending and parse_utc(str(pending["scheduled_for"])) < horizon:
-                due.append(parse_utc(str(pending["scheduled_for"])))
-            if dispatched and parse_utc(str(dispatched["scheduled_for"])) >= recent:
-                in_flight[str(dispatched["message_id"])] = parse_utc(str(dispatched["scheduled_for"]))
+            active = journey.get("status") == "active" and pending
+            if active and (waits_for := parse_utc(str(pending["scheduled_for"]))) < horizon:
+                due.append(waits_for)
+            if dispatched and (queued_for := parse_utc(str(dispatched["scheduled_for"]))) >= recent:
+                in_flight[str(dispatched["message_id"])] = queued_for
         if in_flight:
             keys_ = [{"pk": pk, "sk": message_sk(m)} for m in in_flight]
             handled = {str(m["message_id"]) for m in batch_get(self.table, keys_).found.values()}
